@@ -1,0 +1,55 @@
+# Two commands set everything up on a fresh machine:
+#   make run    server on http://127.0.0.1:8080 (embedded SQLite, demo data, printed credentials)
+#   make test   the whole suite, on SQLite and on a throwaway PostgreSQL cluster
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test test-sqlite test-postgresql venv dev-venv postgresql wrk bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+venv: $(VENV)/.installed
+dev-venv: $(VENV)/.installed-dev
+
+run: venv
+	$(BIN)/polytrack serve --demo --host $(HOST) --port $(PORT) --db sqlite:///./polytrack.db
+
+# The PostgreSQL server binaries (initdb, pg_ctl, postgres) come from Debian's package.
+postgresql:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	else echo "installing PostgreSQL (Debian package postgresql)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+test: dev-venv postgresql
+	POLYTRACK_TEST_DB=sqlite $(BIN)/pytest
+	POLYTRACK_TEST_DB=postgresql $(BIN)/pytest
+
+test-sqlite: dev-venv
+	POLYTRACK_TEST_DB=sqlite $(BIN)/pytest $(ARGS)
+
+test-postgresql: dev-venv postgresql
+	POLYTRACK_TEST_DB=postgresql $(BIN)/pytest $(ARGS)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: venv wrk
+	$(BIN)/python -m bench http
+
+clean:
+	rm -rf $(VENV) polytrack.db polytrack.db-wal polytrack.db-shm

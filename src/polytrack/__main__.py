@@ -1,0 +1,3 @@
+from polytrack.cli import main
+
+raise SystemExit(main())

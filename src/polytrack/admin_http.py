@@ -1,0 +1,124 @@
+"""The operator API under /_polytrack/: reset, seed, call log, and each API's provisioning.
+
+Guarded by the admin token (`Authorization: Bearer <token>` or `X-Admin-Token`). Sandbox users
+ask for exactly these: wipe everything between CI runs, load known demo data, create accounts.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+from polytrack.kernel.db import wipe
+from polytrack.kernel.tables import kernel_call_log
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def authorised(services, request: Request) -> bool:
+    expected = services.settings.admin_token
+    if not expected:
+        return False
+    given = request.headers.get("x-admin-token", "")
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        given = auth[7:].strip()
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def json_body(request: Request) -> dict:
+    """The request's JSON object (form bodies and query strings are accepted too)."""
+    raw = await request.body()
+    data: dict = dict(request.query_params)
+    if raw.strip():
+        content_type = request.headers.get("content-type", "")
+        if "form" in content_type:
+            form = await request.form()
+            data.update({k: v for k, v in form.items() if isinstance(v, str)})
+        else:
+            try:
+                parsed = json.loads(raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise AdminError(400, "body is not valid JSON") from exc
+            if not isinstance(parsed, dict):
+                raise AdminError(400, "body must be a JSON object")
+            data.update(parsed)
+    return data
+
+
+def guarded(services, handler):
+    """Wrap an admin handler: token check, AdminError -> JSON error, never a traceback."""
+
+    async def endpoint(request: Request):
+        if not authorised(services, request):
+            return error(401, "admin token missing or wrong")
+        try:
+            return await handler(request)
+        except AdminError as exc:
+            return error(exc.status, exc.message)
+
+    return endpoint
+
+
+def routes(services, packages) -> list:
+    async def health(_request):
+        return JSONResponse({"status": "ok"})
+
+    async def reset(_request):
+        services.calllog.flush()
+        wipe(services.engine)
+        return JSONResponse({"status": "ok", "message": "all data deleted"})
+
+    async def seed(_request):
+        with services.engine.begin() as conn:
+            for package in packages:
+                package.seed_demo(services, conn)
+        return JSONResponse({"status": "ok", "credentials": demo_credentials(services.settings.public_base_url(), packages)})
+
+    async def calls(request: Request):
+        services.calllog.flush()
+        limit = min(int(request.query_params.get("limit", "100") or 100), 1000)
+        query = select(kernel_call_log).order_by(kernel_call_log.c.id.desc()).limit(limit)
+        if api := request.query_params.get("api"):
+            query = query.where(kernel_call_log.c.api == api)
+        with services.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        return JSONResponse({"calls": rows})
+
+    table = [
+        Route("/health", health, methods=["GET"]),
+        Route("/reset", guarded(services, reset), methods=["POST"]),
+        Route("/seed", guarded(services, seed), methods=["POST"]),
+        Route("/calls", guarded(services, calls), methods=["GET"]),
+    ]
+    for package in packages:
+        package_routes = [
+            Route(r.path, guarded(services, r.endpoint), methods=r.methods) for r in package.admin_routes(services)
+        ]
+        if package_routes:
+            table.append(Mount(f"/{package.name}", routes=package_routes))
+    return table
+
+
+def demo_credentials(base_url: str, packages) -> dict:
+    from polytrack.demo import DEMO_ADMIN_TOKEN
+
+    creds: dict = {}
+    for package in packages:
+        creds.update(package.demo_credentials(base_url))
+    creds["admin"] = {"url": f"{base_url}/_polytrack", "token": DEMO_ADMIN_TOKEN}
+    return creds

@@ -1,0 +1,115 @@
+"""Storage: one SQLAlchemy engine for SQLite (embedded default) or PostgreSQL.
+
+Every table of every API registers on the one `metadata` below, so Alembic, `wipe` and the
+tests see the whole schema. SQLite runs in WAL mode with a busy timeout so several worker
+processes can share one file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """Accept the short forms users type (`postgresql://`, a bare file path) and pick our drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if "://" not in url:
+        url = "sqlite:///" + str(Path(url).resolve())
+    return url
+
+
+def is_sqlite(url_or_engine) -> bool:
+    name = url_or_engine.dialect.name if isinstance(url_or_engine, Engine) else normalise_url(url_or_engine)
+    return str(name).startswith("sqlite")
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # Let SQLAlchemy manage transactions with explicit BEGIN (IMMEDIATE for writers is
+            # not needed: WAL plus busy_timeout serialises writers across processes).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+def make_nullpool_engine(url: str) -> Engine:
+    return create_engine(normalise_url(url), poolclass=NullPool)
+
+
+def import_all_tables() -> None:
+    """Import every package's tables so `metadata` holds the whole schema."""
+    from polytrack import kernel  # noqa: F401
+    from polytrack.kernel import tables as _kernel_tables  # noqa: F401
+    from polytrack.apis import all_packages
+
+    for package in all_packages():
+        package.import_tables()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> None:
+    """Apply every pending Alembic migration (all branches: kernel and each API)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "heads")
+
+
+def wipe(engine: Engine) -> None:
+    """Delete every row of every polytrack table (sandbox reset); the schema stays."""
+    import_all_tables()
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            if names:
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+            has_seq = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='sqlite_sequence'"
+            ).first()
+            if has_seq:
+                conn.exec_driver_sql("DELETE FROM sqlite_sequence")

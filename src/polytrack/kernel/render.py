@@ -1,0 +1,103 @@
+"""Renderers shared by the APIs: JSON (with raw JavaScript fragments), JSONP and XML."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from starlette.responses import Response
+
+JSON_TYPE = "application/json; charset=utf-8"
+JS_TYPE = "application/javascript; charset=utf-8"
+XML_TYPE = "text/xml; charset=utf-8"
+
+
+class Raw:
+    """A fragment written into JSON output verbatim, e.g. PAYT's unquoted `new Date(ms)`."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __eq__(self, other):
+        return isinstance(other, Raw) and other.text == self.text
+
+    def __repr__(self):
+        return f"Raw({self.text!r})"
+
+
+_RAW_MARK = "\u0000raw{}\u0000"
+_RAW_RE = re.compile(r'"\\u0000raw(\d+)\\u0000"')
+
+
+def to_json(obj, *, ensure_ascii: bool = False) -> str:
+    """Compact JSON; `Raw` values are spliced in unquoted, Decimals become numbers."""
+    raws: list[str] = []
+
+    def default(value):
+        if isinstance(value, Raw):
+            raws.append(value.text)
+            return _RAW_MARK.format(len(raws) - 1)
+        if isinstance(value, Decimal):
+            return float(value)
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=ensure_ascii, default=default)
+    if raws:
+        text = _RAW_RE.sub(lambda m: raws[int(m.group(1))], text)
+    return text
+
+
+_CALLBACK_RE = re.compile(r"^[A-Za-z_$][0-9A-Za-z_$]*(\.[A-Za-z_$][0-9A-Za-z_$]*)*$")
+
+
+def valid_callback(name: str) -> bool:
+    return bool(_CALLBACK_RE.match(name)) and len(name) <= 128
+
+
+def json_response(obj, *, status: int = 200, callback: str | None = None, headers: dict | None = None) -> Response:
+    """JSON, or JSONP `callback(json);` when a (validated) callback name is given."""
+    body = to_json(obj)
+    if callback:
+        return Response(f"{callback}({body});", status_code=status, media_type=JS_TYPE, headers=headers)
+    return Response(body, status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def _xml_scalar(value) -> str:
+    if value is True:
+        return "1"
+    if value is False:
+        return "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return escape(str(value))
+
+
+def _xml_value(name: str, value, item_name: str, out: list[str]) -> None:
+    if value is None or value == "" or value == [] or value == {}:
+        out.append(f"<{name}/>")
+        return
+    out.append(f"<{name}>")
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _xml_value(str(key), child, item_name, out)
+    elif isinstance(value, (list, tuple)):
+        for child in value:
+            _xml_value(item_name, child, item_name, out)
+    else:
+        out.append(_xml_scalar(value))
+    out.append(f"</{name}>")
+
+
+def to_xml(root: str, obj, *, item_name: str = "row") -> str:
+    """Dict -> elements named by key, list -> one `<item_name>` per entry, None -> empty element."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    _xml_value(root, obj, item_name, out)
+    return "".join(out)
+
+
+def xml_response(root: str, obj, *, status: int = 200, item_name: str = "row") -> Response:
+    return Response(to_xml(root, obj, item_name=item_name), status_code=status, media_type=XML_TYPE)

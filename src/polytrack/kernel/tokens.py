@@ -1,0 +1,106 @@
+"""Session tokens with idle expiry (PAYT tickets, Mapp tokens, launch tokens).
+
+A token is random (>= 128 bits); only its SHA-256 digest is stored. `resolve` slides the idle
+expiry, but writes `last_used_at` only when it is older than a fraction of the idle window, so a
+busy client does not turn every read into a write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.engine import Connection
+
+from polytrack.kernel.secrets import lookup_digest
+from polytrack.kernel.tables import kernel_tokens
+
+TOUCH_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    api: str
+    kind: str
+    subject: str
+    scope: str
+    created_at: float
+
+
+class TokenStore:
+    def __init__(self, clock):
+        self.clock = clock
+
+    def issue(
+        self,
+        conn: Connection,
+        *,
+        api: str,
+        kind: str,
+        subject: str,
+        token: str,
+        idle_seconds: float,
+        scope: str = "",
+        single_use: bool = False,
+        revoke_others: bool = False,
+    ) -> str:
+        now = self.clock.timestamp()
+        if revoke_others:
+            self.revoke_subject(conn, api=api, kind=kind, subject=subject)
+        conn.execute(
+            kernel_tokens.insert().values(
+                digest=lookup_digest(token), api=api, kind=kind, subject=subject, scope=scope,
+                created_at=now, last_used_at=now, idle_seconds=idle_seconds, single_use=int(single_use),
+            )
+        )
+        return token
+
+    def resolve(self, conn: Connection, *, api: str, kind: str, token: str | None) -> TokenInfo | None:
+        """The live token's owner, or None. Expired tokens are deleted on sight; single-use
+        tokens are consumed."""
+        if not token:
+            return None
+        digest = lookup_digest(token)
+        row = conn.execute(
+            select(kernel_tokens).where(kernel_tokens.c.digest == digest)
+        ).first()
+        if row is None or row.api != api or row.kind != kind:
+            return None
+        now = self.clock.timestamp()
+        if now - row.last_used_at > row.idle_seconds:
+            conn.execute(delete(kernel_tokens).where(kernel_tokens.c.digest == digest))
+            return None
+        if row.single_use:
+            # Only one concurrent caller can delete the row: that one wins the token.
+            gone = conn.execute(delete(kernel_tokens).where(kernel_tokens.c.digest == digest)).rowcount
+            if gone != 1:
+                return None
+        elif now - row.last_used_at > row.idle_seconds * TOUCH_FRACTION:
+            conn.execute(update(kernel_tokens).where(kernel_tokens.c.digest == digest).values(last_used_at=now))
+        return TokenInfo(api=row.api, kind=row.kind, subject=row.subject, scope=row.scope, created_at=row.created_at)
+
+    def revoke(self, conn: Connection, *, api: str, kind: str, token: str | None) -> bool:
+        if not token:
+            return False
+        digest = lookup_digest(token)
+        result = conn.execute(
+            delete(kernel_tokens).where(
+                and_(kernel_tokens.c.digest == digest, kernel_tokens.c.api == api, kernel_tokens.c.kind == kind)
+            )
+        )
+        return result.rowcount == 1
+
+    def revoke_subject(self, conn: Connection, *, api: str, kind: str, subject: str) -> int:
+        result = conn.execute(
+            delete(kernel_tokens).where(
+                and_(kernel_tokens.c.api == api, kernel_tokens.c.kind == kind, kernel_tokens.c.subject == subject)
+            )
+        )
+        return result.rowcount
+
+    def purge_expired(self, conn: Connection) -> int:
+        now = self.clock.timestamp()
+        result = conn.execute(
+            delete(kernel_tokens).where(kernel_tokens.c.last_used_at + kernel_tokens.c.idle_seconds < now)
+        )
+        return result.rowcount

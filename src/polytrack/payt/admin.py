@@ -1,0 +1,112 @@
+"""Provisioning for PAYT / TrackerPro: admin keys, clients, users. Used by the operator HTTP
+API (/_polytrack/payt/...) and by `polytrack admin payt ...`."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from polytrack.admin_http import AdminError, json_body
+from polytrack.kernel.secrets import random_hex
+from polytrack.payt import domain
+
+
+def create_admin_key(services, *, name: str, key: str | None = None) -> dict:
+    key = key or random_hex(16).upper()
+    with services.engine.begin() as conn:
+        key_id = domain.create_admin_key(conn, services.clock, name=name, key=key)
+    return {"id": key_id, "name": name, "key": key}
+
+
+def create_client(services, *, company: str, timezone: str = "Europe/London") -> dict:
+    with services.engine.begin() as conn:
+        client_id = domain.ensure_client(conn, services.clock, company=company, admin_key_id=None, timezone=timezone)
+    return {"id": client_id, "company": company}
+
+
+def create_user(services, *, company: str, email: str, password: str) -> dict:
+    with services.engine.begin() as conn:
+        client_id = domain.ensure_client(conn, services.clock, company=company, admin_key_id=None)
+        user_id = domain.create_user(conn, services.clock, client_id=client_id, email=email, password=password)
+    return {"id": user_id, "client_id": client_id, "email": email.strip().lower()}
+
+
+def _need(data: dict, *names: str) -> list[str]:
+    missing = [n for n in names if not str(data.get(n) or "").strip()]
+    if missing:
+        raise AdminError(400, f"missing field(s): {', '.join(missing)}")
+    return [str(data[n]).strip() for n in names]
+
+
+def admin_routes(services) -> list:
+    async def post_admin_key(request):
+        data = await json_body(request)
+        (name,) = _need(data, "name")
+        return JSONResponse(create_admin_key(services, name=name, key=data.get("key") or None), status_code=201)
+
+    async def post_client(request):
+        data = await json_body(request)
+        (company,) = _need(data, "company")
+        return JSONResponse(create_client(services, company=company, timezone=data.get("timezone") or "Europe/London"), status_code=201)
+
+    async def post_user(request):
+        data = await json_body(request)
+        company, email, password = _need(data, "company", "email", "password")
+        try:
+            return JSONResponse(create_user(services, company=company, email=email, password=password), status_code=201)
+        except domain.PaytError as exc:
+            raise AdminError(409 if "unique" in exc.message else 400, exc.message) from exc
+
+    return [
+        Route("/admin-keys", post_admin_key, methods=["POST"]),
+        Route("/clients", post_client, methods=["POST"]),
+        Route("/users", post_user, methods=["POST"]),
+    ]
+
+
+def register_cli(root, admin) -> None:
+    from polytrack.cli import _add_db_flags
+
+    payt = admin.add_parser("payt", help="PAYT / TrackerPro: admin keys, clients, users")
+    sub = payt.add_subparsers(dest="payt_command", required=True)
+
+    key = sub.add_parser("create-admin-key", help="create a TrackerPro admin key (printed once)")
+    key.add_argument("--name", required=True)
+    key.add_argument("--key", help="use this key instead of a random one")
+    _add_db_flags(key)
+    key.set_defaults(func=lambda a: _print(create_admin_key(_services(a), name=a.name, key=a.key)))
+
+    client = sub.add_parser("create-client", help="create a PAYT client (company)")
+    client.add_argument("--company", required=True)
+    client.add_argument("--timezone", default="Europe/London")
+    _add_db_flags(client)
+    client.set_defaults(func=lambda a: _print(create_client(_services(a), company=a.company, timezone=a.timezone)))
+
+    user = sub.add_parser("create-user", help="create a PAYT user (e-mail is the user name)")
+    user.add_argument("--company", required=True)
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    _add_db_flags(user)
+    user.set_defaults(func=_cli_create_user)
+
+
+def _cli_create_user(args) -> int:
+    from polytrack.cli import CliError
+
+    try:
+        return _print(create_user(_services(args), company=args.company, email=args.email, password=args.password))
+    except domain.PaytError as exc:
+        raise CliError(exc.message) from exc
+
+
+def _services(args):
+    from polytrack.cli import open_services
+
+    return open_services(args)
+
+
+def _print(result: dict) -> int:
+    import json
+
+    print(json.dumps(result, indent=2))
+    return 0

@@ -1,0 +1,37 @@
+"""What every request handler may use: settings, the database and the kernel services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from polytrack.config import Settings
+from polytrack.kernel.calllog import CallLog
+from polytrack.kernel.clock import SystemClock
+from polytrack.kernel.db import make_engine
+from polytrack.kernel.ratelimit import RateLimiter
+from polytrack.kernel.tokens import TokenStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    clock: object
+    tokens: TokenStore
+    limiter: RateLimiter
+    calllog: CallLog
+
+    @classmethod
+    def build(cls, settings: Settings, *, engine: Engine | None = None, clock=None) -> "Services":
+        clock = clock or SystemClock()
+        engine = engine or make_engine(settings.db)
+        return cls(
+            settings=settings,
+            engine=engine,
+            clock=clock,
+            tokens=TokenStore(clock),
+            limiter=RateLimiter(clock, enabled=settings.rate_limits),
+            calllog=CallLog(engine, clock, enabled=settings.call_log),
+        )
