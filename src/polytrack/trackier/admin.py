@@ -1,0 +1,5 @@
+"""In progress."""
+def admin_routes(services):
+    return []
+def register_cli(root, admin):
+    return None
