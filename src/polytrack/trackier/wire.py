@@ -1,3 +1,183 @@
-"""In progress."""
-def routes(services):
-    return []
+"""Trackier v1 on the wire.
+
+One endpoint serves every claimed path: it finds the API key (X-Api-Key header, then the apiKey
+query parameter), checks it (missing 12, unknown 13, IP 41, locked 42), counts the call against
+the key's rate limit, resolves the route (unknown URI 501, wrong method 405, other role's route
+403/5), reads the body (JSON whatever the Content-Type, else form data) and runs the handler in
+its own transaction. Errors carry HTTP status + application code in the body of spec U1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
+from polytrack.kernel.render import json_response
+from polytrack.trackier import domain, errors
+from polytrack.trackier.errors import TrackierError
+from polytrack.trackier.routing import RouteTable, TrackierPathsRoute, api_path
+
+log = logging.getLogger("polytrack.trackier")
+
+API = "trackier"
+# Not documented by Trackier (spec U19); generous enough for any reporting script.
+DEFAULT_CALLS_PER_MINUTE = 1200
+MAX_LIMIT = 1000  # the only documented maximum (click logs); applied to every list (spec U7)
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+# The route table every handler module registers on with `@ROUTES.endpoint(...)`.
+ROUTES = RouteTable()
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    services: object
+    conn: object
+    key: domain.ApiKey
+    path_params: dict
+    query: Params
+    body: dict = field(default_factory=dict)
+
+    @property
+    def network(self) -> domain.Network:
+        return self.key.network
+
+    def paging(self, *, default_limit: int | None) -> tuple[int | None, int]:
+        """`limit` and `page` (1-based) from the query; 400/20 if not positive integers."""
+        problems: dict[str, list[str]] = {}
+        limit = _positive_int(self.query.get("limit"), "limit", problems)
+        page = _positive_int(self.query.get("page"), "page", problems)
+        if problems:
+            raise errors.invalid(problems)
+        limit = default_limit if limit is None else min(limit, MAX_LIMIT)
+        return limit, page or 1
+
+
+def _positive_int(raw: str | None, name: str, problems: dict) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:
+        problems[name] = [f"{name.capitalize()} must be a positive integer"]
+        return None
+    return int(text)
+
+
+# --- request reading ----------------------------------------------------------------------------
+
+def api_key_from(request: Request) -> str | None:
+    header = request.headers.get("x-api-key", "").strip()
+    if header:
+        return header
+    return (Params(parse_query(request.url.query)).get("apiKey") or "").strip() or None
+
+
+_BRACKET_RE = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
+
+
+def php_form(pairs: list[tuple[str, str]]) -> dict:
+    """Form fields as PHP's $_POST sees them, one level deep: `a=1`, `a[]=1`, `a[key]=1`."""
+    data: dict = {}
+    for name, value in pairs:
+        match = _BRACKET_RE.match(name)
+        if not match:
+            data[name] = value
+            continue
+        base, index = match.group(1), match.group(2)
+        if index == "":
+            current = data.get(base)
+            data[base] = (current if isinstance(current, list) else []) + [value]
+        else:
+            current = data.get(base)
+            data[base] = {**(current if isinstance(current, dict) else {}), index: value}
+    return data
+
+
+async def read_body(request: Request) -> dict:
+    """The body as an object: JSON whatever the Content-Type says, else form data (spec 1.3).
+    400/30 for a body that is neither, or JSON that is not an object."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        try:
+            return php_form(await read_form_pairs(request))
+        except BadRequestBody:
+            raise TrackierError(errors.BAD_REQUEST) from None
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        try:
+            return php_form(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except (UnicodeDecodeError, ValueError):
+            raise TrackierError(errors.BAD_REQUEST) from None
+    if not isinstance(parsed, dict):
+        raise TrackierError(errors.BAD_REQUEST)
+    return parsed
+
+
+# --- the endpoint -----------------------------------------------------------------------------
+
+def _authenticate(request: Request, services, logged) -> domain.ApiKey:
+    """Key checks and the rate-limit hit, committed on their own so a failing operation keeps the hit."""
+    with services.engine.begin() as conn:
+        key = domain.authenticate(conn, api_key_from(request), request.client.host if request.client else None)
+        logged.account = f"{key.role}:{key.network.object_id}"
+        per_minute = services.settings.api_setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
+        decision = services.limiter.hit(conn, f"trackier:key:{key.id}", limit=per_minute, period=60)
+    if not decision.allowed:
+        raise TrackierError(errors.TOO_MANY_REQUESTS, headers={"Retry-After": str(int(decision.retry_after))})
+    return key
+
+
+async def handle(request: Request, services) -> Response:
+    method = request.method.upper()
+    path = api_path(request.url.path)
+    with services.calllog.timed(api=API, operation=f"{method} {path}") as logged:
+        try:
+            key = _authenticate(request, services, logged)
+            resolved = ROUTES.resolve(method, path)
+            if resolved is None:
+                raise TrackierError(errors.INVALID_METHOD, status=501)
+            logged.operation = f"{method} {resolved.template}"
+            if resolved.endpoint is None:
+                raise TrackierError(errors.INVALID_METHOD, headers={"Allow": ", ".join(resolved.allowed_methods)})
+            if key.role not in resolved.endpoint.roles:
+                raise TrackierError(errors.INSUFFICIENT_PERMISSION)
+            call = Call(
+                services=services, conn=None, key=key, path_params=resolved.path_params,
+                query=Params(parse_query(request.url.query), last_wins=True),
+                body=await read_body(request) if method in BODY_METHODS else {},
+            )
+            with services.engine.begin() as conn:
+                call.conn = conn
+                payload = resolved.endpoint.handler(call)
+            return json_response(payload)
+        except TrackierError as exc:
+            logged.outcome = str(exc.code)
+            return json_response(exc.body(), status=exc.status, headers=exc.headers)
+        except Exception:
+            log.exception("trackier %s %s failed", method, path)
+            logged.outcome = str(errors.INTERNAL_ERROR)
+            failure = TrackierError(errors.INTERNAL_ERROR)
+            return json_response(failure.body(), status=failure.status)
+
+
+def routes(services) -> list:
+    # Importing the handler modules registers their routes on ROUTES.
+    from polytrack.trackier import advertisers  # noqa: F401
+
+    async def endpoint(request: Request) -> Response:
+        return await handle(request, services)
+
+    return [TrackierPathsRoute(endpoint)]

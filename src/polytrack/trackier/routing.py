@@ -1,0 +1,123 @@
+"""Trackier's route table and the Starlette route that claims its paths.
+
+Every route answers at the bare path and under `/api` (spec 1.1), with or without a trailing
+slash. Only the documented resource prefixes are claimed, so the other APIs and the future
+click URLs (`/{linkId}`, `/click`, `/acquisition` ...) keep the rest of the root.
+
+A template segment `{id}` matches only an id: 24 hex digits (the long id) or an integer (the
+display id). Literal words such as `campaigns` therefore never reach an `{id}` route (spec 6.2);
+`{name}` with any other name matches any one segment, and literal segments win over it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Match
+from starlette.types import Receive, Scope, Send
+
+# First path segments of the documented API (section 2-4), including the aliases of spec 6.3.
+PREFIXES = (
+    "advertiser", "affiliate", "affiliates", "campaign", "caps", "commissions", "dictionary", "dict",
+    "goal", "goals", "jobs", "network",
+)
+_CLAIMED_RE = re.compile(r"^(?:/api)?/(?:" + "|".join(PREFIXES) + r")(?:/.*)?$")
+ID_RE = re.compile(r"^(?:[0-9a-fA-F]{24}|[0-9]{1,18})$")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    template: str
+    roles: frozenset[str]
+    handler: Callable  # handler(call) -> response body (dict), HTTP 200
+
+
+@dataclass(frozen=True)
+class Resolved:
+    endpoint: Endpoint | None  # None: the path exists but not for this method
+    template: str
+    path_params: dict[str, str]
+    allowed_methods: tuple[str, ...]
+
+
+class RouteTable:
+    def __init__(self):
+        self._by_template: dict[str, list[Endpoint]] = {}
+        self._patterns: list[tuple[tuple, str, list[str]]] = []  # (sort key, template, segments)
+
+    def add(self, method: str, template: str, roles, handler) -> None:
+        method = method.upper()
+        if any(e.method == method for e in self._by_template.get(template, [])):
+            raise ValueError(f"duplicate Trackier route {method} {template}")
+        if template not in self._by_template:
+            segments = template.strip("/").split("/")
+            # literal segments sort before parameters, position by position
+            key = tuple(1 if s.startswith("{") else 0 for s in segments)
+            self._patterns.append((key, template, segments))
+            self._patterns.sort(key=lambda p: p[0])
+        self._by_template.setdefault(template, []).append(Endpoint(method, template, frozenset(roles), handler))
+
+    def endpoint(self, method: str, template: str, *, roles=("network",)):
+        """Decorator registering a handler for METHOD template."""
+        def register(handler):
+            self.add(method, template, roles, handler)
+            return handler
+        return register
+
+    def resolve(self, method: str, path: str) -> Resolved | None:
+        """None when no template matches the path (an unknown URI)."""
+        segments = path.strip("/").split("/")
+        for _key, template, pattern in self._patterns:
+            params = _match(pattern, segments)
+            if params is None:
+                continue
+            endpoints = self._by_template[template]
+            allowed = tuple(sorted(e.method for e in endpoints))
+            chosen = next((e for e in endpoints if e.method == method.upper()), None)
+            return Resolved(chosen, template, params, allowed)
+        return None
+
+
+def _match(pattern: list[str], segments: list[str]) -> dict[str, str] | None:
+    if len(pattern) != len(segments):
+        return None
+    params = {}
+    for expected, actual in zip(pattern, segments):
+        if expected.startswith("{"):
+            name = expected[1:-1]
+            if not actual or (name == "id" and not ID_RE.match(actual)):
+                return None
+            params[name] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+def api_path(path: str) -> str:
+    """/api/advertiser/ -> /advertiser: the path the route table knows."""
+    if path.startswith("/api/"):
+        path = path[4:]
+    return "/" + path.strip("/")
+
+
+class TrackierPathsRoute(BaseRoute):
+    """Claims every path under the Trackier prefixes, bare or under /api; the endpoint does the rest."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def matches(self, scope: Scope):
+        if scope["type"] == "http" and _CLAIMED_RE.match(scope["path"]):
+            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
+        return Match.NONE, {}
+
+    def url_path_for(self, name, /, **path_params):  # pragma: no cover - never reversed
+        raise NotImplementedError
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive))
+        await response(scope, receive, send)

@@ -1,0 +1,60 @@
+"""Trackier's shared JSON objects (spec 1.10), built from stored rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from polytrack.kernel.dates import zone
+from polytrack.trackier.domain import Network
+
+REGION_LANG = "en"
+
+
+def day(timestamp: float | None, network: Network) -> str | None:
+    """Trackier's date-only fields ("created": "2016-10-21"), in the network's time zone."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, zone(network.timezone)).strftime("%Y-%m-%d")
+
+
+def password_digest(password_hash: str) -> str:
+    """The 40-hex `password` field: SHA-1 of the stored scrypt hash (spec 6.7), so the shape
+    matches the vendor's SHA-1 while revealing nothing that helps guess the password."""
+    return hashlib.sha1(password_hash.encode()).hexdigest()
+
+
+def meta(text: str | None) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def user_object(row, network: Network) -> dict:
+    """The User object, in the documented key order. `display_id` (from the extended form) leads
+    so that clients can learn the short id `GET /advertiser/{id}` also accepts."""
+    region = None
+    if row.zone:
+        region = {"currency": row.currency, "zone": row.zone, "lang": REGION_LANG}
+    return {
+        "display_id": row.display_id,
+        "org_id": network.object_id,
+        "username": row.username,
+        "name": row.name,
+        "email": row.email,
+        "password": password_digest(row.password_hash),
+        "phone": row.phone,
+        "country": row.country,
+        "currency": row.currency,
+        "type": row.type,
+        "login": day(row.login_at, network),
+        "region": region,
+        "_id": row.object_id,
+        "live": bool(row.live),
+        "created": day(row.created_at, network),
+        "modified": day(row.modified_at, network),
+        "meta": meta(row.meta),
+    }
