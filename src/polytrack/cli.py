@@ -167,18 +167,18 @@ def run_granian(settings) -> int:
     extra = [(port, target) for package in all_packages() for port, target in package.extra_servers(settings)]
     children = []
     for port, target in extra:
-        child = multiprocessing.Process(target=_serve_target, args=(target, settings.host, port, 1, settings.log_level), daemon=True)
+        child = multiprocessing.Process(target=serve_target, args=(target, settings.host, port, 1, settings.log_level), daemon=True)
         child.start()
         children.append(child)
     try:
-        _serve_target("polytrack.app:asgi_factory", settings.host, settings.port, settings.workers, settings.log_level)
+        serve_target("polytrack.app:asgi_factory", settings.host, settings.port, settings.workers, settings.log_level)
     finally:
         for child in children:
             child.terminate()
     return 0
 
 
-def _serve_target(target: str, host: str, port: int, workers: int, log_level: str) -> None:
+def serve_target(target: str, host: str, port: int, workers: int, log_level: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
