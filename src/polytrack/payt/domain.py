@@ -5,17 +5,24 @@ Failures raise PaytError with one of the vendor's reason codes; wire.py renders 
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from polytrack.kernel.secrets import hash_password, lookup_digest, random_guid, verify_password
-from polytrack.payt.tables import payt_admin_keys, payt_clients, payt_users
+from polytrack.kernel.secrets import hash_password, lookup_digest, random_guid, random_hex, verify_password
+from polytrack.payt.tables import (
+    payt_admin_keys, payt_clients, payt_groups, payt_user_groups, payt_users, payt_vehicles,
+)
 
 API = "payt"
 TICKET = "ticket"
+LAUNCH = "launch"    # single-use TrackerPro launch token (Admin/Launch)
+BROWSER = "browser"  # the browser session a launch token opens (cookie)
+# Spec U-14: an unused launch token dies after 5 minutes.
+LAUNCH_TOKEN_SECONDS = 5 * 60
 # ASP.NET session default; configurable as payt.ticket_idle_seconds (spec U-8).
 TICKET_IDLE_SECONDS = 20 * 60
 
@@ -38,6 +45,10 @@ def invalid_query(message: str) -> PaytError:
     return PaytError("invalid_query", message)
 
 
+def access_denied() -> PaytError:
+    return PaytError("access_denied", "Access denied")
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who a ticket belongs to."""
@@ -47,6 +58,7 @@ class Caller:
     email: str
     company: str
     calls_per_minute: int
+    timezone: str = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -77,17 +89,24 @@ def caller_for_ticket(conn: Connection, tokens, ticket: str | None) -> Caller:
     info = tokens.resolve(conn, api=API, kind=TICKET, token=(ticket or "").strip().upper())
     if info is None:
         raise not_authenticated()
+    caller = caller_for_user(conn, int(info.subject))
+    if caller is None:  # user deleted since the ticket was issued
+        raise not_authenticated()
+    return caller
+
+
+def caller_for_user(conn: Connection, user_id: int) -> Caller | None:
     row = conn.execute(
         select(payt_users.c.id, payt_users.c.email, payt_clients.c.id.label("client_id"), payt_clients.c.company,
-               payt_clients.c.calls_per_minute)
+               payt_clients.c.calls_per_minute, payt_clients.c.timezone)
         .join(payt_clients, payt_clients.c.id == payt_users.c.client_id)
-        .where(payt_users.c.id == int(info.subject))
+        .where(payt_users.c.id == user_id)
     ).first()
-    if row is None:  # user deleted since the ticket was issued
-        raise not_authenticated()
+    if row is None:
+        return None
     return Caller(
         user_id=row.id, client_id=row.client_id, email=row.email, company=row.company,
-        calls_per_minute=row.calls_per_minute,
+        calls_per_minute=row.calls_per_minute, timezone=row.timezone or "Europe/London",
     )
 
 
@@ -167,3 +186,157 @@ def register(conn: Connection, clock, tokens, integrator: Integrator, *, company
         tokens.revoke_subject(conn, api=API, kind=TICKET, subject=str(user_id))
     conn.execute(payt_users.update().where(payt_users.c.id == user_id).values(ssid_digest=lookup_digest(ssid)))
     return ssid
+
+
+# --- TrackerPro: companies, launch tokens, browser sessions --------------------------------------
+
+@dataclass(frozen=True)
+class Company:
+    client_id: int
+    company: str
+    timezone: str
+
+
+def company_of_integrator(conn: Connection, integrator: Integrator, company: str) -> Company:
+    """The client behind `company`, if it was created through this admin key. Unknown and
+    foreign companies get the same access_denied, so a key cannot probe for other integrators'
+    companies."""
+    row = conn.execute(
+        select(payt_clients.c.id, payt_clients.c.admin_key_id, payt_clients.c.timezone)
+        .where(payt_clients.c.company == company)
+    ).first()
+    if row is None or row.admin_key_id != integrator.admin_key_id:
+        raise access_denied()
+    return Company(client_id=row.id, company=company, timezone=row.timezone or "Europe/London")
+
+
+def launch(conn: Connection, tokens, integrator: Integrator, ssid: str) -> str:
+    """Admin/Launch: a single-use launch token for the user holding `ssid`. An ssid of another
+    integrator's user is as unknown as a made-up one."""
+    row = conn.execute(
+        select(payt_users.c.id, payt_users.c.client_id)
+        .join(payt_clients, payt_clients.c.id == payt_users.c.client_id)
+        .where(payt_users.c.ssid_digest == lookup_digest(ssid.strip().upper()))
+        .where(payt_clients.c.admin_key_id == integrator.admin_key_id)
+    ).first()
+    if row is None:
+        raise invalid_query("Unknown ssid")
+    return tokens.issue(
+        conn, api=API, kind=LAUNCH, subject=str(row.id), scope=str(row.client_id),
+        token=random_guid(), idle_seconds=LAUNCH_TOKEN_SECONDS, single_use=True,
+    )
+
+
+def open_browser_session(conn: Connection, tokens, launch_token: str | None, *, idle_seconds: float) -> tuple[str, Caller] | None:
+    """Consume a launch token (once) and start a browser session for its user: (session token,
+    caller), or None when the token is unknown, used or expired."""
+    info = tokens.resolve(conn, api=API, kind=LAUNCH, token=(launch_token or "").strip().upper())
+    if info is None:
+        return None
+    caller = caller_for_user(conn, int(info.subject))
+    if caller is None:
+        return None
+    session = tokens.issue(
+        conn, api=API, kind=BROWSER, subject=info.subject, scope=info.scope,
+        token=random_hex(32), idle_seconds=idle_seconds,
+    )
+    return session, caller
+
+
+def caller_for_browser_session(conn: Connection, tokens, session: str | None) -> Caller | None:
+    info = tokens.resolve(conn, api=API, kind=BROWSER, token=session)
+    return caller_for_user(conn, int(info.subject)) if info else None
+
+
+# --- folder permissions (who sees which folders and vehicles) ------------------------------------
+
+def row_version_text(version: int | None) -> str:
+    """TimeStamp cells (spec U-13): base64 of the 8-byte big-endian row version, as .NET writes
+    a SQL rowversion."""
+    return base64.b64encode(int(version or 0).to_bytes(8, "big", signed=False)).decode()
+
+
+@dataclass(frozen=True)
+class Folder:
+    id: int
+    parent_id: int | None
+    type_id: int
+    description: str
+    row_version: int
+
+
+class FolderScope:
+    """The client's folder tree and the part of it one user may see.
+
+    A user without permission rows sees every folder; otherwise the permitted folders and their
+    descendants. `listed` adds the ancestors, so Group/GetByTypeID returns a connected tree
+    (spec U-21)."""
+
+    def __init__(self, folders: dict[int, Folder], permitted: set[int]):
+        self.folders = folders
+        self.children: dict[int, list[int]] = {}
+        for folder in folders.values():
+            if folder.parent_id is not None:
+                self.children.setdefault(folder.parent_id, []).append(folder.id)
+        self.restricted = bool(permitted)
+        self.visible = self.with_descendants(permitted) if permitted else set(folders)
+        self.listed = self.with_ancestors(self.visible)
+
+    def with_descendants(self, ids) -> set[int]:
+        found, todo = set(), [i for i in ids if i in self.folders]
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(self.children.get(current, ()))
+        return found
+
+    def with_ancestors(self, ids) -> set[int]:
+        found = set()
+        for folder_id in ids:
+            while folder_id is not None and folder_id in self.folders and folder_id not in found:
+                found.add(folder_id)
+                folder_id = self.folders[folder_id].parent_id
+        return found
+
+    def sees_vehicle_in(self, group_id: int | None) -> bool:
+        # A vehicle outside any folder is visible only to users without folder restrictions.
+        return not self.restricted if group_id is None else group_id in self.visible
+
+
+def folder_scope(conn: Connection, caller: Caller) -> FolderScope:
+    """One query: every folder of the caller's client, flagged when the user is permitted on it."""
+    permitted_ids = select(payt_user_groups.c.group_id).where(payt_user_groups.c.user_id == caller.user_id)
+    rows = conn.execute(
+        select(payt_groups.c.id, payt_groups.c.parent_id, payt_groups.c.type_id, payt_groups.c.description,
+               payt_groups.c.row_version, payt_groups.c.id.in_(permitted_ids).label("permitted"))
+        .where(payt_groups.c.client_id == caller.client_id)
+    ).all()
+    folders = {r.id: Folder(r.id, r.parent_id, r.type_id, r.description, r.row_version) for r in rows}
+    return FolderScope(folders, {r.id for r in rows if r.permitted})
+
+
+def report_vehicle_ids(conn: Connection, caller: Caller, vehicle_ids: list[int] | None,
+                       group_ids: list[int] | None) -> list[int]:
+    """Spec U-12: (listed vehicles or all) ∩ (vehicles in the listed folders or their
+    descendants, or all) ∩ (vehicles the user may see). Naming a vehicle or folder the user
+    cannot see — another client's included — is access_denied."""
+    scope = folder_scope(conn, caller)
+    vehicles = conn.execute(
+        select(payt_vehicles.c.id, payt_vehicles.c.group_id).where(payt_vehicles.c.client_id == caller.client_id)
+    ).all()
+    visible = {v.id: v.group_id for v in vehicles if scope.sees_vehicle_in(v.group_id)}
+    if group_ids is not None:
+        if any(g not in scope.listed for g in group_ids):
+            raise access_denied()
+        in_groups = scope.with_descendants(group_ids)
+        visible = {vid: gid for vid, gid in visible.items() if gid in in_groups}
+    if vehicle_ids is not None:
+        if any(v not in visible and not _visible_vehicle(v, vehicles, scope) for v in vehicle_ids):
+            raise access_denied()
+        return sorted(v for v in vehicle_ids if v in visible)
+    return sorted(visible)
+
+
+def _visible_vehicle(vehicle_id: int, vehicles, scope: FolderScope) -> bool:
+    return any(v.id == vehicle_id and scope.sees_vehicle_in(v.group_id) for v in vehicles)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Callable
 
 from starlette.requests import Request
@@ -77,15 +77,26 @@ class DataTable:
 
 
 class DateFormat:
-    """Cells of datetime columns: `new Date(ms)` unquoted by default, .NET "o" text with dtm=o."""
+    """Cells of datetime columns: `new Date(ms)` unquoted by default, .NET "o" text with dtm=o.
 
-    def __init__(self, dtm: str | None):
+    Cells may hold an aware datetime or integer epoch milliseconds (what the tables store).
+    `quoted` is the server-side switch of spec U-3 for clients that need strict JSON.
+    """
+
+    def __init__(self, dtm: str | None, *, quoted: bool = False):
         self.iso = (dtm or "").strip().lower() == "o"
+        self.quoted = quoted
 
-    def __call__(self, value: datetime | None):
+    def __call__(self, value: datetime | int | None):
         if value is None:
             return None
-        return dotnet_roundtrip(value) if self.iso else Raw(f"new Date({epoch_ms(value)})")
+        if self.iso:
+            if not isinstance(value, datetime):
+                value = datetime.fromtimestamp(value / 1000.0, timezone.utc)
+            return dotnet_roundtrip(value)
+        ms = value if isinstance(value, int) else epoch_ms(value)
+        text = f"new Date({ms})"
+        return text if self.quoted else Raw(text)
 
 
 def dataset(name: str, tables: list[DataTable], dates: DateFormat) -> dict:
@@ -132,6 +143,20 @@ class Call:
             return int(value)
         except ValueError:
             raise domain.invalid_query(f"Invalid parameter: {name} must be an integer") from None
+
+    def int_list(self, name: str, *, required: bool = True) -> list[int] | None:
+        """A comma-separated id list (`1,2,3`; PHP-style repeats also accepted). `0` anywhere
+        means "all" and yields None, as does an absent optional parameter."""
+        raw = self.params.get_list(name, split_commas=True)
+        if not raw:
+            if required:
+                raise domain.invalid_query(f"Missing parameter: {name}")
+            return None
+        try:
+            ids = [int(part) for part in raw]
+        except ValueError:
+            raise domain.invalid_query(f"Invalid parameter: {name} must be a comma-separated list of integers") from None
+        return None if 0 in ids else sorted(set(ids))
 
 
 @dataclass(frozen=True)
@@ -225,7 +250,8 @@ async def _handle(request: Request, services, *, trackerpro: bool) -> Response:
         try:
             if not op or not subop:
                 raise PaytError("invalid_request", "Missing parameter: op and subop are required")
-            call = Call(services=services, conn=None, params=params, dates=DateFormat(params.get("dtm")))
+            quoted = bool(services.settings.api_setting("payt.quote_dates", False))
+            call = Call(services=services, conn=None, params=params, dates=DateFormat(params.get("dtm"), quoted=quoted))
             handler = _authenticate(request, call, op, subop, trackerpro, logged)
             # The operation runs in its own transaction: its failure must not undo the rate-limit hit.
             with services.engine.begin() as conn:
@@ -277,7 +303,15 @@ def routes(services) -> list:
     async def trackerpro_endpoint(request: Request) -> Response:
         return await _handle(request, services, trackerpro=True)
 
+    from polytrack.payt import launch_pages
+
     return [
         Route("/api2.ashx", payt_endpoint, methods=["GET", "POST"]),
         CaseInsensitiveRoute("/trackerpro_admin.ashx", trackerpro_endpoint, methods=("GET", "POST")),
+        *launch_pages.routes(services),
     ]
+
+
+# The operation modules register their handlers in PAYT_OPS / TRACKERPRO_OPS on import.
+from polytrack.payt import ops  # noqa: E402,F401
+
