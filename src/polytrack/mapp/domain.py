@@ -1,0 +1,224 @@
+"""Mapp accounts, Q3 users and their tokens as plain functions over the tables; no HTTP here.
+
+Authentication failures raise `rpc.authorization_failed()`; provisioning failures raise
+`ProvisioningError` (the operator API and CLI render those).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.engine import Connection
+
+from polytrack.kernel.dates import DateError, zone
+from polytrack.kernel.secrets import hash_password, random_digits, random_hex, verify_password
+from polytrack.mapp.rpc import LANGUAGES, authorization_failed
+from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
+
+API = "mapp"
+TOKEN_KIND = "token"
+# A token lives as long as it is used at least once an hour (vendor doc); mapp.token_idle_seconds.
+TOKEN_IDLE_SECONDS = 3600
+DEFAULT_TIMEZONE = "Europe/Berlin"
+DEFAULT_LANGUAGE = "en"
+GENERATED_CUSTOMER_ID_DIGITS = 15  # Track IDs in every real example have 15 digits
+CUSTOMER_ID_RE = re.compile(r"^\d{1,32}$")
+
+
+@dataclass(frozen=True)
+class User:
+    """A Q3 user whose login and password were checked."""
+
+    id: int
+    login: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A user acting in one account, in one language: what a token stands for."""
+
+    user_id: int
+    login: str
+    account_id: int
+    customer_id: str
+    account_title: str
+    timezone: str
+    language: str
+
+    def log_name(self) -> str:
+        return f"{self.customer_id}/{self.login}"
+
+
+# --- authentication ---------------------------------------------------------------------------
+
+def check_password(conn: Connection, login: str, password: str) -> User:
+    row = conn.execute(
+        select(mapp_users.c.id, mapp_users.c.login, mapp_users.c.password_hash, mapp_users.c.language)
+        .where(mapp_users.c.login == login)
+    ).first()
+    # verify_password spends the time of a hash even for an unknown login.
+    if not verify_password(password, row.password_hash if row else None):
+        raise authorization_failed()
+    return User(id=row.id, login=row.login, language=row.language)
+
+
+def enter_account(conn: Connection, user: User, customer_id: str, language: str | None) -> Caller:
+    """`user` acting in account `customer_id`; Authorization failed unless the user has access."""
+    caller = _caller(conn, user.id, customer_id, language or user.language)
+    if caller is None:
+        raise authorization_failed()
+    return caller
+
+
+def _caller(conn: Connection, user_id: int, customer_id: str, language: str) -> Caller | None:
+    row = conn.execute(
+        select(
+            mapp_users.c.login, mapp_accounts.c.id.label("account_id"), mapp_accounts.c.title,
+            mapp_accounts.c.timezone,
+        )
+        .select_from(
+            mapp_users.join(mapp_user_accounts, mapp_user_accounts.c.user_id == mapp_users.c.id)
+            .join(mapp_accounts, mapp_accounts.c.id == mapp_user_accounts.c.account_id)
+        )
+        .where(and_(mapp_users.c.id == user_id, mapp_accounts.c.customer_id == customer_id))
+    ).first()
+    if row is None:
+        return None
+    return Caller(
+        user_id=user_id, login=row.login, account_id=row.account_id, customer_id=customer_id,
+        account_title=row.title, timezone=row.timezone, language=language,
+    )
+
+
+def issue_token(conn: Connection, tokens, caller: Caller, *, idle_seconds: float) -> str:
+    """A new token bound to (user, account, language). Earlier tokens stay valid: clients such
+    as ZEIT's log in before every analysis and never log out."""
+    token = f"{random_hex(16)}_{random_hex(16)}"
+    return tokens.issue(
+        conn, api=API, kind=TOKEN_KIND, subject=str(caller.user_id),
+        scope=f"{caller.customer_id}:{caller.language}", token=token, idle_seconds=idle_seconds,
+    )
+
+
+def caller_for_token(conn: Connection, tokens, token: str) -> Caller | None:
+    """The live token's caller (its idle expiry slides), or None. A token stops working when
+    its user loses access to the account it was issued for."""
+    info = tokens.resolve(conn, api=API, kind=TOKEN_KIND, token=token)
+    if info is None:
+        return None
+    customer_id, _, language = info.scope.partition(":")
+    return _caller(conn, int(info.subject), customer_id, language or DEFAULT_LANGUAGE)
+
+
+def revoke_token(conn: Connection, tokens, token: str) -> bool:
+    return tokens.revoke(conn, api=API, kind=TOKEN_KIND, token=token)
+
+
+def accounts_of(conn: Connection, user_id: int) -> list[dict]:
+    """[{customerId, title}] of every account the user may access, by customerId."""
+    rows = conn.execute(
+        select(mapp_accounts.c.customer_id, mapp_accounts.c.title)
+        .join(mapp_user_accounts, mapp_user_accounts.c.account_id == mapp_accounts.c.id)
+        .where(mapp_user_accounts.c.user_id == user_id)
+        .order_by(mapp_accounts.c.customer_id)
+    )
+    return [{"customerId": row.customer_id, "title": row.title} for row in rows]
+
+
+# --- provisioning -----------------------------------------------------------------------------
+
+class ProvisioningError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def create_account(conn: Connection, clock, *, title: str, customer_id: str | None = None,
+                   timezone: str = DEFAULT_TIMEZONE) -> dict:
+    title = (title or "").strip()
+    if not title or len(title) > 255:
+        raise ProvisioningError(400, "title must be 1 to 255 characters")
+    try:
+        zone(timezone)
+    except DateError as exc:
+        raise ProvisioningError(400, str(exc)) from exc
+    if customer_id is None:
+        customer_id = _unused_customer_id(conn)
+    customer_id = str(customer_id).strip()
+    if not CUSTOMER_ID_RE.match(customer_id):
+        raise ProvisioningError(400, "customerId must be a string of 1 to 32 digits")
+    if _account_id(conn, customer_id) is not None:
+        raise ProvisioningError(409, f"customerId {customer_id} already exists")
+    conn.execute(mapp_accounts.insert().values(
+        customer_id=customer_id, title=title, timezone=timezone, created_at=clock.timestamp(),
+    ))
+    return {"customerId": customer_id, "title": title, "timezone": timezone}
+
+
+def create_user(conn: Connection, clock, *, login: str, password: str, customer_ids: list[str],
+                language: str = DEFAULT_LANGUAGE) -> dict:
+    login = (login or "").strip()
+    if not login or len(login) > 255:
+        raise ProvisioningError(400, "login must be 1 to 255 characters")
+    if not password:
+        raise ProvisioningError(400, "pass must not be empty")
+    language = (language or DEFAULT_LANGUAGE).strip().lower()
+    if language not in LANGUAGES:
+        raise ProvisioningError(400, f"language must be one of {', '.join(LANGUAGES)}")
+    if conn.execute(select(mapp_users.c.id).where(mapp_users.c.login == login)).first():
+        raise ProvisioningError(409, f"login {login} already exists")
+    account_ids = _existing_account_ids(conn, customer_ids)
+    user_id = conn.execute(mapp_users.insert().values(
+        login=login, password_hash=hash_password(password), language=language, created_at=clock.timestamp(),
+    )).inserted_primary_key[0]
+    _grant(conn, clock, user_id, account_ids)
+    return {"login": login, "language": language, "customerIds": customer_ids_of(conn, user_id)}
+
+
+def grant(conn: Connection, clock, *, login: str, customer_ids: list[str]) -> dict:
+    """Give `login` access to the accounts (idempotent)."""
+    row = conn.execute(select(mapp_users.c.id).where(mapp_users.c.login == (login or "").strip())).first()
+    if row is None:
+        raise ProvisioningError(404, f"unknown login {login}")
+    _grant(conn, clock, row.id, _existing_account_ids(conn, customer_ids))
+    return {"login": login.strip(), "customerIds": customer_ids_of(conn, row.id)}
+
+
+def customer_ids_of(conn: Connection, user_id: int) -> list[str]:
+    return [account["customerId"] for account in accounts_of(conn, user_id)]
+
+
+def _grant(conn: Connection, clock, user_id: int, account_ids: list[int]) -> None:
+    have = set(conn.execute(
+        select(mapp_user_accounts.c.account_id).where(mapp_user_accounts.c.user_id == user_id)
+    ).scalars())
+    new = [account_id for account_id in dict.fromkeys(account_ids) if account_id not in have]
+    if new:
+        conn.execute(mapp_user_accounts.insert(), [
+            {"user_id": user_id, "account_id": account_id, "created_at": clock.timestamp()} for account_id in new
+        ])
+
+
+def _existing_account_ids(conn: Connection, customer_ids: list[str]) -> list[int]:
+    ids = []
+    for customer_id in customer_ids:
+        account_id = _account_id(conn, str(customer_id).strip())
+        if account_id is None:
+            raise ProvisioningError(404, f"unknown customerId {customer_id}")
+        ids.append(account_id)
+    return ids
+
+
+def _account_id(conn: Connection, customer_id: str) -> int | None:
+    return conn.execute(select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == customer_id)).scalar()
+
+
+def _unused_customer_id(conn: Connection) -> str:
+    while True:
+        candidate = random_digits(GENERATED_CUSTOMER_ID_DIGITS)
+        if _account_id(conn, candidate) is None:
+            return candidate

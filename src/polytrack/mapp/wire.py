@@ -1,0 +1,234 @@
+"""Mapp JSON/RPC 1.1 on the wire: POST /cgi-bin/wt/JSONRPC.cgi.
+
+Reads the raw body as JSON whatever the Content-Type says (clients send none, form or JSON
+types, spec §1.2), applies the per-login request limits, authenticates per the method's `auth`,
+logs the call, dispatches to methods.py and renders `{"version": "1.1", "result": ...}` or
+`{"version": "1.1", "error": {...}}`. Every answer is HTTP 200: clients raise on anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from polytrack.kernel.render import JSON_TYPE, to_json
+from polytrack.kernel.secrets import lookup_digest
+from polytrack.mapp import domain, methods  # noqa: F401  (methods registers the handlers)
+from polytrack.mapp.rpc import (
+    AUTH_ACCOUNT, AUTH_LOGIN, AUTH_NONE, AUTH_TOKEN, AUTH_TOKEN_SOFT, METHODS, Call, Params, RateLimited,
+    RpcError, authorization_failed, invalid_parameter, invalid_request, unknown_method,
+)
+
+log = logging.getLogger("polytrack.mapp")
+
+API = "mapp"
+PATH = "/cgi-bin/wt/JSONRPC.cgi"
+VERSION = "1.1"
+# importData takes up to 10 000 rows; 32 MiB leaves room for wide ones and stops memory abuse.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+# The documented Content-Type of the rate-limit answer (spec §5), odd as it is.
+RATE_LIMIT_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+# (setting: allowed requests, default, setting: period seconds, default); vendor constants
+# JSON_REQUESTS_ALLOWED_PER_PERIOD / _PERIOD and their short-term _SEC twins. Long term first:
+# its message wins when both trip.
+LIMITS = (
+    ("mapp.requests_per_period", 120, "mapp.requests_period", 600),
+    ("mapp.requests_per_period_sec", 5, "mapp.requests_period_sec", 10),
+)
+
+_NO_ID = object()
+
+
+# --- envelope ---------------------------------------------------------------------------------
+
+def result_body(result, request_id=_NO_ID) -> dict:
+    body = {"version": VERSION, "result": result}
+    if request_id is not _NO_ID:
+        body["id"] = request_id
+    return body
+
+
+def error_body(message: str, code: int = RpcError.code, request_id=_NO_ID) -> dict:
+    body = {"version": VERSION, "error": {"name": "JSONRPCError", "message": message, "code": code}}
+    if request_id is not _NO_ID:
+        body["id"] = request_id
+    return body
+
+
+def rate_limit_body(refusal: RateLimited, request_id=_NO_ID) -> dict:
+    # Exactly as documented, typo included, with `code` next to `error` rather than inside it.
+    body = {
+        "version": VERSION,
+        "error": {"name": "JSONRPCError", "message": f"To many requests ({refusal.limit}) within {refusal.period} seconds."},
+        "code": RpcError.code,
+    }
+    if request_id is not _NO_ID:
+        body["id"] = request_id
+    return body
+
+
+def _respond(body: dict, content_type: str = JSON_TYPE) -> Response:
+    return Response(to_json(body), status_code=200, media_type=content_type)
+
+
+# --- request parsing --------------------------------------------------------------------------
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise invalid_request()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise invalid_request()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_object(raw: bytes) -> dict:
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, digits over Python's int limit, deep nesting
+        raise invalid_request() from None
+    if not isinstance(document, dict):
+        raise invalid_request()
+    return document
+
+
+def _method_and_params(document: dict) -> tuple[str, Params]:
+    name = document.get("method")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid_request()
+    params = document.get("params")
+    # JSON-RPC positional form: a one-element array holding the object; [] means no params.
+    if isinstance(params, list) and len(params) <= 1:
+        params = params[0] if params else {}
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise invalid_parameter("params")
+    return name.strip(), Params(params)
+
+
+# --- limits and authentication ----------------------------------------------------------------
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _claimed_login(params: Params) -> str | None:
+    value = params.raw("login")
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _hit_limits(conn, services, login: str | None, request: Request) -> RateLimited | None:
+    """Count the request against both windows of its Q3 login (the client IP when no login is
+    known, e.g. getConnectionTest). Every request counts, refused ones included, so requests
+    refused by the short-term limit still fill the long-term window (vendor doc)."""
+    subject = f"login:{login}" if login else f"ip:{_client_ip(request)}"
+    if len(subject) > 200:  # the key column holds 255 characters
+        subject = "digest:" + lookup_digest(subject)
+    settings = services.settings
+    refusal = None
+    for limit_setting, default_limit, period_setting, default_period in LIMITS:
+        limit = settings.api_setting(limit_setting, default_limit)
+        period = settings.api_setting(period_setting, default_period)
+        if limit <= 0 or period <= 0:  # 0 switches this limit off
+            continue
+        decision = services.limiter.hit(conn, f"mapp:{subject}:{period}", limit=limit, period=period)
+        if not decision.allowed and refusal is None:
+            refusal = RateLimited(limit, period)
+    return refusal
+
+
+def _enter_account(call: Call):
+    """customerId + login + pass [+ language] -> the caller in that account."""
+    customer_id = call.params.digits("customerId", required=True)
+    login = call.params.text("login", required=True)
+    password = call.params.text("pass", required=True, strip=False)
+    language = call.params.language()
+    user = domain.check_password(call.conn, login, password)
+    return domain.enter_account(call.conn, user, customer_id, language)
+
+
+def _authenticate(call: Call, auth: str) -> None:
+    if auth == AUTH_LOGIN:
+        login = call.params.text("login", required=True)
+        password = call.params.text("pass", required=True, strip=False)
+        call.user = domain.check_password(call.conn, login, password)
+    elif auth == AUTH_ACCOUNT:
+        call.caller = _enter_account(call)
+    elif auth == AUTH_TOKEN and call.caller is None:
+        # A token that was sent but is not live fails, even with credentials next to it.
+        if "token" in call.params:
+            raise authorization_failed()
+        # No token: customerId + login + pass stand in for it (spec §1.5, §9.9).
+        if not any(name in call.params for name in ("customerId", "login", "pass")):
+            raise authorization_failed()
+        call.caller = _enter_account(call)
+
+
+def _dispatch(request: Request, services, name: str, params: Params, logged):
+    method = METHODS.get(name)
+    auth = method.auth if method else AUTH_NONE
+    call = Call(services=services, method=name, params=params)
+    token = params.raw("token")
+    call.token = token.strip() if isinstance(token, str) and token.strip() else None
+
+    # Identify the caller and count the request in a transaction of its own, committed before
+    # the operation runs, so a failing operation cannot undo the count.
+    with services.engine.begin() as conn:
+        if call.token and auth in (AUTH_TOKEN, AUTH_TOKEN_SOFT):
+            call.caller = domain.caller_for_token(conn, services.tokens, call.token)
+        login = call.caller.login if call.caller else _claimed_login(params)
+        logged.account = call.caller.log_name() if call.caller else (login or "")
+        refusal = _hit_limits(conn, services, login, request)
+    if refusal is not None:
+        raise refusal
+    if method is None:
+        raise unknown_method(name)
+
+    with services.engine.begin() as conn:
+        call.conn = conn
+        _authenticate(call, auth)
+        if call.caller is not None:
+            logged.account = call.caller.log_name()
+        return method.handler(call)
+
+
+async def handle(request: Request, services) -> Response:
+    with services.calllog.timed(api=API, operation="") as logged:
+        request_id = _NO_ID
+        try:
+            if request.method != "POST":
+                raise invalid_request()
+            document = _json_object(await _read_body(request))
+            request_id = document.get("id", _NO_ID)
+            name, params = _method_and_params(document)
+            logged.operation = name
+            body = result_body(_dispatch(request, services, name, params, logged), request_id)
+        except RateLimited as refusal:
+            logged.outcome = "To many requests"
+            return _respond(rate_limit_body(refusal, request_id), RATE_LIMIT_CONTENT_TYPE)
+        except RpcError as exc:
+            logged.outcome = exc.kind
+            body = error_body(exc.message, exc.code, request_id)
+        except Exception:
+            log.exception("mapp %s failed", logged.operation)
+            logged.outcome = "Internal error"
+            body = error_body("Internal error", RpcError.code, request_id)
+    return _respond(body)
+
+
+def routes(services) -> list:
+    async def endpoint(request: Request) -> Response:
+        return await handle(request, services)
+
+    # Every HTTP method answers with an envelope (GET and friends get "Invalid request").
+    return [Route(PATH, endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]
