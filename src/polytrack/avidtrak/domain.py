@@ -1,0 +1,257 @@
+"""AvidTrak accounts, pincodes and wallets as plain functions over the tables; no HTTP here.
+
+Failures raise AvidTrakError (errors.py); wire.py renders them as code 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from polytrack.avidtrak import sealing, values
+from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parameter, no_data, userid_exists
+from polytrack.avidtrak.tables import avidtrak_accounts as accounts
+from polytrack.avidtrak.tables import avidtrak_ledger as ledger
+from polytrack.avidtrak.tables import avidtrak_wallets as wallets
+from polytrack.kernel.secrets import hash_password, lookup_digest, random_alnum, random_digits
+
+PINCODE_LENGTH = 10
+SITE_KEY_LENGTH = 36
+KINDS = ("agency", "client", "individual")
+CURRENCY = "USD"
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Account:
+    """Who a pincode belongs to."""
+
+    id: int
+    kind: str  # agency | client | individual
+    parent_id: int | None
+    userid: str
+    account_type: str | None  # pro | lite; None for agencies
+
+    @property
+    def payer_id(self) -> int:
+        """Whose wallet pays: an agency pays for its clients (spec §6.2)."""
+        return self.parent_id if self.kind == "client" else self.id
+
+    @property
+    def is_agency(self) -> bool:
+        return self.kind == "agency"
+
+    @property
+    def is_lite(self) -> bool:
+        return self.account_type == "lite"
+
+
+def _account(row) -> Account:
+    return Account(id=row.id, kind=row.kind, parent_id=row.parent_id, userid=row.userid, account_type=row.account_type)
+
+
+_ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.kind, accounts.c.parent_id, accounts.c.userid, accounts.c.account_type)
+
+
+def account_for_pincode(conn: Connection, pincode: str) -> Account | None:
+    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.pincode_digest == lookup_digest(pincode))).first()
+    return _account(row) if row else None
+
+
+def account_by_userid(conn: Connection, userid: str) -> Account | None:
+    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.userid_folded == userid.strip().lower())).first()
+    return _account(row) if row else None
+
+
+# --- provisioning -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NewAccount:
+    account: Account
+    pincode: str
+    site_key: str | None
+
+
+def _unused_pincode(conn: Connection) -> str:
+    """10 random digits, first non-zero (spec §4.2), not the pincode of any account."""
+    while True:
+        candidate = random_digits(PINCODE_LENGTH)
+        taken = conn.execute(select(accounts.c.id).where(accounts.c.pincode_digest == lookup_digest(candidate))).first()
+        if taken is None:
+            return candidate
+
+
+def create_account(
+    conn: Connection,
+    services,
+    *,
+    kind: str,
+    userid: str,
+    password: str,
+    account_type: str | None = None,
+    agency: Account | None = None,
+    email: str = "",
+    contact_name: str = "",
+    contact_number: str = "",
+    domain: str = "",
+    pincode: str | None = None,
+    site_key: str | None = None,
+) -> NewAccount:
+    """A new account with a new pincode; agencies and individuals get an empty wallet.
+
+    Values must already be validated (values.py). `pincode` / `site_key` are only given by the
+    demo loader, which uses the spec's fixed fixture values."""
+    if kind not in KINDS:
+        raise invalid_parameter("kind")
+    if (kind == "client") != (agency is not None):
+        raise invalid_parameter("agency")
+    if agency is not None and not agency.is_agency:
+        raise agency_only()
+    if kind == "agency":
+        account_type = None
+    elif account_type not in values.ACCOUNT_TYPES:
+        raise invalid_parameter("account_type")
+    folded = userid.lower()
+    if conn.execute(select(accounts.c.id).where(accounts.c.userid_folded == folded)).first():
+        raise userid_exists()
+    pincode = pincode or _unused_pincode(conn)
+    if account_type != "lite":  # agencies and pro accounts run website tracking
+        site_key = site_key or random_alnum(SITE_KEY_LENGTH)
+    else:
+        site_key = None
+    now = values.utc_naive(services.clock.now())
+    account_id = conn.execute(
+        accounts.insert().values(
+            kind=kind, parent_id=agency.id if agency else None, userid=userid, userid_folded=folded,
+            password_hash=hash_password(password), account_type=account_type, email=email,
+            contact_name=contact_name, contact_number=contact_number, domain=domain,
+            pincode_digest=lookup_digest(pincode), site_key=site_key, status="active", created_on=now,
+        )
+    ).inserted_primary_key[0]
+    account = Account(id=account_id, kind=kind, parent_id=agency.id if agency else None, userid=userid,
+                      account_type=account_type)
+    if agency is not None:
+        _store_sealed_pincode(conn, services, account, pincode)
+    else:
+        conn.execute(wallets.insert().values(account_id=account_id, balance=ZERO, updated_on=now))
+    return NewAccount(account=account, pincode=pincode, site_key=site_key)
+
+
+def _store_sealed_pincode(conn: Connection, services, client: Account, pincode: str) -> None:
+    key = sealing.seal_key(conn, services)
+    sealed = sealing.seal(key, agency_id=client.parent_id, client_id=client.id, pincode=pincode)
+    conn.execute(update(accounts).where(accounts.c.id == client.id).values(pincode_sealed=sealed))
+
+
+def regenerate_pincode(conn: Connection, services, account: Account) -> str:
+    """A new pincode for the account; the old one stops working with this transaction's commit.
+    A client's sealed copy is replaced; an agency's clients keep theirs (the seal does not depend
+    on the agency's pincode)."""
+    pincode = _unused_pincode(conn)
+    conn.execute(update(accounts).where(accounts.c.id == account.id).values(pincode_digest=lookup_digest(pincode)))
+    if account.kind == "client":
+        _store_sealed_pincode(conn, services, account, pincode)
+    return pincode
+
+
+# --- wallets ------------------------------------------------------------------------------------
+
+def account_status(balance: Decimal) -> str:
+    """A payer below 0.00 is suspended with every account it pays for (spec §6.4)."""
+    return "suspended" if balance < 0 else "active"
+
+
+def payer_balance(conn: Connection, account: Account) -> Decimal:
+    balance = conn.execute(select(wallets.c.balance).where(wallets.c.account_id == account.payer_id)).scalar_one()
+    return Decimal(balance).quantize(values.CENT)
+
+
+def remaining_balance(conn: Connection, account: Account) -> dict:
+    """get_remaining_balance (spec §10.20): the payer's balance and whose it is."""
+    balance = payer_balance(conn, account)
+    return {
+        "balance": values.money_text(balance),
+        "currency": CURRENCY,
+        "billed_to": "agency" if account.kind == "client" else "self",
+        "account_status": account_status(balance),
+    }
+
+
+def add_credit(conn: Connection, services, account: Account, amount: Decimal, note: str = "") -> Decimal:
+    """Operator credit (amount > 0) or adjustment (amount < 0) of the account's own wallet; the
+    new balance. The UPDATE ... RETURNING is atomic, so concurrent credits never lose one."""
+    if account.kind == "client":
+        raise AvidTrakError("billed_to_agency", "This account is billed to its agency; credit the agency")
+    if amount == 0:
+        raise invalid_parameter("amount")
+    now = values.utc_naive(services.clock.now())
+    raw_after = conn.execute(
+        update(wallets).where(wallets.c.account_id == account.id)
+        .values(balance=wallets.c.balance + amount, updated_on=now)
+        .returning(wallets.c.balance)
+    ).scalar_one()
+    # SQLite keeps NUMERIC as a binary float; two decimals are exact again once quantised.
+    balance_after = Decimal(raw_after).quantize(values.CENT)
+    if abs(balance_after) > values.MONEY_LIMIT:
+        raise invalid_parameter("amount")  # the caller's transaction rolls the update back
+    conn.execute(ledger.insert().values(
+        payer_id=account.id, account_id=account.id, entry_type="credit" if amount > 0 else "adjustment",
+        amount=amount, balance_after=balance_after, note=note, created_on=now,
+    ))
+    return balance_after
+
+
+def ledger_entries(conn: Connection, account: Account, tz_name: str) -> list[dict]:
+    """The entries of the account's wallet (payers) or concerning it (clients), oldest first."""
+    column = ledger.c.account_id if account.kind == "client" else ledger.c.payer_id
+    concerned = accounts.alias("concerned")
+    rows = conn.execute(
+        select(ledger, concerned.c.userid.label("concerned_userid"))
+        .join(concerned, concerned.c.id == ledger.c.account_id)
+        .where(column == account.id).order_by(ledger.c.id)
+    )
+    return [
+        {
+            "id": row.id, "type": row.entry_type, "amount": values.money_text(row.amount),
+            "balance_after": values.money_text(row.balance_after), "account": row.concerned_userid,
+            "note": row.note, "created_on": values.timestamp_text(row.created_on, tz_name),
+        }
+        for row in rows
+    ]
+
+
+# --- API reads ----------------------------------------------------------------------------------
+
+def client_list(conn: Connection, services, agency: Account, tz_name: str) -> list[dict]:
+    """client_list (spec §10.19): the agency's clients ordered by userid, with their pincodes."""
+    if not agency.is_agency:
+        raise agency_only()
+    rows = conn.execute(
+        select(accounts).where(accounts.c.parent_id == agency.id)
+        .order_by(accounts.c.userid_folded, accounts.c.id)
+    ).all()
+    if not rows:
+        raise no_data()
+    key = sealing.seal_key(conn, services)
+    status = account_status(payer_balance(conn, agency))
+    listed = []
+    for row in rows:
+        pincode = sealing.unseal(key, agency_id=agency.id, client_id=row.id, sealed=row.pincode_sealed,
+                                 pincode_digest=row.pincode_digest)
+        listed.append({
+            "userid": row.userid,
+            "pincode": pincode,
+            "account_type": row.account_type,
+            "contact_name": row.contact_name,
+            "email": row.email,
+            "contact_number": row.contact_number,
+            "domain": row.domain,
+            "site_key": row.site_key,
+            "status": status if row.status == "active" else row.status,
+            "created_on": values.timestamp_text(row.created_on, tz_name),
+        })
+    return listed
+

@@ -1,0 +1,124 @@
+"""Value formats of spec §5: phone numbers, user IDs, e-mail, domains, money, times.
+
+Validators return the canonical value or raise `invalid_parameter` naming the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from polytrack.avidtrak.errors import invalid_parameter
+from polytrack.kernel.dates import zone
+
+USERID_RE = re.compile(r"^[A-Za-z0-9._@-]{4,50}$")
+PASSWORD_RE = re.compile(r"^[A-Za-z0-9]{6,32}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DOMAIN_RE = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+ACCOUNT_TYPES = ("pro", "lite")
+
+# C0 controls and DEL: they cannot be written in XML 1.0, so they are refused on input.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+CENT = Decimal("0.01")
+# Numeric(12,2): at most 10 digits before the point.
+MONEY_LIMIT = Decimal("9999999999.99")
+MONEY_RE = re.compile(r"^[+-]?[0-9]{1,10}(\.[0-9]{1,2})?$")
+
+
+def userid(value: str, parameter: str = "userid") -> str:
+    if not USERID_RE.fullmatch(value):
+        raise invalid_parameter(parameter)
+    return value
+
+
+def password(value: str, parameter: str = "password") -> str:
+    if not PASSWORD_RE.fullmatch(value):
+        raise invalid_parameter(parameter)
+    return value
+
+
+def account_type(value: str, parameter: str = "account_type") -> str:
+    folded = value.strip().lower()
+    if folded not in ACCOUNT_TYPES:
+        raise invalid_parameter(parameter)
+    return folded
+
+
+def email(value: str, parameter: str = "email") -> str:
+    value = value.strip()
+    if value and (len(value) > 100 or not EMAIL_RE.fullmatch(value) or CONTROL_RE.search(value)):
+        raise invalid_parameter(parameter)
+    return value
+
+
+def short_text(value: str, parameter: str, limit: int = 100) -> str:
+    value = value.strip()
+    if len(value) > limit or CONTROL_RE.search(value):
+        raise invalid_parameter(parameter)
+    return value
+
+
+def phone(value: str, parameter: str) -> str:
+    """§5.1: keep digits (and a leading +); +1 / leading 1 dropped; exactly 10 digits remain."""
+    text = value.strip()
+    digits = ("+" if text.startswith("+") else "") + re.sub(r"[^0-9]", "", text)
+    if digits.startswith("+1") and len(digits) == 12:
+        digits = digits[2:]
+    elif len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        raise invalid_parameter(parameter)
+    return digits
+
+
+def optional_phone(value: str, parameter: str) -> str:
+    return phone(value, parameter) if value.strip() else ""
+
+
+def domain(value: str, parameter: str = "domain") -> str:
+    """§5.5: scheme and path stripped, then a plain host name."""
+    text = value.strip()
+    if not text:
+        return ""
+    text = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", text)
+    host = re.split(r"[/?#]", text, maxsplit=1)[0]
+    if len(host) > 255 or not DOMAIN_RE.fullmatch(host):
+        raise invalid_parameter(parameter)
+    return host
+
+
+def money(value, parameter: str = "amount") -> Decimal:
+    """A money amount with at most two decimals (`"25"`, `"-3.50"`), as an exact Decimal."""
+    text = str(value).strip()
+    if not MONEY_RE.fullmatch(text):
+        raise invalid_parameter(parameter)
+    try:
+        amount = Decimal(text).quantize(CENT)
+    except InvalidOperation:
+        raise invalid_parameter(parameter) from None
+    if abs(amount) > MONEY_LIMIT:
+        raise invalid_parameter(parameter)
+    return amount
+
+
+def money_text(amount: Decimal) -> str:
+    """Money on the wire: a string with two decimals, `"42.35"`, `"-3.50"`, never `"-0.00"`."""
+    amount = Decimal(amount).quantize(CENT)
+    if amount == 0:
+        amount = Decimal("0.00")
+    return f"{amount:.2f}"
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """How times are stored: naive UTC."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def timestamp_text(stored: datetime, tz_name: str) -> str:
+    """A stored (naive UTC) time as `YYYY-MM-DD HH:MM:SS` in the server time zone (§5.4)."""
+    aware = stored.replace(tzinfo=timezone.utc) if stored.tzinfo is None else stored
+    return aware.astimezone(zone(tz_name)).strftime("%Y-%m-%d %H:%M:%S")
