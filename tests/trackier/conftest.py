@@ -1,0 +1,39 @@
+"""Trackier fixtures: networks and API keys provisioned the way an operator does (admin module)."""
+
+import pytest
+
+from polytrack.trackier import admin as trackier_admin
+
+
+@pytest.fixture
+def network(services):
+    return trackier_admin.create_network(services, name="Acme Network", timezone="Asia/Kolkata", currency="USD")
+
+
+@pytest.fixture
+def key(services, network):
+    """A network key with an empty whitelist (any caller IP)."""
+    return trackier_admin.create_api_key(services, network_id=network["_id"], role="network")["key"]
+
+
+@pytest.fixture
+def auth(key):
+    return {"X-Api-Key": key}
+
+
+def new_advertiser(http, auth, **fields):
+    body = {"name": "Adv", "email": "adv@example.com", "password": "s3cret-pass", **fields}
+    response = http.post("/advertiser", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["user"]
+
+
+def error(response, status: int, code: int) -> dict:
+    """Assert the U1 error body and status; return the body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == code
+    assert body["data"]["message"] == body["error"]["message"]
+    return body
