@@ -11,9 +11,16 @@ def _import_tables():
 
 
 def _routes(services):
-    from polytrack.payt import wire
+    from polytrack.payt import ingest, wire
 
-    return wire.routes(services)
+    return wire.routes(services) + ingest.routes(services)
+
+
+def _extra_servers(settings):
+    """The OsmAnd device listener on its own port (Traccar's 5055 by default; 0 = off)."""
+    if settings.osmand_port:
+        return [(settings.osmand_port, "polytrack.payt.ingest:osmand_app")]
+    return []
 
 
 def _seed(services, conn):
@@ -54,5 +61,6 @@ package = ApiPackage(
     demo_credentials=_credentials,
     admin_routes=_admin_routes,
     register_cli=_register_cli,
+    extra_servers=_extra_servers,
     curl_examples=_curl,
 )

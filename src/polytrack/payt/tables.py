@@ -159,6 +159,9 @@ payt_events = Table(
     Column("latitude", Float, nullable=True),
     Column("longitude", Float, nullable=True),
     Column("speed_kph", Float, nullable=True),
+    # fix_ms of the position whose processing produced the event: a recomputation from a
+    # checkpoint deletes exactly the events produced after it (payt_0003)
+    Column("source_ms", BigInteger, nullable=True),
     Index("ix_payt_events_vehicle_at", "vehicle_id", "at_ms"),
 )
 
@@ -190,6 +193,10 @@ payt_stops = Table(
     Column("end_ms", BigInteger, nullable=False),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
+    # when the stop became a stop (its first fix >= min stop duration after start) and the
+    # derivation state right after that fix: a checkpoint to recompute late arrivals from (payt_0003)
+    Column("confirmed_ms", BigInteger, nullable=True),
+    Column("resume_state", Text, nullable=True),
     Index("ix_payt_stops_vehicle_start", "vehicle_id", "start_ms"),
 )
 
@@ -219,6 +226,8 @@ payt_derivation_state = Table(
     Column("vehicle_id", Integer, ForeignKey("payt_vehicles.id", ondelete="CASCADE"), primary_key=True),
     Column("derived_until_ms", BigInteger, nullable=True),
     Column("dirty_from_ms", BigInteger, nullable=True),
+    # the derivation machine's state after `derived_until_ms` (JSON, see payt/derive.py) (payt_0003)
+    Column("state_json", Text, nullable=True),
 )
 
 # Positions from device ids nobody registered: refused, but counted for the operator.
