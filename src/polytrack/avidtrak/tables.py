@@ -17,7 +17,8 @@ avidtrak_accounts = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),  # agency | client | individual
-    Column("parent_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="RESTRICT"), nullable=True, index=True),
+    # NO ACTION rather than RESTRICT: a sandbox reset deletes agencies and clients in one statement
+    Column("parent_id", Integer, ForeignKey("avidtrak_accounts.id"), nullable=True, index=True),
     Column("userid", String(50), nullable=False),  # as the user typed it
     # lower-cased userid: user IDs are unique case-insensitively (spec §5.3), on both backends
     Column("userid_folded", String(50), nullable=False, unique=True),

@@ -110,6 +110,15 @@ def _value(params: Params, name: str) -> str:
     return (params.get(name) or "").strip()
 
 
+def _logged_operation(method_name: str) -> str:
+    """What the call log records: the method, or a printable excerpt of an unknown one (raw
+    input may hold NUL bytes, which PostgreSQL text columns refuse)."""
+    if method_name in METHODS:
+        return method_name
+    printable = "".join(ch for ch in method_name if ch.isprintable())[:40]
+    return f"?{printable}" if method_name else "-"
+
+
 def render(fmt: str, code: int, data) -> Response:
     envelope = {"code": code, "status": STATUS[code], "data": data}
     if fmt == "xml":
@@ -129,7 +138,7 @@ async def handle(request: Request, services) -> Response:
     params = await _read(request)
     fmt = _value(params, "format").lower()
     method_name = _value(params, "method")
-    with services.calllog.timed(api=API, operation=method_name or "-") as logged:
+    with services.calllog.timed(api=API, operation=_logged_operation(method_name)) as logged:
         if fmt not in FORMATS:
             logged.outcome = str(BAD_FORMAT)
             return render("json", BAD_FORMAT, None)

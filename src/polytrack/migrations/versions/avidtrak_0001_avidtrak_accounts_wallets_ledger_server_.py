@@ -33,7 +33,7 @@ def upgrade() -> None:
     sa.Column('site_key', sa.String(length=36), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_on', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['parent_id'], ['avidtrak_accounts.id'], name=op.f('fk_avidtrak_accounts_parent_id_avidtrak_accounts'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['parent_id'], ['avidtrak_accounts.id'], name=op.f('fk_avidtrak_accounts_parent_id_avidtrak_accounts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_avidtrak_accounts')),
     sa.UniqueConstraint('pincode_digest', name=op.f('uq_avidtrak_accounts_pincode_digest')),
     sa.UniqueConstraint('site_key', name=op.f('uq_avidtrak_accounts_site_key')),

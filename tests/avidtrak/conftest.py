@@ -1,0 +1,46 @@
+"""Shared AvidTrak fixtures: accounts made through the operator API, the way an operator would."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+URL = "/webservice/api.php"
+
+
+def call(http, pincode, method, fmt="json", *, post=False, **params):
+    """One API call; returns the parsed JSON envelope, or the XML root element for format=xml."""
+    data = {"pincode": pincode, "format": fmt, "method": method, **params}
+    data = {k: v for k, v in data.items() if v is not None}
+    response = http.post(URL, data=data) if post else http.get(URL, params=data)
+    assert response.status_code == 200
+    if fmt.lower() == "xml" and response.headers["content-type"].startswith("text/xml"):
+        return ET.fromstring(response.content)
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    return response.json()
+
+
+def create(admin, **fields):
+    response = admin.post("/_polytrack/avidtrak/accounts", json=fields)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture
+def agency(admin):
+    return create(admin, kind="agency", userid="acme_agency", password="AcmePass1", email="ops@acme.example",
+                  contact_name="Acme", initial_credit="50.00")
+
+
+@pytest.fixture
+def pro_client(admin, agency):
+    return create(admin, kind="client", agency="acme_agency", userid="joesplumbing", password="Pipes2024",
+                  account_type="pro", email="owner@joesplumbing.example", contact_name="Joseph Smith",
+                  contact_number="(410) 555-7788", domain="https://www.joesplumbing.example/home")
+
+
+@pytest.fixture
+def lite_client(admin, agency):
+    return create(admin, kind="client", agency="acme_agency", userid="mikesradio", password="Radio2024",
+                  account_type="lite")
