@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 
 from polytrack.payt import admin as payt_admin
 from polytrack.payt import domain
+from polytrack.payt.motion import EVENT_IGNITION_ON, EVENT_OVERSPEED
 from polytrack.payt.tables import (
     payt_daily_stats, payt_devices, payt_drivers, payt_events, payt_groups, payt_positions, payt_tasks,
     payt_user_groups, payt_vehicles,
@@ -71,8 +72,8 @@ def build_fleet(services, company: str, *, admin_key: str, prefix: str) -> dict:
         conn.execute(payt_positions.insert().values(vehicle_id=car1, device_id=devices["car1"], fix_ms=ms(2024, 6, 10, 12, 0),
                                                     received_ms=ms(2024, 6, 10, 12, 0), latitude=base - 0.05, longitude=0.05,
                                                     speed_kph=30.0, heading=180.0))
-        conn.execute(payt_events.insert().values(vehicle_id=van1, at_ms=track[0][0], event_type_id=1, latitude=base, longitude=-0.10, speed_kph=0.0))
-        conn.execute(payt_events.insert().values(vehicle_id=van1, at_ms=track[2][0] + 30_000, event_type_id=5,
+        conn.execute(payt_events.insert().values(vehicle_id=van1, at_ms=track[0][0], event_type_id=EVENT_IGNITION_ON, latitude=base, longitude=-0.10, speed_kph=0.0))
+        conn.execute(payt_events.insert().values(vehicle_id=van1, at_ms=track[2][0] + 30_000, event_type_id=EVENT_OVERSPEED,
                                                  latitude=base + 0.01, longitude=-0.09, speed_kph=55.5))
         stats = [
             (van1, date(2024, 6, 10), ms(2024, 6, 10, 8, 0), ms(2024, 6, 10, 8, 2), 120.0, 30.0, 1800.0, 55.5, 1, 3),

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from polytrack.payt.client import PaytApiError, PaytClient
+from polytrack.payt.motion import EVENT_IGNITION_ON as IGN_ON, EVENT_OVERSPEED as OVERSPEED, EVENT_POSITION as POS
 from tests.payt.opsdata import PASSWORD, login, ms, payt, table_rows, two_fleets
 
 LONDON_MIDNIGHT_10_JUNE = ms(2024, 6, 9, 23, 0)  # BST: local midnight is 23:00 UTC the day before
@@ -103,7 +104,7 @@ def test_level0_is_intersected_with_user_permissions(vans, acme):
 
 def test_level0_event_filter_keeps_days_with_those_events(boss, acme):
     v = acme["vehicles"]
-    rows = boss.detailed("20240610", "20240612", event_ids=[5]).rows
+    rows = boss.detailed("20240610", "20240612", event_ids=[OVERSPEED]).rows
     assert [(r["VehicleID"], r["Date"].day) for r in rows] == [(v["van1"], 9)]
     assert len(boss.detailed("20240610", "20240612", event_ids=0).rows) == 3
     assert boss.detailed("20240610", "20240612", event_ids=[99]).rows == []
@@ -128,7 +129,8 @@ def test_level1_every_position_with_events_and_cumulative_distance(http, acme):
         "Heading", "DistanceKM", "DriverID", "Address"]
     rows = table_rows(body)
     assert [(r["DateTime"][11:19], r["EventID"], r["EventDescription"]) for r in rows] == [
-        ("08:00:00", 1, "Ignition on"), ("08:01:00", 0, "Position"), ("08:02:00", 0, "Position"), ("08:02:30", 5, "Overspeed")]
+        ("08:00:00", IGN_ON, "Ignition On"), ("08:01:00", POS, "Position"), ("08:02:00", POS, "Position"),
+        ("08:02:30", OVERSPEED, "Overspeed")]
     base = acme["base_lat"]
     leg1 = haversine_km((base, -0.10), (base, -0.09))
     leg2 = haversine_km((base, -0.09), (base + 0.01, -0.09))
@@ -138,7 +140,7 @@ def test_level1_every_position_with_events_and_cumulative_distance(http, acme):
 
 
 def test_level1_ignores_event_filter_and_spans_vehicles(http, acme):
-    rows = table_rows(detailed(http, login(http, acme["boss"]), levelOfDetail="1", eventIDs="5"))
+    rows = table_rows(detailed(http, login(http, acme["boss"]), levelOfDetail="1", eventIDs=str(OVERSPEED)))
     v = acme["vehicles"]
     assert [r["VehicleID"] for r in rows] == [v["van1"]] * 5 + [v["car1"]]
     assert rows[-1]["DistanceKM"] == 0.0  # distance restarts per vehicle
@@ -153,15 +155,15 @@ def test_historic_normalised_tables(boss, acme):
     assert [t.name for t in data.tables] == ["Vehicles", "Positions", "EventTypes"]
     assert data.table("Vehicles").rows == [{"VehicleID": v["van1"], "Registration": "ACME1 VAN", "Description": "acme van1"}]
     positions = data.table("Positions").rows
-    assert [p["EventID"] for p in positions] == [1, 0, 0, 5]
+    assert [p["EventID"] for p in positions] == [IGN_ON, POS, POS, OVERSPEED]
     assert positions[0]["DateTime"].isoformat() == "2024-06-10T08:00:00+00:00"
     types = {t["EventID"]: t["Description"] for t in data.table("EventTypes").rows}
-    assert types[0] == "Position" and {1, 5} <= set(types)
+    assert types[POS] == "Position" and {IGN_ON, OVERSPEED} <= set(types)
 
 
 def test_historic_event_filter(boss, acme):
-    data = boss.historic("20240610", "20240612", event_ids=[5, 1])
-    assert [p["EventID"] for p in data.table("Positions").rows] == [1, 5]
+    data = boss.historic("20240610", "20240612", event_ids=[OVERSPEED, IGN_ON])
+    assert [p["EventID"] for p in data.table("Positions").rows] == [IGN_ON, OVERSPEED]
 
 
 # --- bad input -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import pytest
 
 from polytrack.payt.client import PaytClient, TrackerProClient
+from polytrack.payt.motion import EVENT_OVERSPEED
 from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro, two_fleets
 
 DOCUMENTED = ["VehicleID", "CurrentUnitID", "TypeID", "GroupID", "Description", "Registration", "HourlyCost",
@@ -41,10 +42,10 @@ def test_rows_carry_device_driver_and_last_position(http, acme):
     assert van1["HourlyCost"] == 12.5 and van1["KMCost"] == 0.4 and van1["TimeStamp"] == "AAAAAAAAAAc="
     assert van1["DriverID"] == acme["driver"] and van1["Name"] == "acme Driver"
     assert van1["DriverStartDate"] == "2024-01-01T00:00:00.0000000"
-    # the newest of van1's four positions, and its newest event (overspeed, type 5)
+    # the newest of van1's four positions, and its newest event (overspeed)
     assert van1["LastPositionDateTime"] == "2024-06-11T09:00:00.0000000"
     assert (van1["Latitude"], van1["Longitude"], van1["Speed"], van1["Heading"]) == (51.52, -0.08, 0.0, 45.0)
-    assert van1["LastEventID"] == 5
+    assert van1["LastEventID"] == EVENT_OVERSPEED
     van2 = by_id[acme["vehicles"]["van2"]]
     assert van2["LastPositionDateTime"] is None and van2["Latitude"] is None and van2["DriverID"] is None
 
