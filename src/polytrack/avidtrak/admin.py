@@ -6,6 +6,7 @@ does them here: over HTTP under /_polytrack/avidtrak/... and with `polytrack adm
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -78,6 +79,9 @@ def create_account(services, data: dict) -> dict:
                 domain.add_credit(conn, services, created.account, initial_credit, "initial credit")
     except AvidTrakError as exc:
         raise _admin_error(exc) from exc
+    except IntegrityError as exc:
+        # a concurrent request took the same user ID between our check and the insert
+        raise AdminError(409, "User ID already exists") from exc
     return {"userid": created.account.userid, "pincode": created.pincode, "site_key": created.site_key}
 
 
