@@ -138,3 +138,16 @@ def test_client_launch_urls(tp):
     assert tp.launch_url("T") == "/?authtoken=T"
     assert tp.launch_url("T", "view") == "/view/?authtoken=T"
     assert tp.launch_url("T", "embed") == "/view/?authtoken=T&embed=1"
+
+
+def test_view_path_is_configurable(services, tp, ssid):
+    from starlette.testclient import TestClient
+
+    from polytrack.app import create_app
+    services.settings.api["payt.view_path"] = "ui/fleet"
+    with TestClient(create_app(services=services), base_url="http://testserver") as other:
+        token = TrackerProClient("", "unused", http=other, view_path="/ui/fleet/").launch_url(tp.launch(ssid), "embed")
+        first = other.get(token, follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"] == "/ui/fleet/?embed=1"
+        assert other.get("/ui/fleet/?embed=1").status_code == 200
+        assert other.get("/view/").status_code == 404

@@ -205,9 +205,10 @@ class TrackerProClient(_Base):
 
     path = "/trackerpro_admin.ashx"
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8080", key: str = "", **kwargs):
+    def __init__(self, base_url: str = "http://127.0.0.1:8080", key: str = "", *, view_path: str = "/view/", **kwargs):
         super().__init__(base_url, **kwargs)
         self.key = key
+        self.view_path = view_path  # the server's payt.view_path setting
 
     def call(self, op: str, subop: str, **params) -> dict:
         return self._post({"key": self.key, "op": op, "subop": subop, **params})
@@ -222,7 +223,7 @@ class TrackerProClient(_Base):
         """portal (legacy UI), view, or embed (the IFRAME variant of view)."""
         if ui == "portal":
             return f"{self.base_url}/?authtoken={token}"
-        return f"{self.base_url}/view/?authtoken={token}" + ("&embed=1" if ui == "embed" else "")
+        return f"{self.base_url}{self.view_path}?authtoken={token}" + ("&embed=1" if ui == "embed" else "")
 
     def tasks_by_date(self, company: str, from_date, to_date) -> Table:
         return self._dataset({"key": self.key, "op": "Task", "subop": "GetTasksByDate", "company": company,

@@ -250,7 +250,7 @@ async def _handle(request: Request, services, *, trackerpro: bool) -> Response:
         try:
             if not op or not subop:
                 raise PaytError("invalid_request", "Missing parameter: op and subop are required")
-            quoted = bool(services.settings.api_setting("payt.quote_dates", False))
+            quoted = str(services.settings.api.get("payt.quote_dates", "")).strip().lower() in ("1", "true", "yes", "on")
             call = Call(services=services, conn=None, params=params, dates=DateFormat(params.get("dtm"), quoted=quoted))
             handler = _authenticate(request, call, op, subop, trackerpro, logged)
             # The operation runs in its own transaction: its failure must not undo the rate-limit hit.
