@@ -88,6 +88,10 @@ def test_bad_credit_amounts_change_nothing(http, admin, agency, body):
 def test_balance_overflow_is_refused_and_rolled_back(http, admin, agency):
     assert admin.post(f"{ACCOUNTS}/acme_agency/credit", json={"amount": "9999999999.99"}).status_code == 400
     assert call(http, agency["pincode"], "get_remaining_balance")["data"]["balance"] == "50.00"
+    top = admin.post(f"{ACCOUNTS}/acme_agency/credit", json={"amount": "9999999949.99"})
+    assert top.json() == {"balance": "9999999999.99", "account_status": "active"}
+    assert admin.post(f"{ACCOUNTS}/acme_agency/credit", json={"amount": "0.01"}).status_code == 400
+    assert call(http, agency["pincode"], "get_remaining_balance")["data"]["balance"] == "9999999999.99"
 
 
 def test_unknown_userid_is_404(admin):

@@ -188,15 +188,18 @@ def add_credit(conn: Connection, services, account: Account, amount: Decimal, no
     if amount == 0:
         raise invalid_parameter("amount")
     now = values.utc_naive(services.clock.now())
+    new_balance = wallets.c.balance + amount
     raw_after = conn.execute(
-        update(wallets).where(wallets.c.account_id == account.id)
-        .values(balance=wallets.c.balance + amount, updated_on=now)
+        update(wallets)
+        # a result outside Numeric(12,2) matches no row (PostgreSQL would raise an overflow)
+        .where(wallets.c.account_id == account.id, new_balance.between(-values.MONEY_LIMIT, values.MONEY_LIMIT))
+        .values(balance=new_balance, updated_on=now)
         .returning(wallets.c.balance)
-    ).scalar_one()
+    ).scalar()
+    if raw_after is None:
+        raise invalid_parameter("amount")
     # SQLite keeps NUMERIC as a binary float; two decimals are exact again once quantised.
     balance_after = Decimal(raw_after).quantize(values.CENT)
-    if abs(balance_after) > values.MONEY_LIMIT:
-        raise invalid_parameter("amount")  # the caller's transaction rolls the update back
     conn.execute(ledger.insert().values(
         payer_id=account.id, account_id=account.id, entry_type="credit" if amount > 0 else "adjustment",
         amount=amount, balance_after=balance_after, note=note, created_on=now,
