@@ -55,7 +55,10 @@ def parse_epoch_ms(value: str | None) -> datetime:
     text = (value or "").strip()
     if not re.fullmatch(r"-?\d{1,15}", text):
         raise DateError(f"expected epoch milliseconds, got {value!r}")
-    return datetime.fromtimestamp(int(text) / 1000.0, UTC)
+    try:
+        return datetime.fromtimestamp(int(text) / 1000.0, UTC)
+    except (OverflowError, OSError, ValueError) as exc:  # beyond year 9999
+        raise DateError(f"epoch milliseconds out of range: {value!r}") from exc
 
 
 def parse_flexible_timestamp(value: str | None) -> datetime:

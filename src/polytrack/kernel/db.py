@@ -7,6 +7,7 @@ processes can share one file.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event, text
@@ -49,8 +50,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
-            # Let SQLAlchemy manage transactions with explicit BEGIN (IMMEDIATE for writers is
-            # not needed: WAL plus busy_timeout serialises writers across processes).
+            # The driver's own transaction handling off: transactions begin as described below.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -59,12 +59,45 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN")
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_begin(conn, _cursor, _statement, _parameters, _context, _executemany):
+            if conn.in_transaction():
+                begin_sqlite_transaction(conn)
 
+        engine.begin = _writer_begin(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+
+
+# SQLite transactions. A WAL transaction that reads first and writes later fails at once with
+# SQLITE_BUSY (no busy wait) when another process committed in between: its snapshot is stale.
+# Under several workers that happens all the time (every API call reads its credentials, then
+# counts a rate-limit hit). So `engine.begin()` — the way handlers open a transaction that may
+# write — starts with BEGIN IMMEDIATE, taking the write lock (waiting up to the busy timeout),
+# while `engine.connect()` reads start a plain deferred BEGIN. The BEGIN is sent before the first
+# statement, not when the block opens: a block that opens a transaction and then, before any
+# statement of its own, runs a short nested one (PAYT's login counts its attempt that way) does
+# not deadlock against itself.
+_WRITER_OPTION = "polytrack_writer"
+
+
+def begin_sqlite_transaction(conn) -> None:
+    """Send BEGIN (IMMEDIATE for `engine.begin()` blocks) if the driver is not in a transaction yet."""
+    driver = conn.connection.dbapi_connection
+    if not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITER_OPTION) else "BEGIN")
+
+
+def _writer_begin(engine: Engine):
+    @contextmanager
+    def begin():
+        with engine.connect() as conn:
+            conn.execution_options(**{_WRITER_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    begin.__doc__ = Engine.begin.__doc__
+    return begin
 
 
 def make_nullpool_engine(url: str) -> Engine:

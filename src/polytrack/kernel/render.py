@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -29,8 +30,12 @@ class Raw:
         return f"Raw({self.text!r})"
 
 
-_RAW_MARK = "\u0000raw{}\u0000"
-_RAW_RE = re.compile(r'"\\u0000raw(\d+)\\u0000"')
+# Raw values are encoded as a marker string first, then the quoted marker is swapped for the
+# fragment. The marker holds a per-process random nonce, so text that comes from users can never
+# pass for one.
+_NONCE = secrets.token_hex(8)
+_RAW_MARK = "\u0000raw" + _NONCE + "-{}\u0000"
+_RAW_RE = re.compile(r'"\\u0000raw' + _NONCE + r'-(\d+)\\u0000"')
 
 
 def to_json(obj, *, ensure_ascii: bool = False) -> str:
@@ -66,6 +71,10 @@ def json_response(obj, *, status: int = 200, callback: str | None = None, header
     return Response(body, status_code=status, media_type=JSON_TYPE, headers=headers)
 
 
+# Characters XML 1.0 cannot carry at all, even escaped: dropped from text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml_scalar(value) -> str:
     if value is True:
         return "1"
@@ -73,7 +82,7 @@ def _xml_scalar(value) -> str:
         return "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return escape(str(value))
+    return escape(_NOT_XML.sub("", str(value)))
 
 
 def _xml_value(name: str, value, item_name: str, out: list[str]) -> None:

@@ -21,13 +21,15 @@ kernel_tokens = Table(
     Index("ix_kernel_tokens_subject", "api", "kind", "subject"),
 )
 
-# One row per (key, window start): a fixed-window counter shared by all worker processes.
+# One row per rate-limit key, shared by all worker processes: the count of the current fixed
+# window (starting at window_start, unix seconds) and of the one before it.
 kernel_rate_windows = Table(
     "kernel_rate_windows",
     metadata,
     Column("key", String(255), primary_key=True),
-    Column("window_start", BigInteger, primary_key=True),
+    Column("window_start", BigInteger, nullable=False),
     Column("count", Integer, nullable=False),
+    Column("previous_count", Integer, nullable=False, default=0),
 )
 
 # Every API call, logged and timed (the PAYT docs promise this; operators want it for all APIs).

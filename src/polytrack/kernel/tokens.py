@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete
 from sqlalchemy.engine import Connection
 
+from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.tables import kernel_tokens
 
 TOUCH_FRACTION = 0.05
+
+# `resolve` runs on every authenticated call: plain driver statements (see rawsql).
+_FIND = RawStatement(
+    "SELECT api, kind, subject, scope, created_at, last_used_at, idle_seconds, single_use"
+    " FROM kernel_tokens WHERE digest = ?"
+)
+_DELETE = RawStatement("DELETE FROM kernel_tokens WHERE digest = ?")
+_TOUCH = RawStatement("UPDATE kernel_tokens SET last_used_at = ? WHERE digest = ? AND last_used_at < ?")
 
 
 @dataclass(frozen=True)
@@ -61,23 +70,23 @@ class TokenStore:
         if not token:
             return None
         digest = lookup_digest(token)
-        row = conn.execute(
-            select(kernel_tokens).where(kernel_tokens.c.digest == digest)
-        ).first()
-        if row is None or row.api != api or row.kind != kind:
+        row = _FIND.run(conn, (digest,)).fetchone()
+        if row is None:
+            return None
+        row_api, row_kind, subject, scope, created_at, last_used_at, idle_seconds, single_use = row
+        if row_api != api or row_kind != kind:
             return None
         now = self.clock.timestamp()
-        if now - row.last_used_at > row.idle_seconds:
-            conn.execute(delete(kernel_tokens).where(kernel_tokens.c.digest == digest))
+        if now - last_used_at > idle_seconds:
+            _DELETE.run(conn, (digest,))
             return None
-        if row.single_use:
+        if single_use:
             # Only one concurrent caller can delete the row: that one wins the token.
-            gone = conn.execute(delete(kernel_tokens).where(kernel_tokens.c.digest == digest)).rowcount
-            if gone != 1:
+            if _DELETE.run(conn, (digest,)).rowcount != 1:
                 return None
-        elif now - row.last_used_at > row.idle_seconds * TOUCH_FRACTION:
-            conn.execute(update(kernel_tokens).where(kernel_tokens.c.digest == digest).values(last_used_at=now))
-        return TokenInfo(api=row.api, kind=row.kind, subject=row.subject, scope=row.scope, created_at=row.created_at)
+        elif now - last_used_at > idle_seconds * TOUCH_FRACTION:
+            _TOUCH.run(conn, (now, digest, now))
+        return TokenInfo(api=api, kind=kind, subject=subject, scope=scope, created_at=created_at)
 
     def revoke(self, conn: Connection, *, api: str, kind: str, token: str | None) -> bool:
         if not token:
