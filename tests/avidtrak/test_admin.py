@@ -7,7 +7,6 @@ import pytest
 from polytrack import cli
 from polytrack.avidtrak import demo
 from tests.avidtrak.conftest import URL, call, create
-from tests.conftest import ADMIN_TOKEN
 
 pytestmark = pytest.mark.usefixtures("services")
 
