@@ -407,7 +407,8 @@ def recompute(conn: Connection, vehicle_id: int, from_ms: int | None = None, *, 
              .where(payt_positions.c.vehicle_id == vehicle_id).order_by(payt_positions.c.fix_ms))
     if replay_after is not None:
         query = query.where(payt_positions.c.fix_ms > replay_after)
-    result = conn.execution_options(stream_results=True, max_row_buffer=STREAM_BATCH).execute(query)
+    # per statement: Connection.execution_options would change the whole connection
+    result = conn.execute(query, execution_options={"stream_results": True, "max_row_buffer": STREAM_BATCH})
     process = machine.process
     while True:
         chunk = result.fetchmany(STREAM_BATCH)
