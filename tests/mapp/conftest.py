@@ -8,9 +8,7 @@ import pytest
 
 from polytrack.mapp import admin as mapp_admin
 from polytrack.mapp.client import MappClient
-from tests.mapp.helpers import BLOG, OTHER, PATH, SHOP
-
-RELAXED_LIMITS = {"mapp.requests_per_period": 1_000_000, "mapp.requests_per_period_sec": 1_000_000}
+from tests.mapp.helpers import BLOG, OTHER, PATH, RELAXED_LIMITS, SHOP
 
 
 @pytest.fixture

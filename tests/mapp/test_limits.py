@@ -7,8 +7,7 @@ from starlette.testclient import TestClient
 from polytrack.app import create_app
 from polytrack.config import Settings
 from polytrack.services import Services
-from tests.mapp.conftest import RELAXED_LIMITS
-from tests.mapp.helpers import OTHER, PATH, SHOP, error_of, login_token, rpc
+from tests.mapp.helpers import OTHER, PATH, RELAXED_LIMITS, SHOP, error_of, login_token, rpc
 
 pytestmark = pytest.mark.usefixtures("services", "world")
 
@@ -93,3 +92,11 @@ def test_rate_limits_off_in_settings(database_url, engine, clock, world):
     with TestClient(create_app(services=services)) as http:
         for _ in range(12):
             assert "result" in rpc(http, "login", {"customerId": SHOP, "login": "alice", "pass": "alice-pass"})
+
+
+def test_anonymous_calls_are_limited_per_client_ip(app, http, documented_limits):
+    for _ in range(5):
+        rpc(http, "getConnectionTest")
+    assert rpc(http, "getConnectionTest") == SHORT_LIMIT_BODY
+    elsewhere = TestClient(app, client=("10.0.0.2", 40000))
+    assert rpc(elsewhere, "getConnectionTest")["result"] == "Connection successful"
