@@ -33,7 +33,7 @@ from bench.wrk import Request
 HIGH = 1_000_000_000
 RATE_LIMIT_SETTINGS = {
     "payt": {"calls_per_minute": HIGH},
-    "mapp": {"requests_per_period": HIGH, "short_requests_per_period": HIGH},
+    "mapp": {"requests_per_period": HIGH, "requests_per_period_sec": HIGH},
     "avidtrak": {"calls_per_minute": HIGH},
     "trackier": {"calls_per_minute": HIGH},
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -76,7 +77,8 @@ def guarded(services, handler):
 
 def routes(services, packages) -> list:
     async def health(_request):
-        return JSONResponse({"status": "ok"})
+        # The worker's process id tells an operator (and the multi-worker test) who answered.
+        return JSONResponse({"status": "ok", "pid": os.getpid()})
 
     async def reset(_request):
         services.calllog.flush()
@@ -91,7 +93,11 @@ def routes(services, packages) -> list:
 
     async def calls(request: Request):
         services.calllog.flush()
-        limit = min(int(request.query_params.get("limit", "100") or 100), 1000)
+        try:
+            limit = int(request.query_params.get("limit") or 100)
+        except ValueError:
+            raise AdminError(400, "limit must be an integer") from None
+        limit = min(max(limit, 1), 1000)
         query = select(kernel_call_log).order_by(kernel_call_log.c.id.desc()).limit(limit)
         if api := request.query_params.get("api"):
             query = query.where(kernel_call_log.c.api == api)

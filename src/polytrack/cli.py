@@ -8,7 +8,11 @@ import os
 import sys
 
 from polytrack.apis import all_packages
-from polytrack.config import load_settings
+from polytrack.config import ConfigError, LOG_LEVELS, load_settings, parse_api_assignment
+
+
+class CliError(Exception):
+    pass
 
 
 def _add_db_flags(parser: argparse.ArgumentParser) -> None:
@@ -27,12 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the server (applies migrations first)")
     _add_db_flags(serve)
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int)
-    serve.add_argument("--osmand-port", type=int, help="OsmAnd device listener port (0 = off)")
-    serve.add_argument("--admin-token", help="token for the /_polytrack/ operator API")
-    serve.add_argument("--demo", action="store_true", help="load the demo data into an empty database and print credentials")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--osmand-port", type=int, help="OsmAnd device listener port (default 5055; 0 = off)")
+    serve.add_argument("--admin-token", help="token for the /_polytrack/ operator API (empty = closed)")
+    serve.add_argument("--base-url", help="public base URL for printed credentials and links")
+    serve.add_argument("--log-level", choices=LOG_LEVELS, help="server log level (default warning)")
+    serve.add_argument("--rate-limits", action=argparse.BooleanOptionalAction, default=None,
+                       help="enforce the APIs' rate limits (default on)")
+    serve.add_argument("--call-log", action=argparse.BooleanOptionalAction, default=None,
+                       help="log every API call to kernel_call_log (default on)")
+    serve.add_argument("--set", action="append", default=[], metavar="API.KNOB=VALUE",
+                       help="a per-API setting, e.g. payt.calls_per_minute=60 (repeatable)")
+    serve.add_argument("--demo", action="store_true", help="load the demo data and print credentials and curl commands")
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
@@ -46,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     creds.add_argument("--base-url", default=None, help="base URL to put in the printed URLs")
     _add_db_flags(creds)
     creds.set_defaults(func=cmd_demo_credentials)
-    seed = demo_sub.add_parser("seed", help="load the demo data")
+    seed = demo_sub.add_parser("seed", help="load the demo data (skips what is already there)")
     _add_db_flags(seed)
     seed.set_defaults(func=cmd_demo_seed)
 
@@ -63,18 +75,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: argparse prints them and exits with 2
     try:
         return args.func(args) or 0
     except KeyboardInterrupt:
         return 130
-    except CliError as exc:
-        print(f"polytrack: {exc}", file=sys.stderr)
-        return 2
+    except (CliError, ConfigError) as exc:
+        return _fail(str(exc), 2)
+    except Exception as exc:
+        message = _operational_message(exc)
+        if message is None:
+            raise  # a bug: keep the traceback
+        return _fail(message, 1)
 
 
-class CliError(Exception):
-    pass
+def _fail(message: str, code: int) -> int:
+    print(f"polytrack: {message}", file=sys.stderr)
+    return code
+
+
+def _operational_message(exc: Exception) -> str | None:
+    """A one-line message for failures of the environment (database unreachable, bad URL,
+    migration trouble, files), None for anything else."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+    if isinstance(exc, DBAPIError):
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        return f"database error: {detail}"
+    if isinstance(exc, ArgumentError):
+        return f"bad database URL: {exc}"
+    if isinstance(exc, (SQLAlchemyError, CommandError)):
+        return f"database error: {str(exc).splitlines()[0]}"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}"
+    return None
 
 
 def open_services(args):
@@ -114,7 +149,7 @@ def cmd_demo_seed(args) -> int:
 
 
 def cmd_demo_credentials(args) -> int:
-    from polytrack.demo import credentials, curl_examples
+    from polytrack.demo import credentials
 
     base = args.base_url or settings_from(args).public_base_url()
     if args.json:
@@ -124,18 +159,40 @@ def cmd_demo_credentials(args) -> int:
     return 0
 
 
-def print_banner(base_url: str) -> None:
+def print_banner(base_url: str, *, database: str | None = None, file=None) -> None:
+    """The demo credentials of every API and one curl command each, for a person at a terminal."""
+    from rich.console import Console
+
     from polytrack.demo import credentials, curl_examples
 
+    # soft_wrap: long lines are never broken by rich, so every value and command pastes whole.
+    console = Console(file=file or sys.stdout, highlight=False, soft_wrap=True)
     creds = credentials(base_url)
-    print(f"\npolytrack demo sandbox at {base_url}\n")
+    console.print()
+    console.print(f"[bold]polytrack[/bold] sandbox at [bold cyan]{base_url}[/bold cyan]"
+                  + (f"  [dim](database {database})[/dim]" if database else ""))
+    console.print()
     for name, values in creds.items():
-        shown = ", ".join(f"{k}={v}" for k, v in values.items() if k != "url")
-        print(f"  {name:<11} {values.get('url', '')}\n              {shown}")
-    print("\nTry (from another shell):\n")
-    for _name, line in curl_examples(base_url):
-        print(f"  {line}\n")
-    sys.stdout.flush()
+        console.print(f"[bold]{_API_TITLES.get(name, name):<18}[/bold] [cyan]{values.get('url', '')}[/cyan]")
+        shown = "   ".join(f"[dim]{k}[/dim] [green]{_shown(v)}[/green]" for k, v in values.items() if k != "url")
+        console.print(f"{'':<18} {shown}")
+    console.print("\n[bold]Try it[/bold] from another shell (copy a whole line):\n")
+    for name, command in curl_examples(base_url):
+        console.print(f"[dim]# {_API_TITLES.get(name, name)}[/dim]")
+        # Plain text, never wrapped or re-styled, so the line can be pasted as it is.
+        console.print(command, markup=False, highlight=False, soft_wrap=True)
+    console.print()
+    console.file.flush()
+
+
+_API_TITLES = {"payt": "PAYT v2", "trackerpro": "TrackerPro Admin", "mapp": "Mapp JSON/RPC", "avidtrak": "AvidTrak",
+               "trackier": "Trackier v1", "admin": "operator API"}
+
+
+def _shown(value) -> str:
+    from rich.markup import escape
+
+    return escape(", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))
 
 
 def cmd_serve(args) -> int:
@@ -144,10 +201,15 @@ def cmd_serve(args) -> int:
     from polytrack.services import Services
 
     extra = {
-        "host": args.host, "port": args.port, "workers": args.workers,
-        "osmand_port": args.osmand_port, "admin_token": args.admin_token,
+        "host": args.host, "port": args.port, "workers": args.workers, "osmand_port": args.osmand_port,
+        "admin_token": args.admin_token, "base_url": args.base_url, "log_level": args.log_level,
+        "rate_limits": args.rate_limits, "call_log": args.call_log,
+        "api": dict(parse_api_assignment(item) for item in args.set) or None,
     }
-    settings = settings_from(args, **extra)
+    settings = settings_from(args, **extra).check()
+    for port in (settings.port, settings.osmand_port):
+        if port:
+            _check_can_listen(settings.host, port)
     if args.demo and not settings.admin_token:
         settings.admin_token = DEMO_ADMIN_TOKEN
     upgrade(settings.db)
@@ -155,9 +217,29 @@ def cmd_serve(args) -> int:
         services = Services.build(settings)
         seed_demo(services)
         services.engine.dispose()
-        print_banner(settings.public_base_url())
+        print_banner(settings.public_base_url(), database=settings.db)
+    else:
+        print(f"polytrack serving {settings.public_base_url()} (database {settings.db}, "
+              f"{settings.workers} worker{'s' if settings.workers != 1 else ''})", flush=True)
     os.environ.update(settings.to_env())
     return run_granian(settings)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with a message before starting, rather than with the server's traceback."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 def run_granian(settings) -> int:

@@ -1,4 +1,11 @@
-"""Server configuration: defaults < TOML file < POLYTRACK_* environment < command-line flags."""
+"""Server configuration: defaults < TOML file < POLYTRACK_* environment < command-line flags.
+
+Every field of `Settings` is one setting: TOML key `name` (top level or under `[polytrack]`),
+environment variable `POLYTRACK_<NAME>`, flag `--<name>` of `polytrack serve` (see cli.py).
+Per-API knobs live in `api` as "<api>.<knob>": TOML `[payt] calls_per_minute = 60`, environment
+`POLYTRACK_API='{"payt.calls_per_minute": 60}'`, flag `--set payt.calls_per_minute=60`; the
+three sources are merged knob by knob, with the same precedence.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_PREFIX = "POLYTRACK_"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
 
 
 @dataclass
@@ -34,6 +46,8 @@ class Settings:
         if self.base_url:
             return self.base_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 address in a URL
         return f"http://{host}:{self.port}"
 
     def api_setting(self, name: str, default):
@@ -44,43 +58,111 @@ class Settings:
         """All settings as one environment variable, for worker processes."""
         return {ENV_PREFIX + "SETTINGS_JSON": json.dumps(dataclasses.asdict(self))}
 
+    def check(self) -> "Settings":
+        """Raise ConfigError for values the server cannot run with."""
+        for name in ("port", "osmand_port"):
+            value = getattr(self, name)
+            if not 0 <= value <= 65535 or (name == "port" and value == 0):
+                raise ConfigError(f"{name} must be a TCP port (1-65535{', or 0 for off' if name == 'osmand_port' else ''}), got {value}")
+        if self.workers < 1:
+            raise ConfigError(f"workers must be at least 1, got {self.workers}")
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
+        if not self.db:
+            raise ConfigError("db must be a database URL")
+        return self
+
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_DEFAULTS = Settings()
 
 
-def _coerce(name: str, raw):
-    kind = type(getattr(Settings(), name))
-    if kind is bool and isinstance(raw, str):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if kind is dict and isinstance(raw, str):
-        return json.loads(raw)
-    return kind(raw)
+def _coerce(name: str, raw, source: str):
+    """`raw` (from TOML, the environment or a flag) as the type of setting `name`."""
+    kind = type(getattr(_DEFAULTS, name))
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind is dict:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+            if not isinstance(value, dict):
+                raise ValueError(raw)
+            return dict(value)
+        if kind is int and isinstance(raw, float) or kind is int and isinstance(raw, bool):
+            raise ValueError(raw)
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {name} must be {kind.__name__}, got {raw!r}") from exc
+
+
+def parse_api_assignment(text: str) -> tuple[str, object]:
+    """`payt.calls_per_minute=60` -> ("payt.calls_per_minute", 60); values are read as TOML values
+    when they parse as one (numbers, true/false, quoted strings), else kept as text."""
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or "." not in name:
+        raise ConfigError(f"--set expects <api>.<knob>=<value>, got {text!r}")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return name, value
+
+
+def _read_toml(path: str) -> dict:
+    try:
+        with open(Path(path), "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {path}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    return data.get("polytrack", data)
 
 
 def load_settings(*, config_file: str | None = None, overrides: dict | None = None, environ=None) -> Settings:
+    """Settings from defaults < TOML file < POLYTRACK_* environment < `overrides` (the flags;
+    None = not given). Worker processes read the one packed variable `serve` hands them."""
     environ = os.environ if environ is None else environ
     packed = environ.get(ENV_PREFIX + "SETTINGS_JSON")
     if packed:
-        settings = Settings(**json.loads(packed))
-    else:
-        settings = Settings()
-        config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
-        if config_file:
-            with open(Path(config_file), "rb") as fh:
-                data = tomllib.load(fh)
-            data = data.get("polytrack", data)
-            for key, value in data.items():
-                if key in _FIELDS:
-                    setattr(settings, key, _coerce(key, value))
-                elif isinstance(value, dict):
-                    # [payt] calls_per_minute = 60  ->  api["payt.calls_per_minute"]
-                    for sub, subvalue in value.items():
-                        settings.api[f"{key}.{sub}"] = subvalue
-        for name in _FIELDS:
-            env_value = environ.get(ENV_PREFIX + name.upper())
-            if env_value is not None and env_value != "":
-                setattr(settings, name, _coerce(name, env_value))
+        return Settings(**json.loads(packed))
+    settings = Settings()
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if config_file:
+        source = f"configuration file {config_file}"
+        for key, value in _read_toml(config_file).items():
+            if key == "api":
+                settings.api.update(_coerce("api", value, source))
+            elif key in _FIELDS:
+                setattr(settings, key, _coerce(key, value, source))
+            elif isinstance(value, dict):
+                # [payt] calls_per_minute = 60  ->  api["payt.calls_per_minute"]
+                settings.api.update({f"{key}.{sub}": subvalue for sub, subvalue in value.items()})
+            else:
+                raise ConfigError(f"{source}: unknown setting {key!r}")
+    for name in _FIELDS:
+        env_value = environ.get(ENV_PREFIX + name.upper())
+        if env_value is not None and env_value != "":
+            value = _coerce(name, env_value, f"environment variable {ENV_PREFIX}{name.upper()}")
+            if name == "api":
+                settings.api.update(value)
+            else:
+                setattr(settings, name, value)
     for name, value in (overrides or {}).items():
-        if value is not None:
-            setattr(settings, name, _coerce(name, value))
+        if value is None:
+            continue
+        if name == "api":
+            settings.api.update(value)
+        else:
+            setattr(settings, name, _coerce(name, value, f"--{name.replace('_', '-')}"))
     return settings

@@ -25,9 +25,20 @@ def credentials(base_url: str) -> dict:
 
 
 def curl_examples(base_url: str) -> list[tuple[str, str]]:
+    """(credentials key, command): each package's examples, named by the API whose URL they call,
+    and one for the operator API."""
+    base_url = base_url.rstrip("/")
     creds = credentials(base_url)
     examples = []
     for package in all_packages():
-        for line in package.curl_examples(base_url.rstrip("/"), creds):
-            examples.append((package.name, line))
+        for line in package.curl_examples(base_url, creds):
+            examples.append((_api_of(line, creds) or package.name, line))
+    admin = creds["admin"]
+    examples.append(("admin", f"curl -H 'Authorization: Bearer {admin['token']}' '{admin['url']}/calls?limit=5'"))
     return examples
+
+
+def _api_of(command: str, creds: dict) -> str | None:
+    """The credentials entry whose URL the command calls (the longest match wins)."""
+    matches = [(len(values["url"]), name) for name, values in creds.items() if values.get("url") and values["url"] in command]
+    return max(matches)[1] if matches else None
