@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from polytrack.kernel.dates import zone
+from polytrack.kernel.db import begin_sqlite_transaction
 from polytrack.payt.motion import (
     DISTANCE, DRIVING, FIRST_ON, IDLE, JOURNEYS, LAST_OFF, MAX_SPEED, POSITIONS,
     Geofence, Machine, Run, VehicleContext,
@@ -163,6 +164,9 @@ class DriverSql:
 
     def __init__(self, conn: Connection):
         self.pg = conn.dialect.name == "postgresql"
+        if not self.pg:
+            # SQLAlchemy sends SQLite's BEGIN lazily before its own first statement; ours bypass it
+            begin_sqlite_transaction(conn)
         self.cursor = conn.connection.driver_connection.cursor()
 
     def run(self, sql: str, params=()) -> int:
@@ -243,13 +247,13 @@ class BatchSink:
 
     def __init__(self, vehicle_id: int):
         self.vehicle_id = vehicle_id
-        self.trips: dict[int, dict] = {}
+        self.trips: dict[int, Run] = {}  # by start; rendered at flush (the open run keeps changing)
         self.stops: dict[int, dict] = {}
         self.events: list[dict] = []
         self.days: dict[int, list] = {}
 
     def trip(self, run: Run) -> None:
-        self.trips[run.start[0]] = _trip_values(run)
+        self.trips[run.start[0]] = run
 
     def stop(self, stop: list, checkpoint: str | None = None, confirmed_ms: int | None = None) -> None:
         known = self.stops.get(stop[0])
@@ -277,7 +281,8 @@ class BatchSink:
             conn.execute(update(payt_stops).where(and_(payt_stops.c.vehicle_id == vid,
                                                        payt_stops.c.start_ms == resumed_stop_ms))
                          .values(end_ms=resumed["end_ms"]))
-        for table, rows in ((payt_trips, list(self.trips.values())), (payt_stops, list(self.stops.values()))):
+        trips = [_trip_values(run) for run in self.trips.values()]
+        for table, rows in ((payt_trips, trips), (payt_stops, list(self.stops.values()))):
             for start in range(0, len(rows), 5000):
                 conn.execute(table.insert(), [{"vehicle_id": vid, **r} for r in rows[start:start + 5000]])
         for start in range(0, len(self.events), 5000):
@@ -402,18 +407,8 @@ def recompute(conn: Connection, vehicle_id: int, from_ms: int | None = None, *, 
             for ordinal, row in machine.days.items():  # the checkpoint's days, as they were then
                 sink.day(ordinal, row)
     replayed = 0
-    query = (select(payt_positions.c.fix_ms, payt_positions.c.latitude, payt_positions.c.longitude,
-                    payt_positions.c.speed_kph, payt_positions.c.ignition)
-             .where(payt_positions.c.vehicle_id == vehicle_id).order_by(payt_positions.c.fix_ms))
-    if replay_after is not None:
-        query = query.where(payt_positions.c.fix_ms > replay_after)
-    # per statement: Connection.execution_options would change the whole connection
-    result = conn.execute(query, execution_options={"stream_results": True, "max_row_buffer": STREAM_BATCH})
     process = machine.process
-    while True:
-        chunk = result.fetchmany(STREAM_BATCH)
-        if not chunk:
-            break
+    for chunk in _stream_positions(conn, vehicle_id, replay_after):
         for t, lat, lon, speed, ignition in chunk:
             process(t, lat, lon, speed, ignition)
         replayed += len(chunk)
@@ -424,6 +419,26 @@ def recompute(conn: Connection, vehicle_id: int, from_ms: int | None = None, *, 
         derived_until_ms=machine.last_ms, dirty_from_ms=None,
         state_json=machine.dumps() if machine.last is not None else None))
     return replayed
+
+
+def _stream_positions(conn: Connection, vehicle_id: int, after_ms: int | None):
+    """The vehicle's fixes in time order, in chunks, straight from the driver (the replay reads
+    millions of rows; a server-side cursor on PostgreSQL keeps memory flat)."""
+    sql = DriverSql(conn)
+    query = ("SELECT fix_ms, latitude, longitude, speed_kph, ignition FROM payt_positions "
+             "WHERE vehicle_id=? AND fix_ms > ? ORDER BY fix_ms")
+    params = (vehicle_id, after_ms if after_ms is not None else -(2**62))
+    if sql.pg:
+        cursor = conn.connection.driver_connection.cursor(name=f"replay_{vehicle_id}")
+        cursor.execute(query.replace("?", "%s"), params)
+    else:
+        cursor = sql.cursor
+        cursor.execute(query, params)
+    try:
+        while chunk := cursor.fetchmany(STREAM_BATCH):
+            yield chunk
+    finally:
+        cursor.close()
 
 
 def rederive_all(conn: Connection, *, rules: Rules | None = None) -> int:

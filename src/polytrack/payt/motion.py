@@ -477,6 +477,8 @@ class Machine:
 
     def _prune_days(self, t: int) -> None:
         """Forget days that no future fix can change (they are already written)."""
+        if len(self.days) < 2:
+            return
         floor = t
         if self.cand is not None:
             floor = min(floor, self.cand.start[0])
