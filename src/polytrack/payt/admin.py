@@ -9,6 +9,7 @@ from starlette.routing import Route
 from polytrack.admin_http import AdminError, json_body
 from polytrack.kernel.secrets import random_hex
 from polytrack.payt import domain
+from polytrack.payt.admin_fleet import fleet_routes, register_data_cli, register_fleet_cli
 
 
 def create_admin_key(services, *, name: str, key: str | None = None) -> dict:
@@ -61,13 +62,14 @@ def admin_routes(services) -> list:
         Route("/admin-keys", post_admin_key, methods=["POST"]),
         Route("/clients", post_client, methods=["POST"]),
         Route("/users", post_user, methods=["POST"]),
+        *fleet_routes(services),
     ]
 
 
 def register_cli(root, admin) -> None:
     from polytrack.cli import _add_db_flags
 
-    payt = admin.add_parser("payt", help="PAYT / TrackerPro: admin keys, clients, users")
+    payt = admin.add_parser("payt", help="PAYT / TrackerPro: admin keys, clients, users, fleets")
     sub = payt.add_subparsers(dest="payt_command", required=True)
 
     key = sub.add_parser("create-admin-key", help="create a TrackerPro admin key (printed once)")
@@ -89,6 +91,10 @@ def register_cli(root, admin) -> None:
     _add_db_flags(user)
     user.set_defaults(func=_cli_create_user)
 
+    # folders, devices, vehicles, drivers, locations, tasks, permissions (admin_fleet.py)
+    register_fleet_cli(sub, _add_db_flags, _services, _print)
+    register_data_cli(root, _add_db_flags, _services, _print)
+
 
 def _cli_create_user(args) -> int:
     from polytrack.cli import CliError
@@ -108,5 +114,5 @@ def _services(args):
 def _print(result: dict) -> int:
     import json
 
-    print(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2, default=str))
     return 0
