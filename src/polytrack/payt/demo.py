@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from polytrack.payt import domain
+from polytrack.payt import demo_fleet, domain
 from polytrack.payt.tables import payt_admin_keys, payt_users
 from polytrack.kernel.secrets import lookup_digest
 
@@ -22,11 +22,31 @@ def seed(services, conn) -> None:
     client_id = domain.ensure_client(conn, clock, company=DEMO_COMPANY, admin_key_id=key_id)
     if conn.execute(select(payt_users.c.id).where(payt_users.c.email == DEMO_EMAIL)).first() is None:
         domain.create_user(conn, clock, client_id=client_id, email=DEMO_EMAIL, password=DEMO_PASSWORD)
+    demo_fleet.seed_fleet(services, conn, client_id)
+
+
+DEFAULT_OSMAND_PORT = 5055
+
+
+def osmand_url(base_url: str) -> str:
+    """The device listener's URL: the base URL's host on the default OsmAnd port (the
+    credentials get only a base URL; a server with another --osmand-port says so itself)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    host = parts.hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme or 'http'}://{host}:{DEFAULT_OSMAND_PORT}/"
 
 
 def credentials(base_url: str) -> dict:
     return {
-        "payt": {"url": f"{base_url}/api2.ashx", "username": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        "payt": {"url": f"{base_url}/api2.ashx", "username": DEMO_EMAIL, "password": DEMO_PASSWORD,
+                 # the demo vehicles' trackers, and where devices send positions (OsmAnd protocol):
+                 # the device port (Traccar's 5055 by default) or /osmand on the main port
+                 "device_ids": demo_fleet.device_ids(), "osmand_url": osmand_url(base_url),
+                 "osmand_main_port_url": f"{base_url}/osmand"},
         "trackerpro": {"url": f"{base_url}/trackerpro_admin.ashx", "key": DEMO_ADMIN_KEY},
     }
 
