@@ -139,3 +139,23 @@ def test_two_workers_share_one_rate_limit(services, database_url, tmp_path, user
         assert outcomes.count("access_denied") == 48 - limit, outcomes
         assert "Traceback" not in server.output()
     assert server.process.returncode == 0
+
+
+def test_device_listener_runs_beside_the_api_and_stops_with_it(services, database_url, tmp_path):
+    from tests.pgcluster import free_port
+
+    osmand_port = free_port()
+    server = Server("--db", database_url, "--osmand-port", str(osmand_port), cwd=tmp_path)
+    with server:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{osmand_port}/", params={"id": "unknown-device"}, timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.process.poll() is not None:
+                    raise AssertionError(f"device listener never answered:\n{server.output()}")
+                time.sleep(0.2)
+        assert answer.status_code < 500
+        assert server.stop(signal.SIGTERM) == 0  # and no child process left behind
+    assert "Traceback" not in server.output()

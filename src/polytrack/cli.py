@@ -243,20 +243,25 @@ def _check_can_listen(host: str, port: int) -> None:
 
 
 def run_granian(settings) -> int:
-    """Main API listener plus any extra listeners (e.g. the OsmAnd device port), each a Granian server."""
+    """Main API listener plus any extra listeners (e.g. the OsmAnd device port), each a Granian
+    server in its own process (not daemonic: Granian starts worker processes of its own)."""
     import multiprocessing
 
     extra = [(port, target) for package in all_packages() for port, target in package.extra_servers(settings)]
     children = []
     for port, target in extra:
-        child = multiprocessing.Process(target=serve_target, args=(target, settings.host, port, 1, settings.log_level), daemon=True)
+        child = multiprocessing.Process(target=serve_target, args=(target, settings.host, port, 1, settings.log_level))
         child.start()
         children.append(child)
     try:
         serve_target("polytrack.app:asgi_factory", settings.host, settings.port, settings.workers, settings.log_level)
     finally:
         for child in children:
-            child.terminate()
+            child.terminate()  # SIGTERM: its Granian stops its worker cleanly
+        for child in children:
+            child.join(15)
+            if child.is_alive():
+                child.kill()
     return 0
 
 
