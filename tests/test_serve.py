@@ -70,7 +70,7 @@ def test_serve_demo_loads_demo_data_and_prints_credentials(services, database_ur
 
 # The shape the issue gives for `polytrack demo credentials --json`; the packages fill their entries.
 CREDENTIAL_KEYS = {
-    "payt": {"url", "username", "password"},
+    "payt": {"url", "username", "password", "device_ids", "osmand_url"},
     "trackerpro": {"url", "key"},
     "mapp": {"url", "login", "pass", "customerId"},
     "avidtrak": {"url", "agency_pincode", "client_pincode"},
@@ -91,10 +91,9 @@ def test_demo_credentials_json_shape():
     for api, keys in CREDENTIAL_KEYS.items():
         assert keys <= set(creds[api]), f"{api} lacks {keys - set(creds[api])}"
         assert creds[api]["url"] == "http://sandbox.example:9000" + CREDENTIAL_URLS[api]
-        assert all(str(creds[api][key]) for key in keys)
-    if "device_ids" in creds["payt"] or "osmand_url" in creds["payt"]:  # added with the PAYT device side
-        assert isinstance(creds["payt"]["device_ids"], list) and creds["payt"]["device_ids"]
-        assert creds["payt"]["osmand_url"].startswith("http://sandbox.example:")
+        assert all(creds[api][key] for key in keys)
+    assert isinstance(creds["payt"]["device_ids"], list) and all(isinstance(d, str) for d in creds["payt"]["device_ids"])
+    assert creds["payt"]["osmand_url"].startswith("http://sandbox.example:")
 
 
 def _wait_clear_of_minute_boundary(margin: float = 8.0) -> None:
