@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -71,6 +71,7 @@ _name = st.text(alphabet="abcdefghijKLMNOPQRSTuvwxyz_", min_size=1, max_size=12)
 _value = st.text(max_size=20).filter(lambda v: "\x00" not in v)
 
 
+@settings(deadline=None)  # a busy CI machine must not turn slowness into failure
 @given(name=_name, values=st.lists(_value, min_size=1, max_size=6), form=st.sampled_from(["[]", "[i]", "repeat"]))
 def test_any_list_round_trips_through_every_array_form(name, values, form):
     if form == "[]":
@@ -83,6 +84,7 @@ def test_any_list_round_trips_through_every_array_form(name, values, form):
     assert p.get_list(name.swapcase()) == values
 
 
+@settings(deadline=None)  # a busy CI machine must not turn slowness into failure
 @given(pairs=st.lists(st.tuples(_name, _value), min_size=1, max_size=8))
 def test_every_scalar_is_found_under_any_case(pairs):
     p = Params(parse_query(urlencode(pairs)))
