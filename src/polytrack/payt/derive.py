@@ -104,6 +104,12 @@ def polygon_ring(text: str) -> list[tuple[float, float]] | None:
     return ring if len(ring) >= 3 else None
 
 
+def load_context_cached(vehicle_id: int) -> VehicleContext | None:
+    """The cached context, if fresh (no query)."""
+    hit = _context_cache.get(vehicle_id)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def load_context(conn: Connection, vehicle_id: int, rules: Rules, *, cached: bool = True) -> VehicleContext | None:
     now = time.monotonic()
     hit = _context_cache.get(vehicle_id)
@@ -168,6 +174,14 @@ class DriverSql:
             # SQLAlchemy sends SQLite's BEGIN lazily before its own first statement; ours bypass it
             begin_sqlite_transaction(conn)
         self.cursor = conn.connection.driver_connection.cursor()
+
+    @classmethod
+    def on_dbapi(cls, dbapi_connection, *, pg: bool) -> "DriverSql":
+        """On a bare DB-API connection the caller holds (the ingest path's own connection)."""
+        sql = cls.__new__(cls)
+        sql.pg = pg
+        sql.cursor = dbapi_connection.cursor()
+        return sql
 
     def run(self, sql: str, params=()) -> int:
         if self.pg:
@@ -327,7 +341,15 @@ def apply_live(conn: Connection, rules: Rules, context: VehicleContext, position
     """Store one position and fold it into the derived tables. `position` is the row tuple
     (vehicle_id, device_id, fix_ms, received_ms, lat, lon, speed_kph, heading, altitude,
     accuracy, battery, ignition). Returns STORED, DUPLICATE or LATE."""
-    sql = DriverSql(conn)
+    return apply_live_sql(DriverSql(conn), rules, context, position)
+
+
+# vehicle id -> (state JSON, the machine that state was loaded into): a process that just wrote
+# a vehicle's state reuses its machine when the stored state is still exactly that text
+_machines: dict[int, tuple[str, Machine]] = {}
+
+
+def apply_live_sql(sql: DriverSql, rules: Rules, context: VehicleContext, position: tuple) -> str:
     vehicle_id, fix_ms = position[0], position[2]
     derived_until, _dirty_from, state = lock_state(sql, vehicle_id)
     if not sql.run(_POSITION_INSERT, position):
@@ -335,9 +357,20 @@ def apply_live(conn: Connection, rules: Rules, context: VehicleContext, position
     if derived_until is not None and fix_ms <= derived_until:
         sql.run(_STATE_DIRTY, (fix_ms, fix_ms, vehicle_id))
         return LATE
-    machine = Machine(rules, context, LiveSink(sql, vehicle_id), state)
+    sink = LiveSink(sql, vehicle_id)
+    cached = _machines.get(vehicle_id)
+    if cached is not None and state is not None and cached[0] == state and cached[1].ctx is context \
+            and cached[1].rules is rules:
+        machine = cached[1]
+        machine.sink = sink
+    else:
+        machine = Machine(rules, context, sink, state)
     machine.process(fix_ms, position[4], position[5], position[6], position[11])
-    sql.run(_STATE_SAVE, (fix_ms, machine.dumps(), vehicle_id))
+    new_state = machine.dumps()
+    sql.run(_STATE_SAVE, (fix_ms, new_state, vehicle_id))
+    if len(_machines) > 10_000:
+        _machines.clear()
+    _machines[vehicle_id] = (new_state, machine)
     return STORED
 
 

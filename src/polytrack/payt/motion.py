@@ -180,13 +180,16 @@ class VehicleContext:
 
 IDLE_MODE, TRIP_MODE = 0, 1
 
+# one DayClock per zone and process: its cached day bounds survive from one fix to the next
+_day_clocks: dict = {}
+
 
 class Machine:
     def __init__(self, rules, context: VehicleContext, sink: Sink, state: str | None = None):
         self.rules = rules
         self.ctx = context
         self.sink = sink
-        self.days_clock = DayClock(context.tz)
+        self.days_clock = _day_clocks.get(context.tz) or _day_clocks.setdefault(context.tz, DayClock(context.tz))
         self.motion_kph = rules.motion_speed_kph
         self.max_gap_ms = rules.max_gap_s * 1000.0
         self.min_stop_ms = rules.min_stop_duration_s * 1000.0
