@@ -10,7 +10,7 @@ positions, so reports on the demo show numbers computed from these fixes.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -164,6 +164,3 @@ def _drive(rng: random.Random, route, start_s: float, interval_s: float = 15.0):
 def device_ids() -> list[str]:
     return list(DEMO_DEVICES)
 
-
-def demo_window() -> tuple[date, date]:
-    return DEMO_DAYS[0], DEMO_DAYS[-1] + timedelta(days=1)

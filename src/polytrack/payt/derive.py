@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.engine import Connection
 
 from polytrack.kernel.dates import zone
@@ -481,7 +481,3 @@ def rederive_all(conn: Connection, *, rules: Rules | None = None) -> int:
         recompute(conn, vehicle_id, -(2**62), rules=rules)
     return len(vehicle_ids)
 
-
-def position_bounds(conn: Connection, vehicle_id: int):
-    return conn.execute(select(func.min(payt_positions.c.fix_ms), func.max(payt_positions.c.fix_ms))
-                        .where(payt_positions.c.vehicle_id == vehicle_id)).first()
