@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -65,13 +66,18 @@ def _first_working(client: httpx.Client, candidates: list[tuple[str, Request, Ch
     raise Unavailable("no candidate operation answered as expected")
 
 
+def _payt_json(response: httpx.Response) -> dict:
+    """PAYT datasets carry unquoted `new Date(ms)` cells (JavaScript, not JSON): read them as numbers."""
+    return json.loads(re.sub(r"new Date\((-?\d+)\)", r"\1", response.text))
+
+
 def _payt_envelope_ok(response: httpx.Response) -> bool:
-    return response.status_code == 200 and response.json().get("status") == "ok"
+    return response.status_code == 200 and _payt_json(response).get("status") == "ok"
 
 
 def _payt_reason(reason: str) -> Check:
     def check(response: httpx.Response) -> bool:
-        body = response.json()
+        body = _payt_json(response)
         return body.get("status") == "error" and body["errors"][0]["reason"] == reason
     return check
 
