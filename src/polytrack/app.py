@@ -18,6 +18,7 @@ from polytrack.services import Services
 log = logging.getLogger("polytrack")
 
 CALL_LOG_FLUSH_SECONDS = 1.0
+PURGE_EVERY_TICKS = 300
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        flusher = asyncio.create_task(_flush_call_log_forever(services))
+        flusher = asyncio.create_task(_housekeeping_forever(services))
         try:
             yield
         finally:
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             services.calllog.flush()
+            services.hot.close()
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found, 405: _not_allowed})
     app.state.services = services
@@ -53,13 +55,21 @@ async def _not_allowed(_request, _exc):
     return PlainTextResponse("", status_code=405)
 
 
-async def _flush_call_log_forever(services: Services) -> None:
+async def _housekeeping_forever(services: Services) -> None:
+    """Flush the call log every second; purge expired tokens and stale rate-limit rows now and
+    then (every worker does it; the deletes are idempotent)."""
+    ticks = 0
     while True:
         await asyncio.sleep(CALL_LOG_FLUSH_SECONDS)
+        ticks += 1
         try:
             services.calllog.flush()
-        except Exception:  # the log must never take the server down; retry next tick
-            log.exception("call log flush failed")
+            if ticks % PURGE_EVERY_TICKS == 0:
+                with services.engine.begin() as conn:
+                    services.tokens.purge_expired(conn)
+                    services.limiter.purge(conn)
+        except Exception:  # housekeeping must never take the server down; retry next tick
+            log.exception("housekeeping failed")
 
 
 def asgi_factory() -> Starlette:

@@ -10,6 +10,7 @@ from polytrack.config import Settings
 from polytrack.kernel.calllog import CallLog
 from polytrack.kernel.clock import SystemClock
 from polytrack.kernel.db import make_engine
+from polytrack.kernel.hot import HotDB
 from polytrack.kernel.ratelimit import RateLimiter
 from polytrack.kernel.tokens import TokenStore
 
@@ -22,6 +23,8 @@ class Services:
     tokens: TokenStore
     limiter: RateLimiter
     calllog: CallLog
+    # the hot path's held per-thread driver connection (see kernel/hot.py)
+    hot: HotDB
 
     @classmethod
     def build(cls, settings: Settings, *, engine: Engine | None = None, clock=None) -> "Services":
@@ -34,4 +37,5 @@ class Services:
             tokens=TokenStore(clock),
             limiter=RateLimiter(clock, enabled=settings.rate_limits),
             calllog=CallLog(engine, clock, enabled=settings.call_log),
+            hot=HotDB(engine),
         )

@@ -76,3 +76,14 @@ def test_calls_over_http_reach_the_log(http, services):
     with services.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(kernel_call_log).where(kernel_call_log.c.api == "payt")).scalar()
     assert count == 1
+
+
+def test_control_characters_never_cost_a_batch(services):
+    """PostgreSQL refuses NUL in text; one such call must not lose the calls buffered with it."""
+    log = services.calllog
+    log.record(api="payt", operation="Group/Get\x00ByTypeID", account="a\x01b", outcome="ok", duration_ms=1.0)
+    log.record(api="payt", operation="Vehicle/Get", account="x", outcome="ok", duration_ms=1.0)
+    assert log.flush() == 2
+    with services.engine.connect() as conn:
+        ops = sorted(r.operation for r in conn.execute(select(kernel_call_log.c.operation)))
+    assert ops == ["Group/Get?ByTypeID", "Vehicle/Get"]

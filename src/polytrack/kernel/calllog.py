@@ -31,8 +31,8 @@ class CallLog:
         if not self.enabled:
             return
         entry = {
-            "at": self.clock.timestamp(), "api": api, "operation": operation[:128],
-            "account": (account or "")[:255], "outcome": outcome[:64], "duration_ms": duration_ms,
+            "at": self.clock.timestamp(), "api": api, "operation": _printable(operation, 128),
+            "account": _printable(account or "", 255), "outcome": _printable(outcome, 64), "duration_ms": duration_ms,
         }
         with self._lock:
             self._buffer.append(entry)
@@ -64,6 +64,13 @@ class CallLog:
         with self.engine.begin() as conn:
             conn.execute(kernel_call_log.insert(), batch)
         return len(batch)
+
+
+def _printable(text: str, limit: int) -> str:
+    """Client-supplied text (an op name, a login) as the log stores it: PostgreSQL refuses NUL
+    in text, and one refused row would lose the whole batch, so control characters go."""
+    text = text[:limit]
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 class _Call:

@@ -43,21 +43,26 @@ def is_sqlite(url_or_engine) -> bool:
     return str(name).startswith("sqlite")
 
 
+def configure_sqlite_connection(dbapi_conn) -> None:
+    """Settings every SQLite connection of ours runs with (pooled or held by kernel.hot)."""
+    # The driver's own transaction handling off: transactions begin as described below.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):
-            # The driver's own transaction handling off: transactions begin as described below.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
+        def _on_connect(dbapi_conn, _record):
+            configure_sqlite_connection(dbapi_conn)
 
         @event.listens_for(engine, "before_cursor_execute")
         def _sqlite_begin(conn, _cursor, _statement, _parameters, _context, _executemany):

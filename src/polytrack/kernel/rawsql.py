@@ -21,8 +21,11 @@ class RawStatement:
         self.sqlite = " ".join(sql.split())
         self.postgresql = self.sqlite.replace("?", "%s")
 
-    def run(self, conn: Connection, params: tuple = ()):
-        """Execute on `conn`'s transaction (begun if it has not yet); returns the driver cursor."""
+    def run(self, conn, params: tuple = ()):
+        """Execute on `conn`'s transaction (begun if it has not yet), or on a `kernel.hot.HotDB`;
+        returns the driver cursor."""
+        if not isinstance(conn, Connection):
+            return conn.execute(self, params)
         if not conn.in_transaction():
             conn.begin()  # what SQLAlchemy's autobegin would do for a Core statement
         driver = conn.connection.dbapi_connection

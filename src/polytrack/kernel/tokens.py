@@ -16,7 +16,10 @@ from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.tables import kernel_tokens
 
-TOUCH_FRACTION = 0.05
+# `last_used_at` is written at most once per this fraction of the idle window, so it lags the
+# true last use by up to that much; expiry allows for the lag, so a token never dies early
+# (it may live up to 1 % of its idle window longer).
+TOUCH_FRACTION = 0.01
 
 # `resolve` runs on every authenticated call: plain driver statements (see rawsql).
 _FIND = RawStatement(
@@ -77,7 +80,8 @@ class TokenStore:
         if row_api != api or row_kind != kind:
             return None
         now = self.clock.timestamp()
-        if now - last_used_at > idle_seconds:
+        # Touched tokens get the touch lag as grace; single-use ones are never touched.
+        if now - last_used_at > idle_seconds * (1.0 if single_use else 1.0 + TOUCH_FRACTION):
             _DELETE.run(conn, (digest,))
             return None
         if single_use:
@@ -110,6 +114,8 @@ class TokenStore:
     def purge_expired(self, conn: Connection) -> int:
         now = self.clock.timestamp()
         result = conn.execute(
-            delete(kernel_tokens).where(kernel_tokens.c.last_used_at + kernel_tokens.c.idle_seconds < now)
+            delete(kernel_tokens).where(
+                kernel_tokens.c.last_used_at + kernel_tokens.c.idle_seconds * (1.0 + TOUCH_FRACTION) < now
+            )
         )
         return result.rowcount

@@ -1,0 +1,50 @@
+"""kernel.hot: the per-thread held driver connection of the hot path."""
+
+import threading
+
+import pytest
+
+from polytrack.kernel.rawsql import RawStatement
+
+INSERT = RawStatement("INSERT INTO kernel_rate_windows (key, window_start, count, previous_count) VALUES (?, ?, ?, 0)")
+COUNT = RawStatement("SELECT count FROM kernel_rate_windows WHERE key = ?")
+
+
+def test_reads_see_writes_committed_elsewhere(services):
+    with services.engine.begin() as conn:
+        INSERT.run(conn, ("k1", 0, 7))
+    assert services.hot.one(COUNT, ("k1",)) == (7,)
+
+
+def test_single_statement_writes_autocommit(services):
+    services.hot.execute(INSERT, ("k2", 0, 3))
+    with services.engine.connect() as conn:
+        assert COUNT.run(conn, ("k2",)).fetchone() == (3,)
+
+
+def test_transaction_commits_together_or_not_at_all(services):
+    with pytest.raises(RuntimeError):
+        with services.hot.transaction():
+            services.hot.execute(INSERT, ("k3", 0, 1))
+            raise RuntimeError("boom")
+    assert services.hot.one(COUNT, ("k3",)) is None
+    with services.hot.transaction():
+        services.hot.execute(INSERT, ("k4", 0, 1))
+        with services.hot.transaction():  # nested joins the outer one
+            services.hot.execute(INSERT, ("k5", 0, 1))
+    assert services.hot.all(COUNT, ("k5",)) == [(1,)]
+
+
+def test_each_thread_holds_its_own_connection(services):
+    drivers = []
+
+    def grab():
+        drivers.append(services.hot.driver())
+
+    threads = [threading.Thread(target=grab) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert drivers[0] is not drivers[1]
+    assert services.hot.driver() is services.hot.driver()
