@@ -106,3 +106,39 @@ def test_purge_drops_old_windows(services, at_window_start):
         assert services.limiter.purge(conn) == 1
     with services.engine.connect() as conn:
         assert [r.key for r in conn.execute(select(kernel_rate_windows))] == ["new"]
+
+
+# --- leases: slots taken from the database in small batches ---------------------------------
+
+def stored_count(services, key="k"):
+    with services.engine.connect() as conn:
+        return conn.execute(select(kernel_rate_windows.c.count).where(kernel_rate_windows.c.key == key)).scalar()
+
+
+def test_large_limits_are_leased_in_batches(services, at_window_start):
+    decisions = [hit(services, limit=1000).allowed for _ in range(45)]
+    assert all(decisions)
+    # 2 % of 1000 = 20 slots per database write: 45 calls took three batches.
+    assert stored_count(services) == 60
+
+
+def test_processes_together_never_exceed_the_limit(services, clock, at_window_start):
+    """Two limiters on one database stand for two worker processes."""
+    other = RateLimiter(clock)
+    limit = 300
+    allowed = 0
+    for i in range(600):
+        limiter = services.limiter if i % 2 else other
+        with services.engine.begin() as conn:
+            allowed += limiter.hit(conn, "shared", limit=limit, period=60).allowed
+    # Never more than the limit; at most one unspent lease slot per process short of it.
+    assert limit - 2 <= allowed <= limit
+
+
+def test_leases_end_with_their_window(services, at_window_start):
+    assert hit(services, limit=1000).allowed
+    at_window_start.advance(60)
+    hit(services, limit=1000)
+    with services.engine.connect() as conn:
+        row = conn.execute(select(kernel_rate_windows).where(kernel_rate_windows.c.key == "k")).one()
+    assert row.window_start == int(WINDOW_START.timestamp()) + 60 and row.previous_count == 20
