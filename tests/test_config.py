@@ -171,3 +171,15 @@ def test_readme_documents_every_setting():
         assert rows, f"README configuration table lacks {env}"
         flag = "--set" if field.name == "api" else "--" + field.name.replace("_", "-")
         assert f"`{flag}" in rows[0], f"README row of {field.name} lacks its flag"
+
+
+def test_api_setting_reads_booleans_and_numbers_written_as_text():
+    from polytrack.config import ConfigError, Settings
+
+    settings = Settings(api={"x.flag": "false", "y.flag": "On", "z.count": "42", "bad.count": "many"})
+    assert settings.api_setting("x.flag", True) is False
+    assert settings.api_setting("y.flag", False) is True
+    assert settings.api_setting("z.count", 7) == 42
+    assert settings.api_setting("missing", 7) == 7
+    with pytest.raises(ConfigError):
+        settings.api_setting("bad.count", 7)

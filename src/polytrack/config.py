@@ -51,8 +51,22 @@ class Settings:
         return f"http://{host}:{self.port}"
 
     def api_setting(self, name: str, default):
+        """A per-API knob ("payt.calls_per_minute"), converted to the type of its default.
+        Text from the environment or a flag reads as a boolean the way people write it."""
         value = self.api.get(name, default)
-        return type(default)(value) if default is not None and not isinstance(value, type(default)) else value
+        if default is None or isinstance(value, type(default)):
+            return value
+        if isinstance(default, bool):
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off", ""):
+                return False
+            raise ConfigError(f"api.{name} must be true or false, got {value!r}")
+        try:
+            return type(default)(value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"api.{name} must be a {type(default).__name__}, got {value!r}") from exc
 
     def to_env(self) -> dict[str, str]:
         """All settings as one environment variable, for worker processes."""
