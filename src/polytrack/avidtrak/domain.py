@@ -16,6 +16,7 @@ from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parame
 from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_ledger as ledger
 from polytrack.avidtrak.tables import avidtrak_wallets as wallets
+from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, lookup_digest, random_alnum, random_digits
 
 PINCODE_LENGTH = 10
@@ -56,9 +57,34 @@ def _account(row) -> Account:
 _ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.kind, accounts.c.parent_id, accounts.c.userid, accounts.c.account_type)
 
 
-def account_for_pincode(conn: Connection, pincode: str) -> Account | None:
-    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.pincode_digest == lookup_digest(pincode))).first()
-    return _account(row) if row else None
+# Every API call's authentication, on the hot path (kernel.hot, driver cursor): the pincode's
+# account and its payer's balance (a client's payer is its agency, spec §6.2) in one query.
+# LEFT JOIN: a payer without a wallet still authenticates; only a balance read then fails.
+_ACCOUNT_AND_PAYER_BALANCE = RawStatement("""
+    SELECT a.id, a.kind, a.parent_id, a.userid, a.account_type, w.balance
+    FROM avidtrak_accounts a
+    LEFT JOIN avidtrak_wallets w
+      ON w.account_id = CASE WHEN a.kind = 'client' THEN a.parent_id ELSE a.id END
+    WHERE a.pincode_digest = ?
+""")
+
+
+def authenticate(hot, pincode: str) -> tuple[Account, Decimal | None] | None:
+    """The pincode's account and its payer's balance (None without a wallet), or None for an
+    unknown pincode. `hot` is services.hot: autocommit reads, so a pincode regenerated or a
+    balance changed by any worker counts from the next call on."""
+    row = hot.one(_ACCOUNT_AND_PAYER_BALANCE, (lookup_digest(pincode),))
+    if row is None:
+        return None
+    account_id, kind, parent_id, userid, account_type, raw_balance = row
+    account = Account(id=account_id, kind=kind, parent_id=parent_id, userid=userid, account_type=account_type)
+    return account, (None if raw_balance is None else _money_read(raw_balance))
+
+
+def _money_read(raw) -> Decimal:
+    """A money column as the driver returns it (PostgreSQL: Decimal; SQLite: int or binary float,
+    exact again once quantised to cents, see docs/avidtrak.md)."""
+    return Decimal(raw).quantize(values.CENT)
 
 
 def account_by_userid(conn: Connection, userid: str) -> Account | None:
@@ -164,14 +190,15 @@ def account_status(balance: Decimal) -> str:
     return "suspended" if balance < 0 else "active"
 
 
-def payer_balance(conn: Connection, account: Account) -> Decimal:
-    balance = conn.execute(select(wallets.c.balance).where(wallets.c.account_id == account.payer_id)).scalar_one()
-    return Decimal(balance).quantize(values.CENT)
+class MissingWallet(RuntimeError):
+    """A payer without a wallet: a broken database, answered as internal_error."""
 
 
-def remaining_balance(conn: Connection, account: Account) -> dict:
-    """get_remaining_balance (spec §10.20): the payer's balance and whose it is."""
-    balance = payer_balance(conn, account)
+def remaining_balance(account: Account, balance: Decimal | None) -> dict:
+    """get_remaining_balance (spec §10.20): the payer's balance (read by `authenticate`, in the
+    same query as the pincode) and whose it is."""
+    if balance is None:
+        raise MissingWallet(f"avidtrak account {account.id}: payer {account.payer_id} has no wallet")
     return {
         "balance": values.money_text(balance),
         "currency": CURRENCY,
@@ -228,10 +255,14 @@ def ledger_entries(conn: Connection, account: Account, tz_name: str) -> list[dic
 
 # --- API reads ----------------------------------------------------------------------------------
 
-def client_list(conn: Connection, services, agency: Account, tz_name: str) -> list[dict]:
-    """client_list (spec §10.19): the agency's clients ordered by userid, with their pincodes."""
+def client_list(conn: Connection, services, agency: Account, agency_balance: Decimal | None,
+                tz_name: str) -> list[dict]:
+    """client_list (spec §10.19): the agency's clients ordered by userid, with their pincodes.
+    `agency_balance` (read by `authenticate`) decides whether they show as suspended."""
     if not agency.is_agency:
         raise agency_only()
+    if agency_balance is None:
+        raise MissingWallet(f"avidtrak agency {agency.id} has no wallet")
     rows = conn.execute(
         select(accounts).where(accounts.c.parent_id == agency.id)
         .order_by(accounts.c.userid_folded, accounts.c.id)
@@ -239,7 +270,7 @@ def client_list(conn: Connection, services, agency: Account, tz_name: str) -> li
     if not rows:
         raise no_data()
     key = sealing.seal_key(conn, services)
-    status = account_status(payer_balance(conn, agency))
+    status = account_status(agency_balance)
     listed = []
     for row in rows:
         pincode = sealing.unseal(key, agency_id=agency.id, client_id=row.id, sealed=row.pincode_sealed,

@@ -5,12 +5,19 @@ The request pipeline of spec §3.5, first failure wins:
     format (6, always rendered as JSON) -> pincode (3 missing, 4 unknown) -> method (404)
     -> rate limit -> permission (code 0) -> parameters and the action (code 0 or 1).
 Every answer is HTTP 200 with `{"code", "status", "data"}` as JSON or as the XML of §3.2.
+
+Hot path (bench/RESULTS.md): authentication is one driver query on `services.hot` that also
+reads the payer's balance, the rate-limit hit runs on `services.hot` too, and settings are read
+once when the routes are built. A successful get_remaining_balance touches SQLAlchemy not at all;
+methods that need more open their own `engine.begin()` transaction after the hit.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable
 
 from starlette.requests import Request
@@ -21,8 +28,8 @@ from polytrack.avidtrak import domain
 from polytrack.avidtrak.errors import (
     AvidTrakError, agency_only, internal_error, not_implemented, pro_account_required, rate_limited,
 )
-from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_params
-from polytrack.kernel.render import json_response, xml_response
+from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
+from polytrack.kernel.render import JSON_TYPE, xml_response
 
 log = logging.getLogger("polytrack.avidtrak")
 
@@ -62,17 +69,15 @@ PRO_ONLY = {
 
 @dataclass
 class Call:
-    """One authenticated request as a method handler sees it."""
+    """One authenticated request as a method handler sees it. Handlers that need the database
+    open their own `services.engine.begin()` transaction."""
 
     services: object
-    conn: object
     params: Params
     account: domain.Account
+    payer_balance: Decimal | None  # read with the pincode, in the same query
     method: str
-
-    @property
-    def timezone(self) -> str:
-        return self.services.settings.api_setting("avidtrak.timezone", DEFAULT_TIMEZONE)
+    timezone: str  # avidtrak.timezone
 
 
 # method name -> handler(call) -> the `data` of a code-1 answer. Later issues add entries.
@@ -88,12 +93,13 @@ def method(name: str):
 
 @method("get_remaining_balance")
 def _get_remaining_balance(call: Call):
-    return domain.remaining_balance(call.conn, call.account)
+    return domain.remaining_balance(call.account, call.payer_balance)
 
 
 @method("client_list")
 def _client_list(call: Call):
-    return domain.client_list(call.conn, call.services, call.account, call.timezone)
+    with call.services.engine.begin() as conn:
+        return domain.client_list(conn, call.services, call.account, call.payer_balance, call.timezone)
 
 
 # --- pipeline -----------------------------------------------------------------------------------
@@ -119,80 +125,106 @@ def _logged_operation(method_name: str) -> str:
     return f"?{printable}" if method_name else "-"
 
 
+def _json_default(value):
+    if isinstance(value, Decimal):  # as kernel.render.to_json does
+        return float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# kernel.render.to_json's output (compact, UTF-8 as is) from one encoder built once: AvidTrak
+# envelopes hold no `Raw` fragments, so the per-call set-up there is not needed.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
 def render(fmt: str, code: int, data) -> Response:
     envelope = {"code": code, "status": STATUS[code], "data": data}
     if fmt == "xml":
         return xml_response("response", envelope, item_name="row")
-    return json_response(envelope)
+    return Response(_JSON.encode(envelope), media_type=JSON_TYPE)
 
 
 async def _read(request: Request) -> Params:
+    """PHP's $_REQUEST: query string, then the form body (which wins; last repeat wins). The
+    query comes straight from the ASGI scope (`request.url` would build the whole URL and split
+    it again); bytes that are not UTF-8 become U+FFFD instead of failing the request."""
+    query = parse_query(request.scope["query_string"].decode("utf-8", "replace"))
     try:
-        return await read_params(request, body_wins=True)
+        form = await read_form_pairs(request)
     except BadRequestBody:
-        # PHP parses what it can; an unreadable body leaves only the query string.
-        return Params(parse_query(request.url.query), last_wins=True)
+        form = []  # PHP parses what it can; an unreadable body leaves only the query string
+    return Params(query + form, last_wins=True)
 
 
-async def handle(request: Request, services) -> Response:
-    params = await _read(request)
-    fmt = _value(params, "format").lower()
-    method_name = _value(params, "method")
-    with services.calllog.timed(api=API, operation=_logged_operation(method_name)) as logged:
-        if fmt not in FORMATS:
-            logged.outcome = str(BAD_FORMAT)
-            return render("json", BAD_FORMAT, None)
-        try:
-            data = _dispatch(services, params, method_name, logged)
-            code = SUCCESS
-        except _Refused as refused:
-            code, data = refused.code, None
-        except AvidTrakError as exc:
-            code, data = UNKNOWN_ERROR, exc.detail()
-        except Exception:
-            log.exception("avidtrak %s failed", method_name)
-            code, data = UNKNOWN_ERROR, internal_error().detail()
-        logged.outcome = "ok" if code == SUCCESS else (data["error"] if code == UNKNOWN_ERROR else str(code))
-        return render(fmt, code, data)
+class Endpoint:
+    """/webservice/api.php for one app: the settings it needs, read once when routes are built."""
 
+    def __init__(self, services):
+        self.services = services
+        settings = services.settings
+        self.calls_per_minute = settings.api_setting("avidtrak.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
+        self.timezone = settings.api_setting("avidtrak.timezone", DEFAULT_TIMEZONE)
 
-def _dispatch(services, params: Params, method_name: str, logged):
-    pincode = _value(params, "pincode")
-    if not pincode:
-        raise _Refused(AUTH_REQUIRED)
-    # Authentication and the rate-limit hit commit on their own: a failing method must not undo
-    # the hit.
-    with services.engine.begin() as conn:
-        account = domain.account_for_pincode(conn, pincode)
-        if account is None:
+    async def handle(self, request: Request) -> Response:
+        params = await _read(request)
+        fmt = _value(params, "format").lower()
+        method_name = _value(params, "method")
+        with self.services.calllog.timed(api=API, operation=_logged_operation(method_name)) as logged:
+            if fmt not in FORMATS:
+                logged.outcome = str(BAD_FORMAT)
+                return render("json", BAD_FORMAT, None)
+            try:
+                data = self._dispatch(params, method_name, logged)
+                code = SUCCESS
+            except _Refused as refused:
+                code, data = refused.code, None
+            except AvidTrakError as exc:
+                code, data = UNKNOWN_ERROR, exc.detail()
+            except Exception:
+                log.exception("avidtrak %s failed", method_name)
+                code, data = UNKNOWN_ERROR, internal_error().detail()
+            logged.outcome = "ok" if code == SUCCESS else (data["error"] if code == UNKNOWN_ERROR else str(code))
+            return render(fmt, code, data)
+
+    def _dispatch(self, params: Params, method_name: str, logged):
+        services = self.services
+        pincode = _value(params, "pincode")
+        if not pincode:
+            raise _Refused(AUTH_REQUIRED)
+        # Both on the hot connection in autocommit: the hit is committed on its own, so a
+        # failing method never undoes it.
+        found = domain.authenticate(services.hot, pincode)
+        if found is None:
             raise _Refused(AUTH_FAILED)
+        account, payer_balance = found
         logged.account = account.userid
         if method_name not in METHODS:
             raise _Refused(BAD_METHOD)
-        per_minute = services.settings.api_setting("avidtrak.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
-        decision = services.limiter.hit(conn, f"avidtrak:account:{account.id}", limit=per_minute, period=60)
-    if not decision.allowed:
-        raise rate_limited()
-    if method_name in AGENCY_ONLY and not account.is_agency:
-        raise agency_only()
-    if method_name in PRO_ONLY and account.is_lite:
-        raise pro_account_required()
-    handler = HANDLERS.get(method_name)
-    if handler is None:
-        raise not_implemented(method_name)
-    with services.engine.begin() as conn:
-        return handler(Call(services=services, conn=conn, params=params, account=account, method=method_name))
+        decision = services.limiter.hit(services.hot, f"avidtrak:account:{account.id}",
+                                        limit=self.calls_per_minute, period=60)
+        if not decision.allowed:
+            raise rate_limited()
+        if method_name in AGENCY_ONLY and not account.is_agency:
+            raise agency_only()
+        if method_name in PRO_ONLY and account.is_lite:
+            raise pro_account_required()
+        handler = HANDLERS.get(method_name)
+        if handler is None:
+            raise not_implemented(method_name)
+        return handler(Call(services=services, params=params, account=account, payer_balance=payer_balance,
+                            method=method_name, timezone=self.timezone))
 
 
 def routes(services) -> list:
-    async def endpoint(request: Request) -> Response:
-        return await handle(request, services)
+    endpoint = Endpoint(services)
+
+    async def api_php(request: Request) -> Response:
+        return await endpoint.handle(request)
 
     async def not_found(_request: Request) -> Response:
         # Without this, Starlette would redirect `/webservice/api.php/` to the endpoint.
         return PlainTextResponse("Not Found", status_code=404)
 
     return [
-        Route(PATH, endpoint, methods=["GET", "POST"]),
+        Route(PATH, api_php, methods=["GET", "POST"]),
         Route(PATH + "/", not_found),
     ]
