@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from starlette.testclient import TestClient
 
+from polytrack.app import create_app
 from tests.trackier.conftest import error, new_advertiser
 from tests.trackier.test_advertisers import stored_users
 
@@ -101,23 +103,48 @@ def test_unexpected_failure_is_500_code_51_without_traceback(http, auth, monkeyp
     assert "disk on fire" not in response.text and "Traceback" not in response.text
 
 
-def test_rate_limit_per_key_is_429_code_40(http, services, auth, key):
-    services.settings.api["trackier.calls_per_minute"] = 3
-    for _ in range(3):
-        assert http.get("/advertiser", headers=auth).status_code == 200
-    response = http.get("/advertiser", headers=auth)
-    error(response, 429, 40)
-    assert int(response.headers["retry-after"]) > 0
-    # refused calls are not run: nothing is created while limited
-    error(http.post("/advertiser", headers=auth, json=ADVERTISER), 429, 40)
+def limited_client(services, calls_per_minute: int) -> TestClient:
+    """A client of an app built with this limit (the setting is read when the routes are built)."""
+    services.settings.api["trackier.calls_per_minute"] = calls_per_minute
+    return TestClient(create_app(services=services), base_url="http://testserver")
+
+
+def test_rate_limit_per_key_is_429_code_40(services, auth, key):
+    with limited_client(services, 3) as http:
+        for _ in range(3):
+            assert http.get("/advertiser", headers=auth).status_code == 200
+        response = http.get("/advertiser", headers=auth)
+        error(response, 429, 40)
+        assert int(response.headers["retry-after"]) > 0
+        # refused calls are not run: nothing is created while limited
+        error(http.post("/advertiser", headers=auth, json=ADVERTISER), 429, 40)
     assert stored_users(services) == 0
 
 
-def test_rate_limit_off_when_disabled(http, services, auth):
-    services.settings.api["trackier.calls_per_minute"] = 1
-    services.limiter.enabled = False  # what settings.rate_limits = False builds
-    for _ in range(3):
+def test_refused_calls_count_and_the_limit_is_per_key(services, network, auth):
+    from polytrack.trackier import admin as trackier_admin
+
+    other = {"X-Api-Key": trackier_admin.create_api_key(services, network_id=network["_id"], role="network")["key"]}
+    with limited_client(services, 3) as http:
+        for _ in range(3):
+            assert http.get("/advertiser", headers=auth).status_code == 200
+        for _ in range(9):  # hammering a closed door keeps it closed
+            error(http.get("/advertiser", headers=auth), 429, 40)
+        # another key of the same network has its own allowance
+        assert http.get("/advertiser", headers=other).status_code == 200
+        # half-way into the next minute the estimate is 12 * 0.5 = 6 calls: still closed (had the
+        # refused calls not counted, it would be 3 * 0.5 = 1.5, and open)
+        services.clock.advance(90)
+        error(http.get("/advertiser", headers=auth), 429, 40)
+        services.clock.advance(120)
         assert http.get("/advertiser", headers=auth).status_code == 200
+
+
+def test_rate_limit_off_when_disabled(services, auth):
+    services.limiter.enabled = False  # what settings.rate_limits = False builds
+    with limited_client(services, 1) as http:
+        for _ in range(3):
+            assert http.get("/advertiser", headers=auth).status_code == 200
 
 
 def test_every_call_is_logged_with_route_template_and_code(admin, auth, services, network):

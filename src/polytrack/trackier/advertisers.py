@@ -1,4 +1,7 @@
-"""Network API: advertisers (spec 2.1). Network keys only."""
+"""Network API: advertisers (spec 2.1). Network keys only.
+
+GET handlers only read, on the hot connection (`call.hot`); POST writes in `call.conn`.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ USER_TYPE = "advertiser"
 def list_advertisers(call: Call) -> dict:
     # No pagination is documented: everything by default, `limit`/`page` honoured when given.
     limit, page = call.paging(default_limit=None)
-    rows = domain.list_users(call.conn, call.network, user_type=USER_TYPE, limit=limit, page=page)
+    rows = domain.list_users(call.hot, call.network, user_type=USER_TYPE, limit=limit, page=page)
     # The docs' example has no `success`; the spec recommends always sending it (1.5).
     return {"success": True, "data": {"advertisers": [user_object(row, call.network) for row in rows]}}
 
@@ -26,5 +29,5 @@ def create_advertiser(call: Call) -> dict:
 
 @ROUTES.endpoint("GET", "/advertiser/{id}")
 def get_advertiser(call: Call) -> dict:
-    row = domain.find_user(call.conn, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    row = domain.find_user(call.hot, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
     return {"success": True, "data": {"advertiser": user_object(row, call.network)}}

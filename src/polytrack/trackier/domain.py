@@ -2,6 +2,11 @@
 
 No HTTP here. Failures raise TrackierError with the vendor's code; wire.py renders them.
 Every query is scoped to one network (the tenant).
+
+The reads every API call makes (the key lookup, listing and finding users) are fixed
+`RawStatement`s, run on the hot path's held connection (`services.hot`) or on a SQLAlchemy
+connection alike: SQLAlchemy's execute would cost more than the rest of the call together
+(bench/RESULTS.md). Writes (provisioning, creating users) keep SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import ipaddress
 import json
 import re
 import secrets
+from collections import namedtuple
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from polytrack.kernel.dates import DateError, zone
+from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, lookup_digest
 from polytrack.trackier import errors
 from polytrack.trackier.errors import TrackierError
@@ -171,36 +178,48 @@ def create_api_key(conn: Connection, clock, *, network: Network, role: str, key:
     ).inserted_primary_key[0]
 
 
-def api_key(conn: Connection, key: str) -> ApiKey | None:
-    k, n, u = trackier_api_keys, trackier_networks, trackier_users
-    row = conn.execute(
-        select(k.c.id, k.c.role, k.c.user_id, k.c.ip_whitelist, k.c.live.label("key_live"),
-               n.c.id.label("network_id"), n.c.object_id, n.c.name, n.c.timezone, n.c.currency,
-               n.c.live.label("network_live"), u.c.live.label("user_live"), u.c.deleted.label("user_deleted"))
-        .join(n, n.c.id == k.c.network_id)
-        .outerjoin(u, u.c.id == k.c.user_id)
-        .where(k.c.key_digest == lookup_digest(key))
-    ).first()
+# The key with its network and (for advertiser/affiliate keys) its user's state, in one query.
+_KEY_WITH_OWNERS = RawStatement("""
+    SELECT k.id, k.role, k.user_id, k.ip_whitelist, k.live,
+           n.id, n.object_id, n.name, n.timezone, n.currency, n.live,
+           u.live, u.deleted
+    FROM trackier_api_keys k
+    JOIN trackier_networks n ON n.id = k.network_id
+    LEFT JOIN trackier_users u ON u.id = k.user_id
+    WHERE k.key_digest = ?
+""")
+
+
+def _whitelist(text: str | None) -> list[str]:
+    if not text or text == "[]":
+        return []  # nearly every key: skip the JSON parser
+    try:
+        whitelist = json.loads(text)
+    except ValueError:
+        return ["invalid"]  # a corrupt whitelist must lock the key, never open it
+    return whitelist if isinstance(whitelist, list) else ["invalid"]
+
+
+def api_key(db, key: str) -> ApiKey | None:
+    """The key's row joined with its owners; `db` is the HotDB or a SQLAlchemy connection."""
+    row = _KEY_WITH_OWNERS.run(db, (lookup_digest(key),)).fetchone()
     if row is None:
         return None
-    network = Network(id=row.network_id, object_id=row.object_id, name=row.name, timezone=row.timezone,
-                      currency=row.currency, live=bool(row.network_live))
-    try:
-        whitelist = json.loads(row.ip_whitelist or "[]")
-    except ValueError:
-        whitelist = ["invalid"]  # a corrupt whitelist must lock the key, never open it
+    (key_id, role, user_id, whitelist, key_live, network_id, object_id, name, timezone, currency,
+     network_live, user_live, user_deleted) = row
+    network = Network(id=network_id, object_id=object_id, name=name, timezone=timezone, currency=currency,
+                      live=bool(network_live))
     return ApiKey(
-        id=row.id, role=row.role, network=network, user_id=row.user_id, ip_whitelist=whitelist,
-        live=bool(row.key_live),
-        user_usable=row.user_id is None or (bool(row.user_live) and not bool(row.user_deleted)),
+        id=key_id, role=role, network=network, user_id=user_id, ip_whitelist=_whitelist(whitelist),
+        live=bool(key_live), user_usable=user_id is None or (bool(user_live) and not bool(user_deleted)),
     )
 
 
-def authenticate(conn: Connection, key: str | None, client_host: str | None) -> ApiKey:
+def authenticate(db, key: str | None, client_host: str | None) -> ApiKey:
     """The spec's order (6.1): missing 12, unknown 13, IP 41, locked 42."""
     if not key:
         raise TrackierError(errors.UNAUTHORIZED)
-    found = api_key(conn, key)
+    found = api_key(db, key)
     if found is None:
         raise TrackierError(errors.INVALID_API_KEY)
     if not ip_allowed(found.ip_whitelist, client_host):
@@ -306,30 +325,37 @@ def _email_taken(conn: Connection, network_id: int, email_key: str) -> bool:
     ).first() is not None
 
 
-def list_users(conn: Connection, network: Network, *, user_type: str, limit: int | None = None, page: int = 1) -> list:
-    query = (
-        select(trackier_users)
-        .where(trackier_users.c.network_id == network.id, trackier_users.c.type == user_type,
-               trackier_users.c.deleted.is_(False))
-        .order_by(trackier_users.c.display_id)
-    )
-    if limit is not None:
-        query = query.limit(limit).offset((page - 1) * limit)
-    return list(conn.execute(query))
+# A user row as the readers below return it: the columns of trackier_users, in table order, by
+# name (what SQLAlchemy's rows offer too, so shapes.user_object takes either).
+UserRow = namedtuple("UserRow", [column.name for column in trackier_users.columns])
+_USER_COLUMNS = ", ".join(UserRow._fields)
+_USERS = f"SELECT {_USER_COLUMNS} FROM trackier_users WHERE network_id = ? AND type = ? AND deleted = ?"
+_LIST_USERS = RawStatement(f"{_USERS} ORDER BY display_id")
+_LIST_USERS_PAGE = RawStatement(f"{_USERS} ORDER BY display_id LIMIT ? OFFSET ?")
+_USER_BY_OBJECT_ID = RawStatement(f"{_USERS} AND object_id = ?")
+_USER_BY_DISPLAY_ID = RawStatement(f"{_USERS} AND display_id = ?")
 
 
-def find_user(conn: Connection, network: Network, *, user_type: str, ident: str):
+def list_users(db, network: Network, *, user_type: str, limit: int | None = None, page: int = 1) -> list:
+    """Undeleted users of one type in the network, by display id; `db` is the HotDB or a
+    SQLAlchemy connection."""
+    if limit is None:
+        rows = _LIST_USERS.run(db, (network.id, user_type, False)).fetchall()
+    else:
+        rows = _LIST_USERS_PAGE.run(db, (network.id, user_type, False, limit, (page - 1) * limit)).fetchall()
+    return [UserRow._make(row) for row in rows]
+
+
+def find_user(db, network: Network, *, user_type: str, ident: str) -> UserRow:
     """A live-or-not, undeleted user of the network by 24-hex _id or display id; 404/31 if none."""
-    u = trackier_users
-    query = select(u).where(u.c.network_id == network.id, u.c.type == user_type, u.c.deleted.is_(False))
     ident = (ident or "").strip()
     if OBJECT_ID_RE.match(ident):
-        query = query.where(u.c.object_id == ident.lower())
+        cursor = _USER_BY_OBJECT_ID.run(db, (network.id, user_type, False, ident.lower()))
     elif DISPLAY_ID_RE.match(ident) and int(ident) <= MAX_INT32:
-        query = query.where(u.c.display_id == int(ident))
+        cursor = _USER_BY_DISPLAY_ID.run(db, (network.id, user_type, False, int(ident)))
     else:
         raise TrackierError(errors.NOT_FOUND)
-    row = conn.execute(query).first()
+    row = cursor.fetchone()
     if row is None:
         raise TrackierError(errors.NOT_FOUND)
-    return row
+    return UserRow._make(row)

@@ -28,12 +28,19 @@ _CLAIMED_RE = re.compile(r"^(?:/api)?/(?:" + "|".join(PREFIXES) + r")(?:/.*)?$")
 ID_RE = re.compile(r"^(?:[0-9a-fA-F]{24}|[0-9]{1,18})$")
 
 
+# Methods whose handlers write unless they say otherwise.
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 @dataclass(frozen=True)
 class Endpoint:
     method: str
     template: str
     roles: frozenset[str]
     handler: Callable  # handler(call) -> response body (dict), HTTP 200
+    # True: the handler runs in one SQLAlchemy transaction (`call.conn`); False: it only reads,
+    # on the hot path's held connection (`call.hot`)
+    writes: bool
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,14 @@ class Resolved:
 
 class RouteTable:
     def __init__(self):
-        self._by_template: dict[str, list[Endpoint]] = {}
+        # template -> {method: endpoint}, and the template's methods for the Allow header
+        self._by_template: dict[str, dict[str, Endpoint]] = {}
+        self._allowed: dict[str, tuple[str, ...]] = {}
         self._patterns: list[tuple[tuple, str, list[str]]] = []  # (sort key, template, segments)
 
-    def add(self, method: str, template: str, roles, handler) -> None:
+    def add(self, method: str, template: str, roles, handler, *, writes: bool | None = None) -> None:
         method = method.upper()
-        if any(e.method == method for e in self._by_template.get(template, [])):
+        if method in self._by_template.get(template, {}):
             raise ValueError(f"duplicate Trackier route {method} {template}")
         if template not in self._by_template:
             segments = template.strip("/").split("/")
@@ -59,12 +68,17 @@ class RouteTable:
             key = tuple(1 if s.startswith("{") else 0 for s in segments)
             self._patterns.append((key, template, segments))
             self._patterns.sort(key=lambda p: p[0])
-        self._by_template.setdefault(template, []).append(Endpoint(method, template, frozenset(roles), handler))
+        if writes is None:
+            writes = method in WRITING_METHODS
+        endpoints = self._by_template.setdefault(template, {})
+        endpoints[method] = Endpoint(method, template, frozenset(roles), handler, writes)
+        self._allowed[template] = tuple(sorted(endpoints))
 
-    def endpoint(self, method: str, template: str, *, roles=("network",)):
-        """Decorator registering a handler for METHOD template."""
+    def endpoint(self, method: str, template: str, *, roles=("network",), writes: bool | None = None):
+        """Decorator registering a handler for METHOD template. `writes` defaults to True for
+        POST, PUT, PATCH and DELETE."""
         def register(handler):
-            self.add(method, template, roles, handler)
+            self.add(method, template, roles, handler, writes=writes)
             return handler
         return register
 
@@ -75,10 +89,8 @@ class RouteTable:
             params = _match(pattern, segments)
             if params is None:
                 continue
-            endpoints = self._by_template[template]
-            allowed = tuple(sorted(e.method for e in endpoints))
-            chosen = next((e for e in endpoints if e.method == method.upper()), None)
-            return Resolved(chosen, template, params, allowed)
+            chosen = self._by_template[template].get(method.upper())
+            return Resolved(chosen, template, params, self._allowed[template])
         return None
 
 

@@ -3,8 +3,14 @@
 One endpoint serves every claimed path: it finds the API key (X-Api-Key header, then the apiKey
 query parameter), checks it (missing 12, unknown 13, IP 41, locked 42), counts the call against
 the key's rate limit, resolves the route (unknown URI 501, wrong method 405, other role's route
-403/5), reads the body (JSON whatever the Content-Type, else form data) and runs the handler in
-its own transaction. Errors carry HTTP status + application code in the body of spec U1.
+403/5), reads the body (JSON whatever the Content-Type, else form data) and runs the handler.
+Errors carry HTTP status + application code in the body of spec U1.
+
+Hot path: the key lookup (one query joining key, network and user) and the rate-limit hit run on
+`services.hot`, the held driver connection, each statement committed on its own (so a failing
+operation keeps the hit). Read-only handlers query `call.hot` too; handlers registered with
+`writes=True` (the default for POST/PUT/PATCH/DELETE) run in one SQLAlchemy transaction,
+`call.conn`. Settings are read once, when the routes are built.
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -36,23 +41,37 @@ BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 ROUTES = RouteTable()
 
 
-@dataclass
 class Call:
-    """One request as a handler sees it."""
+    """One request as a handler sees it. `hot` is the held connection for reads; `conn` the
+    SQLAlchemy transaction of a writing handler (None for read-only ones)."""
 
-    services: object
-    conn: object
-    key: domain.ApiKey
-    path_params: dict
-    query: Params
-    body: dict = field(default_factory=dict)
+    __slots__ = ("services", "hot", "conn", "key", "path_params", "body", "_query_string", "_query")
+
+    def __init__(self, services, key: domain.ApiKey, path_params: dict, query_string: str, body: dict):
+        self.services = services
+        self.hot = services.hot
+        self.conn = None
+        self.key = key
+        self.path_params = path_params
+        self.body = body
+        self._query_string = query_string
+        self._query: Params | None = None
 
     @property
     def network(self) -> domain.Network:
         return self.key.network
 
+    @property
+    def query(self) -> Params:
+        """The query parameters, PHP-style (the last repeat wins); parsed on first use."""
+        if self._query is None:
+            self._query = Params(parse_query(self._query_string) if self._query_string else [], last_wins=True)
+        return self._query
+
     def paging(self, *, default_limit: int | None) -> tuple[int | None, int]:
         """`limit` and `page` (1-based) from the query; 400/20 if not positive integers."""
+        if not self._query_string:
+            return default_limit, 1
         problems: dict[str, list[str]] = {}
         limit = _positive_int(self.query.get("limit"), "limit", problems)
         page = _positive_int(self.query.get("page"), "page", problems)
@@ -74,11 +93,27 @@ def _positive_int(raw: str | None, name: str, problems: dict) -> int | None:
 
 # --- request reading ----------------------------------------------------------------------------
 
-def api_key_from(request: Request) -> str | None:
-    header = request.headers.get("x-api-key", "").strip()
-    if header:
-        return header
-    return (Params(parse_query(request.url.query)).get("apiKey") or "").strip() or None
+def api_key_from(scope, query_string: str) -> str | None:
+    """The X-Api-Key header (ASGI servers send header names lower-cased), else the apiKey query
+    parameter; blank counts as absent."""
+    for name, value in scope["headers"]:
+        if name == b"x-api-key":
+            header = value.decode("latin-1").strip()
+            if header:
+                return header
+            break  # the first X-Api-Key header is the one read, as Starlette's headers.get would
+    if not query_string:
+        return None
+    return (Params(parse_query(query_string)).get("apiKey") or "").strip() or None
+
+
+def request_path_and_query(scope) -> tuple[str, str]:
+    """The path as Starlette's `request.url.path` gives it, and the query string, without building
+    a URL object. Undecodable bytes in a raw query string are replaced, not a 500."""
+    path = scope["path"]
+    if "?" in path or "#" in path or "\\" in path:
+        path = path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    return path, scope.get("query_string", b"").decode("utf-8", "replace")
 
 
 _BRACKET_RE = re.compile(r"^([^\[\]]+)\[([^\[\]]*)\]$")
@@ -128,40 +163,43 @@ async def read_body(request: Request) -> dict:
 
 # --- the endpoint -----------------------------------------------------------------------------
 
-def _authenticate(request: Request, services, logged) -> domain.ApiKey:
-    """Key checks and the rate-limit hit, committed on their own so a failing operation keeps the hit."""
-    with services.engine.begin() as conn:
-        key = domain.authenticate(conn, api_key_from(request), request.client.host if request.client else None)
-        logged.account = f"{key.role}:{key.network.object_id}"
-        per_minute = services.settings.api_setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
-        decision = services.limiter.hit(conn, f"trackier:key:{key.id}", limit=per_minute, period=60)
+def _authenticate(scope, query_string: str, services, calls_per_minute: int, logged) -> domain.ApiKey:
+    """Key checks and the rate-limit hit on the hot connection; each statement commits on its own,
+    so a failing operation keeps the hit."""
+    client = scope.get("client")
+    key = domain.authenticate(services.hot, api_key_from(scope, query_string), client[0] if client else None)
+    logged.account = f"{key.role}:{key.network.object_id}"
+    decision = services.limiter.hit(services.hot, f"trackier:key:{key.id}", limit=calls_per_minute, period=60)
     if not decision.allowed:
         raise TrackierError(errors.TOO_MANY_REQUESTS, headers={"Retry-After": str(int(decision.retry_after))})
     return key
 
 
-async def handle(request: Request, services) -> Response:
-    method = request.method.upper()
-    path = api_path(request.url.path)
+async def handle(request: Request, services, calls_per_minute: int) -> Response:
+    scope = request.scope
+    method = scope["method"].upper()
+    raw_path, query_string = request_path_and_query(scope)
+    path = api_path(raw_path)
     with services.calllog.timed(api=API, operation=f"{method} {path}") as logged:
         try:
-            key = _authenticate(request, services, logged)
+            key = _authenticate(scope, query_string, services, calls_per_minute, logged)
             resolved = ROUTES.resolve(method, path)
             if resolved is None:
                 raise TrackierError(errors.INVALID_METHOD, status=501)
             logged.operation = f"{method} {resolved.template}"
-            if resolved.endpoint is None:
+            endpoint = resolved.endpoint
+            if endpoint is None:
                 raise TrackierError(errors.INVALID_METHOD, headers={"Allow": ", ".join(resolved.allowed_methods)})
-            if key.role not in resolved.endpoint.roles:
+            if key.role not in endpoint.roles:
                 raise TrackierError(errors.INSUFFICIENT_PERMISSION)
-            call = Call(
-                services=services, conn=None, key=key, path_params=resolved.path_params,
-                query=Params(parse_query(request.url.query), last_wins=True),
-                body=await read_body(request) if method in BODY_METHODS else {},
-            )
-            with services.engine.begin() as conn:
-                call.conn = conn
-                payload = resolved.endpoint.handler(call)
+            body = await read_body(request) if method in BODY_METHODS else {}
+            call = Call(services, key, resolved.path_params, query_string, body)
+            if endpoint.writes:
+                with services.engine.begin() as conn:
+                    call.conn = conn
+                    payload = endpoint.handler(call)
+            else:
+                payload = endpoint.handler(call)
             return json_response(payload)
         except TrackierError as exc:
             logged.outcome = str(exc.code)
@@ -177,7 +215,10 @@ def routes(services) -> list:
     # Importing the handler modules registers their routes on ROUTES.
     from polytrack.trackier import advertisers  # noqa: F401
 
+    # Read once: the settings do not change while the app runs.
+    calls_per_minute = services.settings.api_setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
+
     async def endpoint(request: Request) -> Response:
-        return await handle(request, services)
+        return await handle(request, services, calls_per_minute)
 
     return [TrackierPathsRoute(endpoint)]
