@@ -15,14 +15,22 @@ SHORT_LIMIT_BODY = {"version": "1.1", "error": {"name": "JSONRPCError", "message
 
 
 @pytest.fixture
-def documented_limits(services):
-    """The vendor's constants (120 per 600 s, 5 per 10 s) instead of the relaxed test ones."""
+def limits():
+    """Mapp limit settings of a test on top of the vendor's constants (120 per 600 s, 5 per 10 s);
+    a test sets its own with `@pytest.mark.parametrize("limits", [{...}])`."""
+    return {}
+
+
+@pytest.fixture
+def settings(settings, limits):
+    # Settings are read once when the app is built, so they are set here, before it is.
     for name in RELAXED_LIMITS:
-        services.settings.api.pop(name)
-    return services.settings.api
+        settings.api.pop(name)
+    settings.api.update(limits)
+    return settings
 
 
-def test_sixth_request_within_ten_seconds_gets_the_documented_answer(http, documented_limits):
+def test_sixth_request_within_ten_seconds_gets_the_documented_answer(http):
     for _ in range(5):
         assert rpc(http, "getConnectionTest")["result"] == "Connection successful"
     response = http.post(PATH, json={"params": {}, "version": "1.1", "method": "getConnectionTest"})
@@ -32,13 +40,13 @@ def test_sixth_request_within_ten_seconds_gets_the_documented_answer(http, docum
     assert list(response.json()) == ["version", "error", "code"]
 
 
-def test_limit_answer_echoes_id(http, documented_limits):
+def test_limit_answer_echoes_id(http):
     for _ in range(5):
         rpc(http, "getConnectionTest")
     assert rpc(http, "getConnectionTest", id=9) == {**SHORT_LIMIT_BODY, "id": 9}
 
 
-def test_limits_are_per_login_across_methods_and_tokens(http, documented_limits, clock):
+def test_limits_are_per_login_across_methods_and_tokens(http, clock):
     token = login_token(http)  # 1 for alice
     rpc(http, "getAccountList", {"login": "alice", "pass": "alice-pass"})  # 2
     for _ in range(3):  # 3..5, counted for alice through her token
@@ -53,17 +61,17 @@ def test_limits_are_per_login_across_methods_and_tokens(http, documented_limits,
     assert rpc(http, "logout", {"token": token})["result"] == "1"
 
 
-def test_wrong_passwords_count_so_guessing_is_throttled(http, documented_limits):
+def test_wrong_passwords_count_so_guessing_is_throttled(http):
     for _ in range(5):
         assert rpc(http, "login", {"customerId": SHOP, "login": "alice", "pass": "guess"}) == error_of("Authorization failed")
     assert rpc(http, "login", {"customerId": SHOP, "login": "alice", "pass": "alice-pass"}) == SHORT_LIMIT_BODY
 
 
-def test_refused_requests_keep_counting_toward_the_long_term_limit(http, services, clock):
-    services.settings.api.update({
-        "mapp.requests_per_period": 8, "mapp.requests_period": 600,
-        "mapp.requests_per_period_sec": 5, "mapp.requests_period_sec": 10,
-    })
+@pytest.mark.parametrize("limits", [{
+    "mapp.requests_per_period": 8, "mapp.requests_period": 600,
+    "mapp.requests_per_period_sec": 5, "mapp.requests_period_sec": 10,
+}])
+def test_refused_requests_keep_counting_toward_the_long_term_limit(http, clock):
     answers = [rpc(http, "getConnectionTest") for _ in range(8)]
     assert [("result" in a) for a in answers] == [True] * 5 + [False] * 3
     assert answers[-1]["error"]["message"] == "To many requests (5) within 10 seconds."
@@ -73,15 +81,17 @@ def test_refused_requests_keep_counting_toward_the_long_term_limit(http, service
     assert rpc(http, "getConnectionTest")["result"] == "Connection successful"
 
 
-def test_limits_are_configurable(http, services):
-    services.settings.api.update({"mapp.requests_per_period_sec": 2, "mapp.requests_period_sec": 60})
+@pytest.mark.parametrize("limits", [{
+    "mapp.requests_per_period": 1_000_000, "mapp.requests_per_period_sec": 2, "mapp.requests_period_sec": 60,
+}])
+def test_limits_are_configurable(http):
     assert "result" in rpc(http, "getConnectionTest")
     assert "result" in rpc(http, "getConnectionTest")
     assert rpc(http, "getConnectionTest")["error"]["message"] == "To many requests (2) within 60 seconds."
 
 
-def test_a_zero_limit_switches_that_limit_off(http, services):
-    services.settings.api.update({"mapp.requests_per_period_sec": 0, "mapp.requests_per_period": 0})
+@pytest.mark.parametrize("limits", [{"mapp.requests_per_period_sec": 0, "mapp.requests_per_period": 0}])
+def test_a_zero_limit_switches_that_limit_off(http):
     for _ in range(30):
         assert "result" in rpc(http, "getConnectionTest")
 
@@ -94,7 +104,7 @@ def test_rate_limits_off_in_settings(database_url, engine, clock, world):
             assert "result" in rpc(http, "login", {"customerId": SHOP, "login": "alice", "pass": "alice-pass"})
 
 
-def test_anonymous_calls_are_limited_per_client_ip(app, http, documented_limits):
+def test_anonymous_calls_are_limited_per_client_ip(app, http):
     for _ in range(5):
         rpc(http, "getConnectionTest")
     assert rpc(http, "getConnectionTest") == SHORT_LIMIT_BODY

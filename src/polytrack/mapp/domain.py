@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from polytrack.kernel.dates import DateError, zone
+from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, random_digits, random_hex, verify_password
 from polytrack.mapp.rpc import LANGUAGES, authorization_failed
 from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
@@ -36,7 +37,7 @@ class User:
     language: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Caller:
     """A user acting in one account, in one language: what a token stands for."""
 
@@ -73,23 +74,26 @@ def enter_account(conn: Connection, user: User, customer_id: str, language: str 
     return caller
 
 
-def _caller(conn: Connection, user_id: int, customer_id: str, language: str) -> Caller | None:
-    row = conn.execute(
-        select(
-            mapp_users.c.login, mapp_accounts.c.id.label("account_id"), mapp_accounts.c.title,
-            mapp_accounts.c.timezone,
-        )
-        .select_from(
-            mapp_users.join(mapp_user_accounts, mapp_user_accounts.c.user_id == mapp_users.c.id)
-            .join(mapp_accounts, mapp_accounts.c.id == mapp_user_accounts.c.account_id)
-        )
-        .where(and_(mapp_users.c.id == user_id, mapp_accounts.c.customer_id == customer_id))
-    ).first()
+# The caller a token or a password login stands for: the user acting in one account, and only
+# while the user still has access to it. Runs on every token call, so a driver statement.
+_CALLER = RawStatement("""
+    SELECT u.login, a.id, a.title, a.timezone
+    FROM mapp_users u
+    JOIN mapp_user_accounts ua ON ua.user_id = u.id
+    JOIN mapp_accounts a ON a.id = ua.account_id
+    WHERE u.id = ? AND a.customer_id = ?
+""")
+
+
+def _caller(db, user_id: int, customer_id: str, language: str) -> Caller | None:
+    """`db`: a SQLAlchemy connection (its transaction) or the hot path's HotDB."""
+    row = _CALLER.run(db, (user_id, customer_id)).fetchone()
     if row is None:
         return None
+    login, account_id, title, timezone = row
     return Caller(
-        user_id=user_id, login=row.login, account_id=row.account_id, customer_id=customer_id,
-        account_title=row.title, timezone=row.timezone, language=language,
+        user_id=user_id, login=login, account_id=account_id, customer_id=customer_id,
+        account_title=title, timezone=timezone, language=language,
     )
 
 
@@ -103,14 +107,15 @@ def issue_token(conn: Connection, tokens, caller: Caller, *, idle_seconds: float
     )
 
 
-def caller_for_token(conn: Connection, tokens, token: str) -> Caller | None:
+def caller_for_token(db, tokens, token: str) -> Caller | None:
     """The live token's caller (its idle expiry slides), or None. A token stops working when
-    its user loses access to the account it was issued for."""
-    info = tokens.resolve(conn, api=API, kind=TOKEN_KIND, token=token)
+    its user loses access to the account it was issued for. `db`: the hot path's HotDB (or a
+    SQLAlchemy connection)."""
+    info = tokens.resolve(db, api=API, kind=TOKEN_KIND, token=token)
     if info is None:
         return None
     customer_id, _, language = info.scope.partition(":")
-    return _caller(conn, int(info.subject), customer_id, language or DEFAULT_LANGUAGE)
+    return _caller(db, int(info.subject), customer_id, language or DEFAULT_LANGUAGE)
 
 
 def revoke_token(conn: Connection, tokens, token: str) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from polytrack.mapp import catalog, domain
 from polytrack.mapp.rpc import (
-    AUTH_ACCOUNT, AUTH_LOGIN, AUTH_NONE, AUTH_TOKEN, AUTH_TOKEN_SOFT, Call, not_implemented, rpc_method,
+    AUTH_ACCOUNT, AUTH_LOGIN, AUTH_NONE, AUTH_TOKEN, AUTH_TOKEN_SOFT, LANGUAGES, Call, Encoded,
+    not_implemented, rpc_method,
 )
 
 
@@ -20,8 +21,8 @@ def get_connection_test(call: Call) -> str:
 
 @rpc_method("login", auth=AUTH_ACCOUNT)
 def login(call: Call) -> str:
-    idle = call.services.settings.api_setting("mapp.token_idle_seconds", domain.TOKEN_IDLE_SECONDS)
-    return domain.issue_token(call.conn, call.services.tokens, call.caller, idle_seconds=idle)
+    return domain.issue_token(call.conn, call.services.tokens, call.caller,
+                              idle_seconds=call.config.token_idle_seconds)
 
 
 @rpc_method("logout", auth=AUTH_TOKEN_SOFT)
@@ -38,22 +39,35 @@ def get_account_list(call: Call) -> list[dict]:
     return domain.accounts_of(call.conn, call.user.id)
 
 
+# The interval list is fixed per language: built and encoded once, not per call.
+_INTERVALS_BY_LANGUAGE = {
+    language: Encoded([{"name": entry.title(language), "code": entry.key} for entry in catalog.DYNAMIC_TIME_INTERVALS])
+    for language in LANGUAGES
+}
+
+
 @rpc_method("getDynamicTimeIntervalList", auth=AUTH_TOKEN)
-def get_dynamic_time_interval_list(call: Call) -> list[dict]:
-    language = call.caller.language
-    return [{"name": entry.title(language), "code": entry.key} for entry in catalog.DYNAMIC_TIME_INTERVALS]
+def get_dynamic_time_interval_list(call: Call) -> Encoded:
+    return _INTERVALS_BY_LANGUAGE.get(call.caller.language) or _INTERVALS_BY_LANGUAGE[domain.DEFAULT_LANGUAGE]
 
 
-@rpc_method("getAnalysisObjectsAndMetricsList", auth=AUTH_TOKEN)
-def get_analysis_objects_and_metrics_list(call: Call) -> dict:
-    # Account-configured objects (custom parameters, content groups) and custom metrics join
-    # these lists once accounts can define them; no account can yet, so customMetrics is empty.
-    language = call.caller.language
-    return {
+# Account-configured objects (custom parameters, content groups) and custom metrics join these
+# lists once accounts can define them; no account can yet, so customMetrics is empty and the
+# lists are fixed per language.
+_OBJECTS_AND_METRICS_BY_LANGUAGE = {
+    language: Encoded({
         "analysisObjects": catalog.sorted_titles(catalog.ANALYSIS_OBJECTS, language),
         "metrics": catalog.sorted_titles(catalog.METRICS, language),
         "customMetrics": [],
-    }
+    })
+    for language in LANGUAGES
+}
+
+
+@rpc_method("getAnalysisObjectsAndMetricsList", auth=AUTH_TOKEN)
+def get_analysis_objects_and_metrics_list(call: Call) -> Encoded:
+    by_language = _OBJECTS_AND_METRICS_BY_LANGUAGE
+    return by_language.get(call.caller.language) or by_language[domain.DEFAULT_LANGUAGE]
 
 
 def _later(name: str, auth: str) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 from polytrack.kernel.dates import DateError, parse_ymd_or_datetime
+from polytrack.kernel.render import to_json
 
 # Languages `login` accepts (vendor doc). Titles exist in en and de; the others fall back to en.
 LANGUAGES = ("de", "en", "fr", "es", "cn")
@@ -180,6 +182,18 @@ def _to_integer(value) -> int | None:
     return None
 
 
+# --- results ----------------------------------------------------------------------------------
+
+class Encoded:
+    """A method result already encoded as JSON: fixed lists are encoded once at import, and
+    wire.py writes the envelope around the text instead of encoding them on every call."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, value):
+        self.json = to_json(value)
+
+
 # --- the method registry ----------------------------------------------------------------------
 
 # How a method authenticates (spec §1.5, §8):
@@ -190,17 +204,31 @@ AUTH_TOKEN = "token"            # token, or customerId + login + pass instead (s
 AUTH_TOKEN_SOFT = "token_soft"  # the token is resolved if valid, never an error (logout)
 
 
-@dataclass
 class Call:
-    """One request as a method handler sees it. `conn` is the operation's transaction."""
+    """One request as a method handler sees it.
 
-    services: object
-    method: str
-    params: Params
-    conn: object = None
-    caller: object = None  # domain.Caller: user bound to one account (token methods, login)
-    user: object = None    # domain.User: credentials-only methods (getAccountList)
-    token: str | None = None
+    `conn` is the operation's SQLAlchemy transaction, begun on first use and committed when the
+    method returns (rolled back when it raises): methods that read nothing stored, the hot
+    token calls among them, never pay for one. `config` holds the settings read at start-up."""
+
+    __slots__ = ("services", "config", "method", "params", "caller", "user", "token", "_conn", "_transactions")
+
+    def __init__(self, services, config, method: str, params: Params, transactions: ExitStack):
+        self.services = services
+        self.config = config
+        self.method = method
+        self.params = params
+        self.caller = None  # domain.Caller: user bound to one account (token methods, login)
+        self.user = None    # domain.User: credentials-only methods (getAccountList)
+        self.token: str | None = None
+        self._conn = None
+        self._transactions = transactions  # closes the transaction when the dispatch ends
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            self._conn = self._transactions.enter_context(self.services.engine.begin())
+        return self._conn
 
 
 @dataclass(frozen=True)

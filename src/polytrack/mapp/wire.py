@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import ExitStack
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,7 +21,7 @@ from polytrack.kernel.render import JSON_TYPE, to_json
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.mapp import domain, methods  # noqa: F401  (methods registers the handlers)
 from polytrack.mapp.rpc import (
-    AUTH_ACCOUNT, AUTH_LOGIN, AUTH_NONE, AUTH_TOKEN, AUTH_TOKEN_SOFT, METHODS, Call, Params, RateLimited,
+    AUTH_ACCOUNT, AUTH_LOGIN, AUTH_NONE, AUTH_TOKEN, AUTH_TOKEN_SOFT, METHODS, Call, Encoded, Params, RateLimited,
     RpcError, authorization_failed, invalid_parameter, invalid_request, unknown_method,
 )
 
@@ -41,6 +43,27 @@ LIMITS = (
     ("mapp.requests_per_period_sec", 5, "mapp.requests_period_sec", 10),
 )
 
+
+@dataclass(frozen=True)
+class Config:
+    """The Mapp settings, read once when the routes are built (a worker's settings are fixed)."""
+
+    # (limit, period seconds) of each request limit that is switched on, long term first
+    windows: tuple[tuple[int, int], ...]
+    token_idle_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings) -> "Config":
+        windows = []
+        for limit_setting, default_limit, period_setting, default_period in LIMITS:
+            limit = settings.api_setting(limit_setting, default_limit)
+            period = settings.api_setting(period_setting, default_period)
+            if limit > 0 and period > 0:  # 0 switches this limit off
+                windows.append((limit, period))
+        idle = settings.api_setting("mapp.token_idle_seconds", domain.TOKEN_IDLE_SECONDS)
+        return cls(windows=tuple(windows), token_idle_seconds=idle)
+
+
 _NO_ID = object()
 
 
@@ -51,6 +74,19 @@ def result_body(result, request_id=_NO_ID) -> dict:
     if request_id is not _NO_ID:
         body["id"] = request_id
     return body
+
+
+_RESULT_HEAD = '{"version":' + to_json(VERSION) + ',"result":'
+
+
+def result_json(result, request_id=_NO_ID) -> str:
+    """The success answer as JSON text, the same text `to_json(result_body(...))` gives; an
+    `Encoded` result (a fixed list encoded once) is spliced in rather than encoded again."""
+    if not isinstance(result, Encoded):
+        return to_json(result_body(result, request_id))
+    if request_id is _NO_ID:
+        return _RESULT_HEAD + result.json + "}"
+    return _RESULT_HEAD + result.json + ',"id":' + to_json(request_id) + "}"
 
 
 def error_body(message: str, code: int = RpcError.code, request_id=_NO_ID) -> dict:
@@ -72,8 +108,9 @@ def rate_limit_body(refusal: RateLimited, request_id=_NO_ID) -> dict:
     return body
 
 
-def _respond(body: dict, content_type: str = JSON_TYPE) -> Response:
-    return Response(to_json(body), status_code=200, media_type=content_type)
+def _respond(body: dict | str, content_type: str = JSON_TYPE) -> Response:
+    text = body if isinstance(body, str) else to_json(body)
+    return Response(text, status_code=200, media_type=content_type)
 
 
 # --- request parsing --------------------------------------------------------------------------
@@ -127,21 +164,17 @@ def _claimed_login(params: Params) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _hit_limits(conn, services, login: str | None, request: Request) -> RateLimited | None:
+def _hit_limits(services, config: Config, login: str | None, request: Request) -> RateLimited | None:
     """Count the request against both windows of its Q3 login (the client IP when no login is
     known, e.g. getConnectionTest). Every request counts, refused ones included, so requests
-    refused by the short-term limit still fill the long-term window (vendor doc)."""
+    refused by the short-term limit still fill the long-term window (vendor doc). The limiter
+    leases slots in batches, so most hits touch no database."""
     subject = f"login:{login}" if login else f"ip:{_client_ip(request)}"
     if len(subject) > 200:  # the key column holds 255 characters
         subject = "digest:" + lookup_digest(subject)
-    settings = services.settings
     refusal = None
-    for limit_setting, default_limit, period_setting, default_period in LIMITS:
-        limit = settings.api_setting(limit_setting, default_limit)
-        period = settings.api_setting(period_setting, default_period)
-        if limit <= 0 or period <= 0:  # 0 switches this limit off
-            continue
-        decision = services.limiter.hit(conn, f"mapp:{subject}:{period}", limit=limit, period=period)
+    for limit, period in config.windows:
+        decision = services.limiter.hit(services.hot, f"mapp:{subject}:{period}", limit=limit, period=period)
         if not decision.allowed and refusal is None:
             refusal = RateLimited(limit, period)
     return refusal
@@ -174,35 +207,39 @@ def _authenticate(call: Call, auth: str) -> None:
         call.caller = _enter_account(call)
 
 
-def _dispatch(request: Request, services, name: str, params: Params, logged):
+def _dispatch(request: Request, services, config: Config, name: str, params: Params, logged):
     method = METHODS.get(name)
     auth = method.auth if method else AUTH_NONE
-    call = Call(services=services, method=name, params=params)
     token = params.raw("token")
-    call.token = token.strip() if isinstance(token, str) and token.strip() else None
+    token = token.strip() if isinstance(token, str) and token.strip() else None
 
-    # Identify the caller and count the request in a transaction of its own, committed before
-    # the operation runs, so a failing operation cannot undo the count.
-    with services.engine.begin() as conn:
-        if call.token and auth in (AUTH_TOKEN, AUTH_TOKEN_SOFT):
-            call.caller = domain.caller_for_token(conn, services.tokens, call.token)
-        login = call.caller.login if call.caller else _claimed_login(params)
-        logged.account = call.caller.log_name() if call.caller else (login or "")
-        refusal = _hit_limits(conn, services, login, request)
+    # Identify the caller and count the request on the hot connection (one driver statement
+    # for the caller, the hit mostly in memory). Both are committed on their own before the
+    # operation runs, so a failing operation cannot undo the count.
+    caller = None
+    if token and auth in (AUTH_TOKEN, AUTH_TOKEN_SOFT):
+        caller = domain.caller_for_token(services.hot, services.tokens, token)
+    login = caller.login if caller else _claimed_login(params)
+    logged.account = caller.log_name() if caller else (login or "")
+    refusal = _hit_limits(services, config, login, request)
     if refusal is not None:
         raise refusal
     if method is None:
         raise unknown_method(name)
 
-    with services.engine.begin() as conn:
-        call.conn = conn
+    # The operation's transaction (call.conn) begins only if the method or a password check
+    # reads stored data, and ends with this block: committed, or rolled back on an error.
+    with ExitStack() as transactions:
+        call = Call(services, config, name, params, transactions)
+        call.token = token
+        call.caller = caller
         _authenticate(call, auth)
         if call.caller is not None:
             logged.account = call.caller.log_name()
         return method.handler(call)
 
 
-async def handle(request: Request, services) -> Response:
+async def handle(request: Request, services, config: Config) -> Response:
     with services.calllog.timed(api=API, operation="") as logged:
         request_id = _NO_ID
         try:
@@ -212,7 +249,7 @@ async def handle(request: Request, services) -> Response:
             request_id = document.get("id", _NO_ID)
             name, params = _method_and_params(document)
             logged.operation = name
-            body = result_body(_dispatch(request, services, name, params, logged), request_id)
+            body = result_json(_dispatch(request, services, config, name, params, logged), request_id)
         except RateLimited as refusal:
             logged.outcome = "To many requests"
             return _respond(rate_limit_body(refusal, request_id), RATE_LIMIT_CONTENT_TYPE)
@@ -227,8 +264,10 @@ async def handle(request: Request, services) -> Response:
 
 
 def routes(services) -> list:
+    config = Config.from_settings(services.settings)
+
     async def endpoint(request: Request) -> Response:
-        return await handle(request, services)
+        return await handle(request, services, config)
 
     # Every HTTP method answers with an envelope (GET and friends get "Invalid request").
     return [Route(PATH, endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]
