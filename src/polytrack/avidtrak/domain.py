@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -26,9 +27,9 @@ CURRENCY = "USD"
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
-class Account:
-    """Who a pincode belongs to."""
+class Account(NamedTuple):
+    """Who a pincode belongs to. (A NamedTuple: built on every API call, at a third of the
+    cost of a frozen dataclass.)"""
 
     id: int
     kind: str  # agency | client | individual

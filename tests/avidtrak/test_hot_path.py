@@ -1,0 +1,137 @@
+"""The hot path: authentication on services.hot (one query for pincode, account and payer
+balance), the rate-limit hit there too, no SQLAlchemy for a successful get_remaining_balance.
+
+What it must keep: changes committed by another worker count from the next call on, refused
+hits count, broken data and odd bytes still get the API's own envelope.
+"""
+
+import asyncio
+from decimal import Decimal
+from urllib.parse import parse_qsl
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from sqlalchemy import delete, event, select
+
+from polytrack.avidtrak import domain
+from polytrack.avidtrak.tables import avidtrak_accounts, avidtrak_wallets
+from polytrack.avidtrak.wire import query_pairs
+from polytrack.kernel.db import make_engine
+from tests.avidtrak.conftest import URL, call
+
+pytestmark = pytest.mark.usefixtures("services")
+
+
+@pytest.fixture
+def other_worker(database_url):
+    """A connection pool of its own, as another worker process would have."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_pincode_regenerated_by_another_worker_is_refused_at_once(http, services, other_worker, agency, pro_client):
+    assert call(http, pro_client["pincode"], "get_remaining_balance")["code"] == 1  # hot connection warm
+    with other_worker.begin() as conn:
+        new = domain.regenerate_pincode(conn, services, domain.account_by_userid(conn, "joesplumbing"))
+    assert call(http, pro_client["pincode"], "get_remaining_balance") == {
+        "code": 4, "status": "Authentication Failed", "data": None}
+    assert call(http, new, "get_remaining_balance")["data"]["billed_to"] == "agency"
+
+
+def test_account_deleted_by_another_worker_is_refused_at_once(http, other_worker, agency, lite_client):
+    assert call(http, lite_client["pincode"], "get_remaining_balance")["code"] == 1
+    with other_worker.begin() as conn:
+        conn.execute(delete(avidtrak_accounts).where(avidtrak_accounts.c.userid == "mikesradio"))
+    assert call(http, lite_client["pincode"], "get_remaining_balance")["code"] == 4
+
+
+def test_balance_changed_by_another_worker_shows_on_the_next_call(http, services, other_worker, agency, pro_client):
+    assert call(http, pro_client["pincode"], "get_remaining_balance")["data"]["balance"] == "50.00"
+    with other_worker.begin() as conn:
+        domain.add_credit(conn, services, domain.account_by_userid(conn, "acme_agency"), Decimal("-50.25"))
+    assert call(http, pro_client["pincode"], "get_remaining_balance")["data"] == {
+        "balance": "-0.25", "currency": "USD", "billed_to": "agency", "account_status": "suspended"}
+    assert call(http, agency["pincode"], "client_list")["data"][0]["status"] == "suspended"
+    with other_worker.begin() as conn:
+        domain.add_credit(conn, services, domain.account_by_userid(conn, "acme_agency"), Decimal("0.25"))
+    assert call(http, agency["pincode"], "get_remaining_balance")["data"] == {
+        "balance": "0.00", "currency": "USD", "billed_to": "self", "account_status": "active"}
+    assert call(http, agency["pincode"], "client_list")["data"][0]["status"] == "active"
+
+
+def test_balance_joins_the_right_wallet_for_each_kind(http, admin, agency, pro_client):
+    """The payer join: a client reads its agency's wallet, agencies and individuals their own."""
+    from tests.avidtrak.conftest import create
+
+    solo = create(admin, kind="individual", userid="solo_shop", password="Solo2024", account_type="pro",
+                  initial_credit="7.10")
+    other = create(admin, kind="agency", userid="globex", password="Globex2024", initial_credit="3")
+    assert call(http, solo["pincode"], "get_remaining_balance")["data"]["balance"] == "7.10"
+    assert call(http, other["pincode"], "get_remaining_balance")["data"]["balance"] == "3.00"
+    assert call(http, pro_client["pincode"], "get_remaining_balance")["data"]["balance"] == "50.00"
+
+
+@pytest.mark.parametrize("method", ["get_remaining_balance", "client_list"])
+def test_payer_without_a_wallet_is_an_internal_error_envelope(http, admin, services, agency, pro_client, method):
+    with services.engine.begin() as conn:
+        conn.execute(delete(avidtrak_wallets))
+    pincode = agency["pincode"]
+    assert call(http, pincode, method) == {
+        "code": 0, "status": "Unknown Error", "data": {"error": "internal_error", "message": "Internal error"}}
+    root = call(http, pincode, method, "xml")
+    assert root.findtext("code") == "0" and root.find("data").findtext("error") == "internal_error"
+    # authentication itself still works: the pipeline's earlier answers are unchanged
+    assert call(http, pincode, "list_numbers")["data"]["error"] == "not_implemented"
+    entries = admin.get("/_polytrack/calls", params={"api": "avidtrak"}).json()["calls"]
+    assert [(e["operation"], e["account"], e["outcome"]) for e in reversed(entries)][:1] == [
+        (method, "acme_agency", "internal_error")]
+
+
+def test_successful_balance_call_runs_no_sqlalchemy_statement(http, services, agency, pro_client):
+    call(http, pro_client["pincode"], "get_remaining_balance")  # first call may lease rate-limit slots
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "kernel_call_log" not in statement:  # the log's background flush may run meanwhile
+            seen.append(statement)
+
+    event.listen(services.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(5):
+            assert call(http, pro_client["pincode"], "get_remaining_balance")["code"] == 1
+    finally:
+        event.remove(services.engine, "before_cursor_execute", record)
+    assert seen == []
+
+
+# --- parameters -----------------------------------------------------------------------------------
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&%+;2Fé \x00", max_size=30))
+def test_query_pairs_are_parse_qsl_pairs(query):
+    assert query_pairs(query) == parse_qsl(query, keep_blank_values=True)
+
+
+@pytest.mark.parametrize("query", ["a=1&&b", "a+b=c+d&x=%41%ff", "=x&y=", "a=b=c", "", "&", "a;b=c", "%zz=1"])
+def test_query_pairs_examples(query):
+    assert query_pairs(query) == parse_qsl(query, keep_blank_values=True)
+
+
+def test_raw_non_utf8_query_bytes_get_an_envelope(app, agency):
+    """Clients percent-encode, but raw bytes can arrive; they must not become a 500."""
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    query = b"format=json&method=get_remaining_balance&pincode=" + agency["pincode"].encode() + b"\xff"
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": URL, "raw_path": URL.encode(), "query_string": query, "root_path": "",
+             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b'{"code":4,"status":"Authentication Failed","data":null}'
