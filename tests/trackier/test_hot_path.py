@@ -91,6 +91,23 @@ def test_user_deleted_elsewhere_disappears_at_once(http, services, auth):
     assert http.get("/advertiser", headers=auth).json()["data"]["advertisers"] == []
 
 
+def test_rendered_users_follow_edits_made_elsewhere(http, services, auth, network):
+    """User objects are rendered once and reused; any change to the row or the network's zone
+    must show in the next answer."""
+    created = new_advertiser(http, auth)
+    assert created["created"] == "2024-06-12"  # the frozen clock: 12:00 UTC, 17:30 in Kolkata
+    listed = http.get("/advertiser", headers=auth).json()["data"]["advertisers"]
+    assert listed == [created]
+    _commit(services, update(trackier_users).where(trackier_users.c.object_id == created["_id"]).values(name="Renamed"))
+    assert http.get("/advertiser", headers=auth).json()["data"]["advertisers"][0]["name"] == "Renamed"
+    one = http.get(f"/advertiser/{created['_id']}", headers=auth).json()["data"]["advertiser"]
+    assert one == {**created, "name": "Renamed"}
+    # 12:00 UTC is already the next day at UTC+14
+    _commit(services, update(trackier_networks).where(trackier_networks.c.object_id == network["_id"])
+            .values(timezone="Pacific/Kiritimati"))
+    assert http.get("/advertiser", headers=auth).json()["data"]["advertisers"][0]["created"] == "2024-06-13"
+
+
 def test_reads_use_no_sqlalchemy_statement(http, services, auth):
     """A successful read-only call runs on the hot connection only: no statement through the
     engine (the call log's batch writes aside)."""

@@ -16,7 +16,7 @@ import json
 import re
 import secrets
 from collections import namedtuple
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -53,8 +53,9 @@ def new_object_id(clock) -> str:
     return f"{int(clock.timestamp()) & 0xFFFFFFFF:08x}{secrets.token_hex(8)}"
 
 
-@dataclass(frozen=True)
-class Network:
+# NamedTuples rather than frozen dataclasses: as immutable, and built several times faster,
+# which counts on a path that builds both for every API call.
+class Network(NamedTuple):
     id: int
     object_id: str
     name: str
@@ -63,8 +64,7 @@ class Network:
     live: bool
 
 
-@dataclass(frozen=True)
-class ApiKey:
+class ApiKey(NamedTuple):
     """An API key as the request sees it, with the owners' states needed for the auth checks."""
 
     id: int

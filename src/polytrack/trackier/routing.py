@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
@@ -37,14 +37,13 @@ class Endpoint:
     method: str
     template: str
     roles: frozenset[str]
-    handler: Callable  # handler(call) -> response body (dict), HTTP 200
+    handler: Callable  # handler(call) -> response body (dict or wire.JsonText), HTTP 200
     # True: the handler runs in one SQLAlchemy transaction (`call.conn`); False: it only reads,
     # on the hot path's held connection (`call.hot`)
     writes: bool
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     endpoint: Endpoint | None  # None: the path exists but not for this method
     template: str
     path_params: dict[str, str]
@@ -56,6 +55,8 @@ class RouteTable:
         # template -> {method: endpoint}, and the template's methods for the Allow header
         self._by_template: dict[str, dict[str, Endpoint]] = {}
         self._allowed: dict[str, tuple[str, ...]] = {}
+        # templates without parameters by their path: an exact match wins without a scan
+        self._literal: dict[str, str] = {}
         self._patterns: list[tuple[tuple, str, list[str]]] = []  # (sort key, template, segments)
 
     def add(self, method: str, template: str, roles, handler, *, writes: bool | None = None) -> None:
@@ -68,6 +69,8 @@ class RouteTable:
             key = tuple(1 if s.startswith("{") else 0 for s in segments)
             self._patterns.append((key, template, segments))
             self._patterns.sort(key=lambda p: p[0])
+            if not any(segment.startswith("{") for segment in segments):
+                self._literal["/" + "/".join(segments)] = template
         if writes is None:
             writes = method in WRITING_METHODS
         endpoints = self._by_template.setdefault(template, {})
@@ -83,7 +86,10 @@ class RouteTable:
         return register
 
     def resolve(self, method: str, path: str) -> Resolved | None:
-        """None when no template matches the path (an unknown URI)."""
+        """None when no template matches the path (an unknown URI). `path` as api_path gives it."""
+        template = self._literal.get(path)
+        if template is not None:
+            return Resolved(self._by_template[template].get(method.upper()), template, {}, self._allowed[template])
         segments = path.strip("/").split("/")
         for _key, template, pattern in self._patterns:
             params = _match(pattern, segments)

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
-from polytrack.kernel.render import json_response
+from polytrack.kernel.render import JSON_TYPE
 from polytrack.trackier import domain, errors
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.routing import RouteTable, TrackierPathsRoute, api_path
@@ -39,6 +39,24 @@ BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # The route table every handler module registers on with `@ROUTES.endpoint(...)`.
 ROUTES = RouteTable()
+
+# kernel.render.to_json's output (compact, UTF-8 as is) from one encoder built once: Trackier
+# bodies are plain JSON values (no `Raw` fragments), so to_json's per-call set-up is not needed.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+class JsonText:
+    """A handler's answer already encoded as JSON (built from memoised fragments); sent as is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def json_response(payload: dict | JsonText, *, status: int = 200, headers: dict | None = None) -> Response:
+    body = payload.text if isinstance(payload, JsonText) else _JSON.encode(payload)
+    return Response(body, status_code=status, media_type=JSON_TYPE, headers=headers)
 
 
 class Call:
