@@ -13,7 +13,7 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -116,16 +116,24 @@ def _respond(body: dict | str, content_type: str = JSON_TYPE) -> Response:
 # --- request parsing --------------------------------------------------------------------------
 
 async def _read_body(request: Request) -> bytes:
+    """The whole body, at most MAX_BODY_BYTES. Read from the ASGI receive channel directly:
+    Starlette's `stream()` is an async generator per request, and most bodies come in one message."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise invalid_request()
+    receive = request.receive
     chunks, size = [], 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect: nobody is left to answer
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise invalid_request()
+        if not message.get("more_body", False):
+            return b"".join((*chunks, chunk)) if chunks else chunk
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json_object(raw: bytes) -> dict:
