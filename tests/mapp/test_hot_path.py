@@ -101,6 +101,25 @@ def test_a_token_of_another_api_is_not_a_mapp_token(http, services):
         assert rpc(http, "logout", {"token": token}) == {"version": "1.1", "result": "0"}
 
 
+class _NoEngine:
+    """Stands in for the engine where a call must not touch SQLAlchemy at all."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"engine.{name} used on the hot path")
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_successful_token_calls_need_no_sqlalchemy(http, services, monkeypatch, language):
+    token = login_token(http, language=language)
+    assert "result" in intervals(http, token)  # the first hit may lease rate-limit slots
+    monkeypatch.setattr(services, "engine", _NoEngine())
+    for _ in range(3):
+        assert "result" in intervals(http, token)
+        assert "result" in rpc(http, "getAnalysisObjectsAndMetricsList", {"token": token})
+        assert rpc(http, "getConnectionTest")["result"] == "Connection successful"
+        assert intervals(http, "dead") == AUTH_FAILED
+
+
 # --- the operation's transaction ------------------------------------------------------------------
 
 def _account_count(services) -> int:
