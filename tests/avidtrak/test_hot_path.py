@@ -11,12 +11,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event
 
 from polytrack.avidtrak import domain
 from polytrack.avidtrak.tables import avidtrak_accounts, avidtrak_wallets
-from polytrack.avidtrak.wire import query_pairs
+from polytrack.avidtrak.wire import global_parameters, query_pairs
 from polytrack.kernel.db import make_engine
+from polytrack.kernel.params import Params
 from tests.avidtrak.conftest import URL, call
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -135,3 +136,15 @@ def test_raw_non_utf8_query_bytes_get_an_envelope(app, agency):
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 200
     assert sent[1]["body"] == b'{"code":4,"status":"Authentication Failed","data":null}'
+
+
+_NAMES = st.sampled_from(["pincode", "PinCode", " pincode ", "PINCODE", "pincode[]", "pincode[0]", "format", "Format",
+                          "format ", "method", "METHOD", "method[]", "other", ""])
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.text(alphabet="ab \t1", max_size=5)), max_size=8))
+def test_global_parameters_read_as_kernel_params_would(pairs):
+    params = Params(pairs, last_wins=True)
+    expected = tuple((params.get(name) or "").strip() for name in ("format", "method", "pincode"))
+    assert global_parameters(pairs) == expected

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from typing import Callable
 from urllib.parse import unquote_plus
@@ -50,6 +51,8 @@ STATUS = {
     BAD_METHOD: "Invalid Request Method",
 }
 FORMATS = ("json", "xml")
+# Read by the pipeline itself, before any method handler (spec §3.5).
+GLOBAL_PARAMETERS = ("format", "method", "pincode")
 
 # Spec §10.28: the exact method names (26 from the vendor page + the designed alias).
 METHODS = (
@@ -74,11 +77,16 @@ class Call:
     open their own `services.engine.begin()` transaction."""
 
     services: object
-    params: Params
+    pairs: list[tuple[str, str]]  # the request's parameters as sent (query, then form body)
     account: domain.Account
     payer_balance: Decimal | None  # read with the pincode, in the same query
     method: str
     timezone: str  # avidtrak.timezone
+
+    @cached_property
+    def params(self) -> Params:
+        """The method's parameters by PHP's rules; built when a handler first asks."""
+        return Params(self.pairs, last_wins=True)
 
 
 # method name -> handler(call) -> the `data` of a code-1 answer. Later issues add entries.
@@ -111,10 +119,6 @@ class _Refused(Exception):
     def __init__(self, code: int):
         super().__init__(STATUS[code])
         self.code = code
-
-
-def _value(params: Params, name: str) -> str:
-    return (params.get(name) or "").strip()
 
 
 def _logged_operation(method_name: str) -> str:
@@ -158,7 +162,27 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-async def _read(request: Request) -> Params:
+def global_parameters(pairs: list[tuple[str, str]]) -> tuple[str, str, str]:
+    """format, method and pincode, trimmed, "" when not given: what `Params(pairs,
+    last_wins=True).get(name)` reads (names case-insensitive, an exact lower-case spelling
+    preferred, the last repeat winning; `pincode[]` is an array, not the pincode; tests compare
+    the two), without indexing every parameter of the request."""
+    spellings: dict[str, list[tuple[bool, str]]] = {}
+    for name, value in pairs:
+        name = name.strip()
+        key = name.lower()
+        if key in GLOBAL_PARAMETERS:
+            spellings.setdefault(key, []).append((name == key, value))
+    found = []
+    for key in GLOBAL_PARAMETERS:
+        entries = spellings.get(key, ())
+        exact = [value for is_exact, value in entries if is_exact]
+        chosen = exact or [value for _, value in entries]
+        found.append(chosen[-1].strip() if chosen else "")
+    return found[0], found[1], found[2]
+
+
+async def _read(request: Request) -> list[tuple[str, str]]:
     """PHP's $_REQUEST: query string, then the form body (which wins; last repeat wins). The
     query comes straight from the ASGI scope (`request.url` would build the whole URL and split
     it again); bytes that are not UTF-8 become U+FFFD instead of failing the request."""
@@ -169,7 +193,7 @@ async def _read(request: Request) -> Params:
             pairs += await read_form_pairs(request)
         except BadRequestBody:
             pass  # PHP parses what it can; an unreadable body leaves only the query string
-    return Params(pairs, last_wins=True)
+    return pairs
 
 
 class Endpoint:
@@ -182,15 +206,15 @@ class Endpoint:
         self.timezone = settings.api_setting("avidtrak.timezone", DEFAULT_TIMEZONE)
 
     async def handle(self, request: Request) -> Response:
-        params = await _read(request)
-        fmt = _value(params, "format").lower()
-        method_name = _value(params, "method")
+        pairs = await _read(request)
+        fmt, method_name, pincode = global_parameters(pairs)
+        fmt = fmt.lower()
         with self.services.calllog.timed(api=API, operation=_logged_operation(method_name)) as logged:
             if fmt not in FORMATS:
                 logged.outcome = str(BAD_FORMAT)
                 return render("json", BAD_FORMAT, None)
             try:
-                data = self._dispatch(params, method_name, logged)
+                data = self._dispatch(pairs, pincode, method_name, logged)
                 code = SUCCESS
             except _Refused as refused:
                 code, data = refused.code, None
@@ -202,9 +226,8 @@ class Endpoint:
             logged.outcome = "ok" if code == SUCCESS else (data["error"] if code == UNKNOWN_ERROR else str(code))
             return render(fmt, code, data)
 
-    def _dispatch(self, params: Params, method_name: str, logged):
+    def _dispatch(self, pairs: list[tuple[str, str]], pincode: str, method_name: str, logged):
         services = self.services
-        pincode = _value(params, "pincode")
         if not pincode:
             raise _Refused(AUTH_REQUIRED)
         # Both on the hot connection in autocommit: the hit is committed on its own, so a
@@ -227,7 +250,7 @@ class Endpoint:
         handler = HANDLERS.get(method_name)
         if handler is None:
             raise not_implemented(method_name)
-        return handler(Call(services=services, params=params, account=account, payer_balance=payer_balance,
+        return handler(Call(services=services, pairs=pairs, account=account, payer_balance=payer_balance,
                             method=method_name, timezone=self.timezone))
 
 
