@@ -136,3 +136,17 @@ def test_purge_expired(services, clock):
     with services.engine.begin() as conn:
         assert services.tokens.purge_expired(conn) == 1
     assert stored(services, "short") is None and stored(services, "long") is not None
+
+
+def test_resolve_joined_returns_the_joined_columns_under_the_same_rules(services, clock):
+    from polytrack.kernel.rawsql import RawStatement
+    from polytrack.kernel.tokens import TOKEN_COLUMNS
+
+    joined = RawStatement(f"SELECT {TOKEN_COLUMNS}, t.subject || '-' || t.scope FROM kernel_tokens t WHERE t.digest = ?")
+    issue(services)
+    info, extra = services.tokens.resolve_joined(services.hot, joined, api="payt", kind="ticket", token="TOKEN-1")
+    assert info.subject == "7" and extra == ("7-client-3",)
+    assert services.tokens.resolve_joined(services.hot, joined, api="mapp", kind="ticket", token="TOKEN-1") is None
+    clock.advance(1200 * 1.01 + 1)  # idle: deleted on sight, as resolve does
+    assert services.tokens.resolve_joined(services.hot, joined, api="payt", kind="ticket", token="TOKEN-1") is None
+    assert stored(services) is None

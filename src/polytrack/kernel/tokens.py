@@ -21,11 +21,13 @@ from polytrack.kernel.tables import kernel_tokens
 # (it may live up to 1 % of its idle window longer).
 TOUCH_FRACTION = 0.01
 
+# The token columns `resolve` reads, in this order. A caller that needs the token's owner row as
+# well selects these first from `kernel_tokens t`, joins its own tables after them and passes the
+# statement to `resolve_joined`: one query instead of two on the hot path.
+TOKEN_COLUMNS = "t.api, t.kind, t.subject, t.scope, t.created_at, t.last_used_at, t.idle_seconds, t.single_use"
+
 # `resolve` runs on every authenticated call: plain driver statements (see rawsql).
-_FIND = RawStatement(
-    "SELECT api, kind, subject, scope, created_at, last_used_at, idle_seconds, single_use"
-    " FROM kernel_tokens WHERE digest = ?"
-)
+_FIND = RawStatement(f"SELECT {TOKEN_COLUMNS} FROM kernel_tokens t WHERE t.digest = ?")
 _DELETE = RawStatement("DELETE FROM kernel_tokens WHERE digest = ?")
 _TOUCH = RawStatement("UPDATE kernel_tokens SET last_used_at = ? WHERE digest = ? AND last_used_at < ?")
 
@@ -70,13 +72,22 @@ class TokenStore:
     def resolve(self, conn: Connection, *, api: str, kind: str, token: str | None) -> TokenInfo | None:
         """The live token's owner, or None. Expired tokens are deleted on sight; single-use
         tokens are consumed."""
+        found = self.resolve_joined(conn, _FIND, api=api, kind=kind, token=token)
+        return found[0] if found is not None else None
+
+    def resolve_joined(self, conn, statement: RawStatement, *, api: str, kind: str,
+                       token: str | None) -> tuple[TokenInfo, tuple] | None:
+        """`resolve` through the caller's own lookup: `statement` selects TOKEN_COLUMNS (in that
+        order) and then any joined columns, and its only placeholder is `t.digest = ?`. Returns
+        (token info, the joined columns) for a live token, else None; same expiry, touch and
+        single-use rules as `resolve`."""
         if not token:
             return None
         digest = lookup_digest(token)
-        row = _FIND.run(conn, (digest,)).fetchone()
+        row = statement.run(conn, (digest,)).fetchone()
         if row is None:
             return None
-        row_api, row_kind, subject, scope, created_at, last_used_at, idle_seconds, single_use = row
+        row_api, row_kind, subject, scope, created_at, last_used_at, idle_seconds, single_use = row[:8]
         if row_api != api or row_kind != kind:
             return None
         now = self.clock.timestamp()
@@ -90,7 +101,7 @@ class TokenStore:
                 return None
         elif now - last_used_at > idle_seconds * TOUCH_FRACTION:
             _TOUCH.run(conn, (now, digest, now))
-        return TokenInfo(api=api, kind=kind, subject=subject, scope=scope, created_at=created_at)
+        return TokenInfo(api=api, kind=kind, subject=subject, scope=scope, created_at=created_at), tuple(row[8:])
 
     def revoke(self, conn: Connection, *, api: str, kind: str, token: str | None) -> bool:
         if not token:
