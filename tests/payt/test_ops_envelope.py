@@ -3,7 +3,9 @@
 import json
 
 import pytest
+from starlette.testclient import TestClient
 
+from polytrack.app import create_app
 from polytrack.payt import wire
 from polytrack.payt.ops import common
 from tests.payt.opsdata import login, payt, trackerpro, two_fleets
@@ -64,9 +66,16 @@ def test_dtm_o_is_strict_json_default_is_not(http, acme, op, subop, params):
         assert iso.text.count("0000000\"") >= 1
 
 
-def test_quoted_dates_server_switch(http, services, acme):
-    services.settings.api["payt.quote_dates"] = True
-    text = payt(http, login(http, acme["boss"]), "Vehicle", "GetAllVehiclesFilteredByUserID").text
+def served_with(services, **api_settings) -> TestClient:
+    """A client of an app built after `api_settings` were set: the wire reads its settings once,
+    when its routes are built, as a server does at start."""
+    services.settings.api.update(api_settings)
+    return TestClient(create_app(services=services), base_url="http://testserver")
+
+
+def test_quoted_dates_server_switch(services, acme):
+    with served_with(services, **{"payt.quote_dates": True}) as http:
+        text = payt(http, login(http, acme["boss"]), "Vehicle", "GetAllVehiclesFilteredByUserID").text
     body = json.loads(text)
     assert any(isinstance(c["v"], str) and c["v"].startswith("new Date(") for r in body["dataset"]["tables"][0]["rows"] for c in r["c"])
 
@@ -139,10 +148,10 @@ def test_credit_hook_allowing_calls(http, acme, monkeypatch):
     assert payt(http, login(http, acme["boss"]), "Group", "GetByTypeID", groupTypeID=3).json()["status"] == "ok"
 
 
-def test_rate_limit_answers_access_denied(http, services, acme):
-    services.settings.api["payt.calls_per_minute"] = 3
-    ticket = login(http, acme["boss"])
-    reasons = [payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json()["status"] for _ in range(4)]
-    assert reasons == ["ok", "ok", "ok", "error"]
-    assert payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json()["errors"][0] == {
-        "reason": "access_denied", "message": "Call rate limit exceeded"}
+def test_rate_limit_answers_access_denied(services, acme):
+    with served_with(services, **{"payt.calls_per_minute": 3}) as http:
+        ticket = login(http, acme["boss"])
+        reasons = [payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json()["status"] for _ in range(4)]
+        assert reasons == ["ok", "ok", "ok", "error"]
+        assert payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json()["errors"][0] == {
+            "reason": "access_denied", "message": "Call rate limit exceeded"}

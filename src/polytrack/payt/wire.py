@@ -12,6 +12,7 @@ import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from json.encoder import encode_basestring
 from typing import Callable
 
 from starlette.requests import Request
@@ -19,8 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from polytrack.kernel.dates import dotnet_roundtrip, epoch_ms
-from polytrack.kernel.params import BadRequestBody, Params, read_params
-from polytrack.kernel.render import Raw, json_response, to_json, valid_callback
+from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
+from polytrack.kernel.render import JS_TYPE, JSON_TYPE, Raw, to_json, valid_callback
 from polytrack.kernel.routing import CaseInsensitiveRoute
 from polytrack.payt import domain
 from polytrack.payt.domain import PaytError
@@ -34,10 +35,14 @@ LOGIN_ATTEMPTS_PER_MINUTE = 30
 
 # --- envelope ---------------------------------------------------------------------------------
 
+def _crc_sig(payload_json: str) -> str:
+    value = zlib.crc32(payload_json.encode())
+    return str(value - (1 << 32) if value >= (1 << 31) else value)
+
+
 def signature(payload) -> str:
     """Google's `sig`: a signed 32-bit hash of the payload, as a decimal string (spec U-5)."""
-    value = zlib.crc32(to_json(payload).encode())
-    return str(value - (1 << 32) if value >= (1 << 31) else value)
+    return _crc_sig(to_json(payload))
 
 
 def ok_envelope(req_id: str | None, key: str, payload, *, sig: str | None = None) -> dict:
@@ -48,6 +53,23 @@ def ok_envelope(req_id: str | None, key: str, payload, *, sig: str | None = None
         "sig": signature(payload) if sig is None else sig,
         key: payload,
     }
+
+
+def ok_envelope_json(req_id: str | None, key: str, payload, *, sig: str | None = None) -> str:
+    """`to_json(ok_envelope(...))`, serialising the payload once: its text is both the hashed
+    input of `sig` and the envelope's last member (compact JSON nests by concatenation). A
+    `Raw` payload is JSON rendered already (see `dataset`)."""
+    payload_json = payload.text if isinstance(payload, Raw) else to_json(payload)
+    if sig is None:
+        sig = _crc_sig(payload_json)
+    return "".join((
+        '{"version":"', VERSION, '","reqId":', _json_string(req_id if req_id is not None else "0"),
+        ',"status":"ok","sig":', _json_string(sig), ",", _json_string(key), ":", payload_json, "}",
+    ))
+
+
+# A str as to_json writes it (json.dumps(..., ensure_ascii=False) calls this very function).
+_json_string = encode_basestring
 
 
 def error_envelope(req_id: str | None, reason: str, message: str) -> dict:
@@ -68,12 +90,29 @@ class Column:
     autoincrement: bool = False
 
 
+class TableSchema:
+    """One dataset table's name, key and columns, with their rendering done once (when the
+    operation modules define their schemas), so a request renders only its rows."""
+
+    __slots__ = ("tablename", "primarykey", "columns", "labels", "cols_json", "p_json", "date_indexes")
+
+    def __init__(self, tablename: str, primarykey: list[int], columns: tuple[Column, ...]):
+        self.tablename = tablename
+        self.primarykey = list(primarykey)
+        self.columns = tuple(columns)
+        self.labels = tuple(c.label for c in self.columns)
+        self.cols_json = to_json([
+            {"id": str(i), "label": c.label, "type": c.type, "p": {"autoincrement": True} if c.autoincrement else {}}
+            for i, c in enumerate(self.columns)
+        ])
+        self.p_json = to_json({"tablename": tablename, "primarykey": self.primarykey})
+        self.date_indexes = tuple(i for i, c in enumerate(self.columns) if c.type == "datetime")
+
+
 @dataclass
 class DataTable:
-    tablename: str
-    primarykey: list[int]
-    columns: list[Column]
-    rows: list[list] = field(default_factory=list)
+    schema: TableSchema
+    rows: list[list] = field(default_factory=list)  # cells in the schema's column order
 
 
 class DateFormat:
@@ -99,31 +138,57 @@ class DateFormat:
         return text if self.quoted else Raw(text)
 
 
-def dataset(name: str, tables: list[DataTable], dates: DateFormat) -> dict:
+def dataset(name: str, tables: list[DataTable], dates: DateFormat) -> Raw:
+    """The dataset as JSON text (a `Raw` payload: rendered once, see `ok_envelope_json`); each
+    table's columns and key were rendered when its schema was defined, so only rows are new."""
     rendered = []
     for table in tables:
-        cols = [
-            {"id": str(i), "label": c.label, "type": c.type, "p": {"autoincrement": True} if c.autoincrement else {}}
-            for i, c in enumerate(table.columns)
-        ]
-        date_cols = [i for i, c in enumerate(table.columns) if c.type == "datetime"]
+        date_indexes = table.schema.date_indexes
         rows = []
-        for row in table.rows:
-            cells = list(row)
-            for i in date_cols:
-                cells[i] = dates(cells[i])
+        for cells in table.rows:
+            if date_indexes:
+                cells = list(cells)
+                for i in date_indexes:
+                    cells[i] = dates(cells[i])
             rows.append({"c": [{"v": v} for v in cells]})
-        rendered.append({"cols": cols, "rows": rows, "p": {"tablename": table.tablename, "primarykey": table.primarykey}})
-    return {"datasetname": name, "tables": rendered}
+        rendered.append(f'{{"cols":{table.schema.cols_json},"rows":{to_json(rows)},"p":{table.schema.p_json}}}')
+    return Raw(f'{{"datasetname":{_json_string(name)},"tables":[{",".join(rendered)}]}}')
 
 
 # --- request context and dispatch -------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
+class WireConfig:
+    """The settings the wire uses, read once when the routes are built (a server's settings do
+    not change while it runs), so no call parses them again."""
+
+    calls_per_minute: int
+    ticket_idle_seconds: float
+    dates: DateFormat  # datetime cells by default: `new Date(ms)`
+    iso_dates: DateFormat  # with dtm=o
+
+    @classmethod
+    def from_settings(cls, settings) -> "WireConfig":
+        quoted = str(settings.api.get("payt.quote_dates", "")).strip().lower() in ("1", "true", "yes", "on")
+        return cls(
+            calls_per_minute=settings.api_setting("payt.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
+            ticket_idle_seconds=settings.api_setting("payt.ticket_idle_seconds", domain.TICKET_IDLE_SECONDS),
+            dates=DateFormat(None, quoted=quoted),
+            iso_dates=DateFormat("o", quoted=quoted),
+        )
+
+    def dates_for(self, dtm: str | None) -> DateFormat:
+        return self.iso_dates if dtm is not None and dtm.strip().lower() == "o" else self.dates
+
+
+@dataclass(slots=True)
 class Call:
-    """One request as the operations see it."""
+    """One request as the operations see it. `conn` is the hot connection (services.hot) for a
+    read-only operation, else a SQLAlchemy connection in the operation's own transaction; the
+    RawStatements of domain and ops run on either."""
 
     services: object
+    config: WireConfig
     conn: object
     params: Params
     dates: DateFormat
@@ -173,18 +238,23 @@ TRACKERPRO_OPS: dict[tuple[str, str], Callable[[Call], Result]] = {}
 PUBLIC_PAYT_OPS = {("authenticate", "login")}
 
 
-def payt_op(op: str, subop: str):
+def _registrar(registry: dict, op: str, subop: str, read_only: bool):
     def register(handler):
-        PAYT_OPS[(op.lower(), subop.lower())] = handler
+        # read_only: the handler only reads, with RawStatements, so it runs on the hot
+        # connection without a transaction of its own (every statement sees the latest
+        # committed data). Others run in their own engine.begin() transaction.
+        handler.read_only = read_only
+        registry[(op.lower(), subop.lower())] = handler
         return handler
     return register
 
 
-def trackerpro_op(op: str, subop: str):
-    def register(handler):
-        TRACKERPRO_OPS[(op.lower(), subop.lower())] = handler
-        return handler
-    return register
+def payt_op(op: str, subop: str, *, read_only: bool = False):
+    return _registrar(PAYT_OPS, op, subop, read_only)
+
+
+def trackerpro_op(op: str, subop: str, *, read_only: bool = False):
+    return _registrar(TRACKERPRO_OPS, op, subop, read_only)
 
 
 @payt_op("Authenticate", "Login")
@@ -193,17 +263,16 @@ def _login(call: Call) -> Result:
     password = call.params.get("password")
     if password is None or password == "":
         raise domain.invalid_query("Missing parameter: password")
-    settings = call.services.settings
-    # Committed on its own so failed attempts count (brute-force guard).
-    with call.services.engine.begin() as conn:
-        decision = call.services.limiter.hit(
-            conn, f"payt:login:{username.lower()}", limit=LOGIN_ATTEMPTS_PER_MINUTE, period=60
-        )
+    # Counted on the hot connection, committed at once, before the login's own transaction
+    # writes anything: failed attempts count (brute-force guard).
+    decision = call.services.limiter.hit(
+        call.services.hot, f"payt:login:{username.lower()}", limit=LOGIN_ATTEMPTS_PER_MINUTE, period=60
+    )
     if not decision.allowed:
         raise PaytError("access_denied", "Call rate limit exceeded")
     ticket = domain.login(
         call.conn, call.services.tokens, username=username, password=password,
-        idle_seconds=settings.api_setting("payt.ticket_idle_seconds", domain.TICKET_IDLE_SECONDS),
+        idle_seconds=call.config.ticket_idle_seconds,
     )
     return Result("ticketid", ticket)
 
@@ -235,73 +304,102 @@ def _ticket_from(request: Request, params: Params) -> str | None:
     return header or None
 
 
-async def _handle(request: Request, services, *, trackerpro: bool) -> Response:
+async def _read_params(request: Request) -> Params:
+    """`kernel.params.read_params(request, body_wins=False)` (ASP.NET: query first), but with the
+    query string taken from the ASGI scope rather than from `request.url`, whose construction
+    costs more than the rest of the parsing. Same text as `request.url.query` (UTF-8; urlsplit
+    drops tab/CR/LF and cuts at '#'); a query that is not UTF-8 is a bad request, not a 500."""
+    try:
+        query = request.scope["query_string"].decode()
+    except UnicodeDecodeError as exc:
+        raise BadRequestBody(str(exc)) from None
+    if "\t" in query or "\r" in query or "\n" in query:
+        query = query.replace("\t", "").replace("\r", "").replace("\n", "")
+    query = query.partition("#")[0]
+    return Params(parse_query(query) + await read_form_pairs(request), last_wins=False)
+
+
+def _respond(body: str, callback: str | None) -> Response:
+    """JSON, or JSONP `callback(json);` (the callback name is validated before)."""
+    if callback:
+        return Response(f"{callback}({body});", media_type=JS_TYPE)
+    return Response(body, media_type=JSON_TYPE)
+
+
+async def _handle(request: Request, services, config: WireConfig, *, trackerpro: bool) -> Response:
     api_name = "trackerpro" if trackerpro else "payt"
     try:
-        params = await read_params(request, body_wins=False)
+        params = await _read_params(request)
     except BadRequestBody:
-        return json_response(error_envelope(None, "invalid_request", "Invalid request"))
+        return _respond(to_json(error_envelope(None, "invalid_request", "Invalid request")), None)
     req_id = params.get("reqId")
     callback = params.get("callback")
     if callback is not None and not valid_callback(callback):
-        return json_response(error_envelope(req_id, "invalid_request", "Invalid callback name"))
+        return _respond(to_json(error_envelope(req_id, "invalid_request", "Invalid callback name")), None)
     op, subop = (params.get("op") or "").strip(), (params.get("subop") or "").strip()
     with services.calllog.timed(api=api_name, operation=f"{op}/{subop}") as logged:
         try:
             if not op or not subop:
                 raise PaytError("invalid_request", "Missing parameter: op and subop are required")
-            quoted = str(services.settings.api.get("payt.quote_dates", "")).strip().lower() in ("1", "true", "yes", "on")
-            call = Call(services=services, conn=None, params=params, dates=DateFormat(params.get("dtm"), quoted=quoted))
+            call = Call(services, config, None, params, config.dates_for(params.get("dtm")))
             handler = _authenticate(request, call, op, subop, trackerpro, logged)
-            # The operation runs in its own transaction: its failure must not undo the rate-limit hit.
-            with services.engine.begin() as conn:
-                call.conn = conn
+            if getattr(handler, "read_only", False):
+                call.conn = services.hot
                 result = handler(call)
-            envelope = ok_envelope(req_id, result.key, result.payload, sig=result.sig)
+            else:
+                # Its own transaction, after the rate-limit hit was committed: a failing
+                # operation must not undo the hit.
+                with services.engine.begin() as conn:
+                    call.conn = conn
+                    result = handler(call)
+            body = ok_envelope_json(req_id, result.key, result.payload, sig=result.sig)
         except PaytError as exc:
             logged.outcome = exc.reason
-            envelope = error_envelope(req_id, exc.reason, exc.message)
+            body = to_json(error_envelope(req_id, exc.reason, exc.message))
         except Exception:
             log.exception("%s %s/%s failed", api_name, op, subop)
             logged.outcome = "internal_error"
-            envelope = error_envelope(req_id, "internal_error", "Internal error")
-    return json_response(envelope, callback=callback)
+            body = to_json(error_envelope(req_id, "internal_error", "Internal error"))
+    return _respond(body, callback)
 
 
 def _authenticate(request: Request, call: Call, op: str, subop: str, trackerpro: bool, logged):
-    """Find the caller, check the rate limit and return the operation's handler."""
+    """Find the caller, check the rate limit and return the operation's handler. All on the hot
+    connection: one statement finds the caller, and the rate-limit hit commits on its own
+    (mostly it is counted in memory, see kernel.ratelimit)."""
     key = (op.lower(), subop.lower())
     services = call.services
-    per_minute = services.settings.api_setting("payt.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
     if not trackerpro and key in PUBLIC_PAYT_OPS:
         return PAYT_OPS[key]
-    with services.engine.begin() as conn:
-        if trackerpro:
-            call.integrator = domain.integrator_for_key(conn, call.params.get("key"))
-            logged.account = call.integrator.name
-            handler = TRACKERPRO_OPS.get(key)
-            limit_key = f"payt:adminkey:{call.integrator.admin_key_id}"
-        else:
-            call.ticket = _ticket_from(request, call.params)
-            call.caller = domain.caller_for_ticket(conn, services.tokens, call.ticket)
-            logged.account = call.caller.email
-            handler = PAYT_OPS.get(key)
-            limit_key = f"payt:client:{call.caller.client_id}"
-            per_minute = call.caller.calls_per_minute or per_minute
-        if handler is None:
-            raise PaytError("unsupported_query_operation", f"Unsupported operation: {op}/{subop}")
-        decision = services.limiter.hit(conn, limit_key, limit=per_minute, period=60)
-    if not decision.allowed:
+    hot = services.hot
+    per_minute = call.config.calls_per_minute
+    if trackerpro:
+        call.integrator = domain.integrator_for_key(hot, call.params.get("key"))
+        logged.account = call.integrator.name
+        handler = TRACKERPRO_OPS.get(key)
+        limit_key = f"payt:adminkey:{call.integrator.admin_key_id}"
+    else:
+        call.ticket = _ticket_from(request, call.params)
+        call.caller = domain.caller_for_ticket(hot, services.tokens, call.ticket)
+        logged.account = call.caller.email
+        handler = PAYT_OPS.get(key)
+        limit_key = f"payt:client:{call.caller.client_id}"
+        per_minute = call.caller.calls_per_minute or per_minute
+    if handler is None:
+        raise PaytError("unsupported_query_operation", f"Unsupported operation: {op}/{subop}")
+    if not services.limiter.hit(hot, limit_key, limit=per_minute, period=60).allowed:
         raise PaytError("access_denied", "Call rate limit exceeded")
     return handler
 
 
 def routes(services) -> list:
+    config = WireConfig.from_settings(services.settings)
+
     async def payt_endpoint(request: Request) -> Response:
-        return await _handle(request, services, trackerpro=False)
+        return await _handle(request, services, config, trackerpro=False)
 
     async def trackerpro_endpoint(request: Request) -> Response:
-        return await _handle(request, services, trackerpro=True)
+        return await _handle(request, services, config, trackerpro=True)
 
     from polytrack.payt import launch_pages
 

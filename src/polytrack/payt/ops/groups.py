@@ -1,5 +1,6 @@
 """Group/GetByTypeID (spec 3.3): the folders of one type the user may see, plus their
-ancestors so the tree stays connected (U-21). The benchmark's cheap PAYT call: one query."""
+ancestors so the tree stays connected (U-21). The benchmark's cheap PAYT call: one query, on
+the hot connection."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def folder_rows(scope: domain.FolderScope, type_id: int) -> list[dict]:
     return rows
 
 
-@payt_op("Group", "GetByTypeID")
+@payt_op("Group", "GetByTypeID", read_only=True)
 @chargeable
 def get_by_type_id(call: Call) -> Result:
     type_id = call.require_int("groupTypeID")

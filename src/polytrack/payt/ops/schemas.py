@@ -8,16 +8,7 @@ documented leading columns must never be reordered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from polytrack.payt.wire import Column, DataTable
-
-
-@dataclass(frozen=True)
-class TableSchema:
-    tablename: str
-    primarykey: list[int]
-    columns: tuple[Column, ...]
+from polytrack.payt.wire import Column, DataTable, TableSchema
 
 
 def _cols(*spec: str) -> tuple[Column, ...]:
@@ -83,8 +74,5 @@ DATASETS: dict[str, tuple[TableSchema, ...]] = {
 
 
 def table(schema: TableSchema, rows: list[dict]) -> DataTable:
-    labels = [c.label for c in schema.columns]
-    return DataTable(
-        tablename=schema.tablename, primarykey=list(schema.primarykey), columns=list(schema.columns),
-        rows=[[row.get(label) for label in labels] for row in rows],
-    )
+    labels = schema.labels
+    return DataTable(schema, [list(map(row.get, labels)) for row in rows])

@@ -3,36 +3,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
+from polytrack.kernel.rawsql import RawStatement
 from polytrack.payt import domain
 from polytrack.payt.ops.common import chargeable
 from polytrack.payt.ops.schemas import TASKS, table
-from polytrack.payt.tables import payt_tasks, payt_vehicles
 from polytrack.payt.wire import Call, Result, dataset, trackerpro_op
 
 MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the largest .NET DateTime
 
+_TASKS_OVERLAPPING = RawStatement("""
+    SELECT t.id, t.ext_id, t.type, t.name, t.description, t.start_ms, t.end_ms, t.grace_period_mins,
+           t.assigned_to, v.registration, t.region_geojson, t.parameter_json, t.status, t.eta_ms
+    FROM payt_tasks t LEFT JOIN payt_vehicles v ON v.id = t.assigned_vehicle_id
+    WHERE t.client_id = ? AND t.start_ms < ? AND t.end_ms >= ?
+    ORDER BY t.start_ms, t.id
+""")
 
-def tasks_overlapping(conn: Connection, client_id: int, from_ms: int, to_ms: int) -> list[dict]:
-    t = payt_tasks
-    rows = conn.execute(
-        select(t, payt_vehicles.c.registration)
-        .select_from(t.outerjoin(payt_vehicles, payt_vehicles.c.id == t.c.assigned_vehicle_id))
-        .where(t.c.client_id == client_id, t.c.start_ms < to_ms, t.c.end_ms >= from_ms)
-        .order_by(t.c.start_ms, t.c.id)
-    ).all()
+
+def tasks_overlapping(conn, client_id: int, from_ms: int, to_ms: int) -> list[dict]:
+    """`conn`: the hot connection or a SQLAlchemy one."""
     return [
         {
-            "TaskID": r.id, "ExtID": r.ext_id, "Type": r.type, "Name": r.name, "Description": r.description,
-            "StartDateTime": r.start_ms, "EndDateTime": r.end_ms, "GracePeriodMins": r.grace_period_mins,
+            "TaskID": task_id, "ExtID": ext_id, "Type": type_, "Name": name, "Description": description,
+            "StartDateTime": start_ms, "EndDateTime": end_ms, "GracePeriodMins": grace_period_mins,
             # free text when set, else the registration of the assigned vehicle
-            "AssignedTo": r.assigned_to or r.registration or "",
-            "RegionGeoJson": r.region_geojson, "ParameterJson": r.parameter_json, "Status": r.status,
-            "ETA": r.eta_ms,
+            "AssignedTo": assigned_to or registration or "",
+            "RegionGeoJson": region_geojson, "ParameterJson": parameter_json, "Status": status, "ETA": eta_ms,
         }
-        for r in rows
+        for (task_id, ext_id, type_, name, description, start_ms, end_ms, grace_period_mins, assigned_to,
+             registration, region_geojson, parameter_json, status, eta_ms)
+        in _TASKS_OVERLAPPING.run(conn, (client_id, to_ms, from_ms)).fetchall()
     ]
 
 
@@ -52,5 +52,5 @@ def get_tasks_by_date(call: Call) -> Result:
     return Result("dataset", dataset("TasksDataSet", [table(TASKS, rows)], call.dates))
 
 
-trackerpro_op("Task", "GetTasksByDate")(chargeable(get_tasks_by_date))
-trackerpro_op("Admin", "GetTasksByDate")(chargeable(get_tasks_by_date))
+trackerpro_op("Task", "GetTasksByDate", read_only=True)(chargeable(get_tasks_by_date))
+trackerpro_op("Admin", "GetTasksByDate", read_only=True)(chargeable(get_tasks_by_date))

@@ -1,57 +1,79 @@
 """Vehicle/GetAllVehiclesFilteredByUserID (PAYT, spec 3.4) and
 Vehicle/GetAllVehiclesForClientID (TrackerPro, spec 4.6): the VehicleDetailsDataSet "Asset"
-table, one denormalised current-state row per vehicle including its last position."""
+table, one denormalised current-state row per vehicle including its last position.
+
+Both read on the hot connection with RawStatements: every vehicle with its device, driver,
+last position and last event in one query. The last position is found by index seeks per
+vehicle inside that query (the newest position on the unique (vehicle_id, fix_ms) index, the
+newest event on ix_payt_events_vehicle_at), never by a query per vehicle.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.engine import Connection
+from collections import namedtuple
 
+from polytrack.kernel.rawsql import RawStatement
 from polytrack.payt import domain
 from polytrack.payt.ops.common import chargeable
 from polytrack.payt.ops.schemas import ASSET, table
-from polytrack.payt.tables import payt_devices, payt_drivers, payt_events, payt_positions, payt_vehicles
 from polytrack.payt.wire import Call, Result, dataset, payt_op, trackerpro_op
 
-_last = payt_positions.alias("last_position")
-_inner = payt_positions.alias("newer")
+# One vehicle's current state, as `_STATE_COLUMNS` reads it.
+VehicleState = namedtuple("VehicleState", (
+    "id device_id type_id group_id description registration hourly_cost km_cost depot_id depot_name"
+    " row_version driver_id driver_start_ms driver_name identifier fix_ms latitude longitude speed_kph"
+    " heading last_event_id"
+))
+
+_STATE_COLUMNS = """
+    v.id, v.device_id, v.type_id, v.group_id, v.description, v.registration, v.hourly_cost, v.km_cost,
+    v.depot_id, v.depot_name, v.row_version, v.driver_id, v.driver_start_ms, dr.name, d.identifier,
+    p.fix_ms, p.latitude, p.longitude, p.speed_kph, p.heading,
+    (SELECT e.event_type_id FROM payt_events e WHERE e.vehicle_id = v.id ORDER BY e.at_ms DESC LIMIT 1)
+"""
+# The last position is joined by its primary key, which the scalar subquery finds with one
+# backward index seek; both SQLite and PostgreSQL run that once per vehicle.
+_STATE_JOINS = """
+    LEFT JOIN payt_devices d ON d.id = v.device_id
+    LEFT JOIN payt_drivers dr ON dr.id = v.driver_id
+    LEFT JOIN payt_positions p ON p.id = (
+      SELECT n.id FROM payt_positions n WHERE n.vehicle_id = v.id ORDER BY n.fix_ms DESC LIMIT 1)
+"""
+_STATES_OF_CLIENT = RawStatement(
+    f"SELECT {_STATE_COLUMNS} FROM payt_vehicles v {_STATE_JOINS} WHERE v.client_id = ? ORDER BY v.id"
+)
+# TrackerPro: the company's client row (to check it against the admin key) and its vehicles,
+# in one query. A company without vehicles reads as one row whose vehicle columns are NULL.
+_STATES_OF_COMPANY = RawStatement(f"""
+    SELECT c.id, c.admin_key_id, c.timezone, {_STATE_COLUMNS}
+    FROM payt_clients c LEFT JOIN payt_vehicles v ON v.client_id = c.id {_STATE_JOINS}
+    WHERE c.company = ? ORDER BY v.id
+""")
 
 
-def vehicle_states(conn: Connection, client_id: int, *, folder_ids: set[int] | None = None,
-                   vehicle_ids: list[int] | None = None) -> list:
+def vehicle_states(conn, client_id: int, *, folder_ids: set[int] | None = None,
+                   vehicle_ids: list[int] | None = None) -> list[VehicleState]:
     """Every vehicle of the client (only those in `folder_ids` when given, or only `vehicle_ids`)
-    with device, driver, last position and last event — one query; the last position is an
-    index seek per vehicle on (vehicle_id, fix_ms)."""
-    v = payt_vehicles
-    newest_fix = select(func.max(_inner.c.fix_ms)).where(_inner.c.vehicle_id == v.c.id).scalar_subquery()
-    last_event = (
-        select(payt_events.c.event_type_id).where(payt_events.c.vehicle_id == v.c.id)
-        .order_by(payt_events.c.at_ms.desc()).limit(1).scalar_subquery()
-    )
-    query = (
-        select(
-            v.c.id, v.c.device_id, v.c.type_id, v.c.group_id, v.c.description, v.c.registration,
-            v.c.hourly_cost, v.c.km_cost, v.c.depot_id, v.c.depot_name, v.c.row_version, v.c.driver_id,
-            v.c.driver_start_ms, payt_drivers.c.name.label("driver_name"), payt_devices.c.identifier,
-            _last.c.fix_ms, _last.c.latitude, _last.c.longitude, _last.c.speed_kph, _last.c.heading,
-            last_event.label("last_event_id"),
-        )
-        .select_from(
-            v.outerjoin(payt_devices, payt_devices.c.id == v.c.device_id)
-            .outerjoin(payt_drivers, payt_drivers.c.id == v.c.driver_id)
-            .outerjoin(_last, and_(_last.c.vehicle_id == v.c.id, _last.c.fix_ms == newest_fix))
-        )
-        .where(v.c.client_id == client_id)
-        .order_by(v.c.id)
-    )
+    with device, driver, last position and last event. `conn`: the hot connection or a
+    SQLAlchemy one."""
+    rows = [VehicleState._make(r) for r in _STATES_OF_CLIENT.run(conn, (client_id,)).fetchall()]
     if folder_ids is not None:
-        query = query.where(v.c.group_id.in_(sorted(folder_ids)))
+        rows = [r for r in rows if r.group_id in folder_ids]
     if vehicle_ids is not None:
-        query = query.where(v.c.id.in_(vehicle_ids))
-    return conn.execute(query).all()
+        wanted = set(vehicle_ids)
+        rows = [r for r in rows if r.id in wanted]
+    return rows
 
 
-def asset_row(r) -> dict:
+def company_vehicle_states(conn, integrator: domain.Integrator, company: str) -> list[VehicleState]:
+    """The vehicles of `company`, which must belong to the integrator (else access_denied, as
+    `domain.company_of_integrator`)."""
+    rows = _STATES_OF_COMPANY.run(conn, (company,)).fetchall()
+    domain.check_company(integrator, company, rows[0][:3] if rows else None)
+    return [VehicleState._make(r[3:]) for r in rows if r[3] is not None]
+
+
+def asset_row(r: VehicleState) -> dict:
     return {
         "VehicleID": r.id, "CurrentUnitID": r.device_id, "TypeID": r.type_id, "GroupID": r.group_id,
         "Description": r.description, "Registration": r.registration, "HourlyCost": r.hourly_cost,
@@ -63,22 +85,21 @@ def asset_row(r) -> dict:
     }
 
 
-def visible_vehicle_states(conn: Connection, caller: domain.Caller) -> list:
+def visible_vehicle_states(conn, caller: domain.Caller) -> list[VehicleState]:
     """The vehicles a PAYT user may see (folder permissions applied)."""
     scope = domain.folder_scope(conn, caller)
     return vehicle_states(conn, caller.client_id, folder_ids=scope.visible if scope.restricted else None)
 
 
-@payt_op("Vehicle", "GetAllVehiclesFilteredByUserID")
+@payt_op("Vehicle", "GetAllVehiclesFilteredByUserID", read_only=True)
 @chargeable
 def filtered_by_user(call: Call) -> Result:
     rows = [asset_row(r) for r in visible_vehicle_states(call.conn, call.caller)]
     return Result("dataset", dataset("VehicleDetailsDataSet", [table(ASSET, rows)], call.dates))
 
 
-@trackerpro_op("Vehicle", "GetAllVehiclesForClientID")
+@trackerpro_op("Vehicle", "GetAllVehiclesForClientID", read_only=True)
 @chargeable
 def for_client(call: Call) -> Result:
-    company = domain.company_of_integrator(call.conn, call.integrator, call.require("company"))
-    rows = [asset_row(r) for r in vehicle_states(call.conn, company.client_id)]
+    rows = [asset_row(r) for r in company_vehicle_states(call.conn, call.integrator, call.require("company"))]
     return Result("dataset", dataset("VehicleDetailsDataSet", [table(ASSET, rows)], call.dates))
