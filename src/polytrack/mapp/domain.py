@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from polytrack.kernel.dates import DateError, zone
 from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, random_digits, random_hex, verify_password
+from polytrack.kernel.tokens import TOKEN_COLUMNS
 from polytrack.mapp.rpc import LANGUAGES, authorization_failed
 from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
 
@@ -107,15 +108,37 @@ def issue_token(conn: Connection, tokens, caller: Caller, *, idle_seconds: float
     )
 
 
+# A token and the caller it stands for in one driver statement (every token call runs it): the
+# token row, its user's access to the account named in its scope ("<customerId>:<language>";
+# customerIds are digits, so trimming the language letters and the colon leaves the customerId)
+# and that account. Left joins: a token whose user lost access is still expired or touched like
+# any other. The CASE keeps PostgreSQL from casting other APIs' subjects, which need not be numbers.
+_CALLER_BY_TOKEN = RawStatement(f"""
+    SELECT {TOKEN_COLUMNS}, u.login, a.id, a.title, a.timezone
+    FROM kernel_tokens t
+    LEFT JOIN mapp_accounts a ON a.customer_id = rtrim(t.scope, ':abcdefghijklmnopqrstuvwxyz')
+    LEFT JOIN mapp_user_accounts ua ON ua.account_id = a.id
+      AND ua.user_id = CASE WHEN t.api = '{API}' AND t.kind = '{TOKEN_KIND}' THEN CAST(t.subject AS INTEGER) END
+    LEFT JOIN mapp_users u ON u.id = ua.user_id
+    WHERE t.digest = ?
+""")
+
+
 def caller_for_token(db, tokens, token: str) -> Caller | None:
     """The live token's caller (its idle expiry slides), or None. A token stops working when
     its user loses access to the account it was issued for. `db`: the hot path's HotDB (or a
     SQLAlchemy connection)."""
-    info = tokens.resolve(db, api=API, kind=TOKEN_KIND, token=token)
-    if info is None:
+    found = tokens.resolve_joined(db, _CALLER_BY_TOKEN, api=API, kind=TOKEN_KIND, token=token)
+    if found is None:
+        return None
+    info, (login, account_id, title, timezone) = found
+    if login is None:  # no access (any more) to the token's account, or the account is gone
         return None
     customer_id, _, language = info.scope.partition(":")
-    return _caller(db, int(info.subject), customer_id, language or DEFAULT_LANGUAGE)
+    return Caller(
+        user_id=int(info.subject), login=login, account_id=account_id, customer_id=customer_id,
+        account_title=title, timezone=timezone, language=language or DEFAULT_LANGUAGE,
+    )
 
 
 def revoke_token(conn: Connection, tokens, token: str) -> bool:
