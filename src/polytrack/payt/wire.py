@@ -8,10 +8,12 @@ JSON or JSONP. Every failure is an HTTP 200 error envelope with the vendor's rea
 
 from __future__ import annotations
 
+import json
 import logging
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Callable
 
@@ -137,21 +139,68 @@ class DateFormat:
         text = f"new Date({ms})"
         return text if self.quoted else Raw(text)
 
+    def json_text(self, value: datetime | int | None) -> str:
+        """The cell as it appears in the JSON output."""
+        cell = self(value)
+        if cell is None:
+            return "null"
+        return cell.text if isinstance(cell, Raw) else _json_string(cell)
+
+
+# Rows are most of a dataset's JSON, and json.dumps is slow on its many one-member cell objects
+# ({"v": ...}, ~0.3 µs each). So the cells of a table are encoded in one call as plain lists with
+# NUL as the item separator (JSON escapes NUL inside strings as \u0000, so in the output a NUL
+# can only be a separator), and the text is then cut at the NULs and wrapped: the same bytes
+# json.dumps would write for the cell objects, at a third of the cost.
+_SEPARATOR = "\0"
+_ROW_SEPARATOR = "]\0["  # between two rows: no cell's text ends with "]" or starts with "["
+_encode_cells = json.JSONEncoder(
+    separators=(_SEPARATOR, ":"), ensure_ascii=False, check_circular=False,
+    default=lambda value: float(value) if isinstance(value, Decimal) else _unencodable(value),
+).encode
+
+
+def _unencodable(value):
+    raise TypeError(f"not a JSON cell: {type(value).__name__}")
+
+
+def rows_json(schema: TableSchema, rows: list[list], dates: DateFormat) -> str:
+    """`to_json([{"c": [{"v": cell}, ...]}, ...])` for one table's rows, datetime cells
+    rendered by `dates`."""
+    if not rows:
+        return "[]"
+    date_indexes = schema.date_indexes
+    try:
+        if not date_indexes:
+            text = _encode_cells(rows)[2:-2]
+            return '[{"c":[{"v":' + text.replace(_ROW_SEPARATOR, '}]},{"c":[{"v":').replace(_SEPARATOR, '},{"v":') + "}]}]"
+        # Datetime cells go through the encoder as null and are put in afterwards, rendered.
+        plain, dated = [], []
+        for cells in rows:
+            dated.append([dates.json_text(cells[i]) for i in date_indexes])
+            cells = list(cells)
+            for i in date_indexes:
+                cells[i] = None
+            plain.append(cells)
+        text = _encode_cells(plain)[2:-2]
+    except TypeError:  # a cell only to_json can write (a Raw fragment): the general way
+        return to_json([{"c": [{"v": dates(v) if i in date_indexes else v} for i, v in enumerate(cells)]} for cells in rows])
+    rendered = []
+    for row_text, date_texts in zip(text.split(_ROW_SEPARATOR), dated):
+        parts = row_text.split(_SEPARATOR)
+        for i, cell_text in zip(date_indexes, date_texts):
+            parts[i] = cell_text
+        rendered.append('{"c":[{"v":' + '},{"v":'.join(parts) + "}]}")
+    return "[" + ",".join(rendered) + "]"
+
 
 def dataset(name: str, tables: list[DataTable], dates: DateFormat) -> Raw:
     """The dataset as JSON text (a `Raw` payload: rendered once, see `ok_envelope_json`); each
     table's columns and key were rendered when its schema was defined, so only rows are new."""
-    rendered = []
-    for table in tables:
-        date_indexes = table.schema.date_indexes
-        rows = []
-        for cells in table.rows:
-            if date_indexes:
-                cells = list(cells)
-                for i in date_indexes:
-                    cells[i] = dates(cells[i])
-            rows.append({"c": [{"v": v} for v in cells]})
-        rendered.append(f'{{"cols":{table.schema.cols_json},"rows":{to_json(rows)},"p":{table.schema.p_json}}}')
+    rendered = [
+        f'{{"cols":{table.schema.cols_json},"rows":{rows_json(table.schema, table.rows, dates)},"p":{table.schema.p_json}}}'
+        for table in tables
+    ]
     return Raw(f'{{"datasetname":{_json_string(name)},"tables":[{",".join(rendered)}]}}')
 
 
