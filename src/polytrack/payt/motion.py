@@ -21,10 +21,11 @@ Definitions (rules in derive.Rules, Traccar's defaults):
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timedelta
 from typing import Protocol
+
+import orjson
 
 # Event types stored in payt_events.event_type_id (1 is the plain position report, used by
 # reports for raw positions and never stored as an event).
@@ -215,7 +216,9 @@ class Machine:
 
     # --- state ---------------------------------------------------------------------------
     def dumps(self) -> str:
-        return json.dumps([
+        # orjson: a tenth of json.dumps' cost, and this runs once per live fix. Compact JSON with
+        # shortest round-trip floats (exponents spelt 1e-5 where json.dumps writes 1e-05).
+        return orjson.dumps([
             self.last, self.mode,
             self.trip.to_json() if self.trip else None,
             self.cand.to_json() if self.cand else None,
@@ -224,11 +227,11 @@ class Machine:
             self.stop,
             [[k, *v] for k, v in self.days.items()],
             self.ignition, self.ignition_reported, self.over, self.inside,
-        ], separators=(",", ":"))
+        ]).decode()
 
     def _load(self, state: str) -> None:
         (self.last, self.mode, trip, cand, self.pause, pending, self.stop, days,
-         self.ignition, self.ignition_reported, self.over, self.inside) = json.loads(state)
+         self.ignition, self.ignition_reported, self.over, self.inside) = orjson.loads(state)
         self.trip = Run.from_json(trip) if trip else None
         self.cand = Run.from_json(cand) if cand else None
         self.pending = Run.from_json(pending) if pending else None
