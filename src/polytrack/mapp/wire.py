@@ -77,6 +77,9 @@ def result_body(result, request_id=_NO_ID) -> dict:
 
 
 _RESULT_HEAD = '{"version":' + to_json(VERSION) + ',"result":'
+# A request id is a value json.loads produced, so a plain encoder with to_json's settings
+# writes it exactly as to_json would (no Raw fragments or Decimals to handle), built once.
+_encode_id = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def result_json(result, request_id=_NO_ID) -> str:
@@ -86,7 +89,7 @@ def result_json(result, request_id=_NO_ID) -> str:
         return to_json(result_body(result, request_id))
     if request_id is _NO_ID:
         return _RESULT_HEAD + result.json + "}"
-    return _RESULT_HEAD + result.json + ',"id":' + to_json(request_id) + "}"
+    return _RESULT_HEAD + result.json + ',"id":' + _encode_id(request_id) + "}"
 
 
 def error_body(message: str, code: int = RpcError.code, request_id=_NO_ID) -> dict:
@@ -219,7 +222,7 @@ def _dispatch(request: Request, services, config: Config, name: str, params: Par
     method = METHODS.get(name)
     auth = method.auth if method else AUTH_NONE
     token = params.raw("token")
-    token = token.strip() if isinstance(token, str) and token.strip() else None
+    token = (token.strip() or None) if isinstance(token, str) else None
 
     # Identify the caller and count the request on the hot connection (one driver statement
     # for the caller, the hit mostly in memory). Both are committed on their own before the
@@ -242,7 +245,7 @@ def _dispatch(request: Request, services, config: Config, name: str, params: Par
         call.token = token
         call.caller = caller
         _authenticate(call, auth)
-        if call.caller is not None:
+        if call.caller is not caller:  # a password check found the caller
             logged.account = call.caller.log_name()
         return method.handler(call)
 
