@@ -1,9 +1,12 @@
-"""The hot path's rendering shortcuts write exactly what the general JSON renderer would."""
+"""The hot path's shortcuts (rendering, query reading) give exactly what the general code would."""
 
 from datetime import datetime, timezone
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from polytrack.kernel.render import Raw, to_json
 from polytrack.payt import wire
@@ -43,6 +46,11 @@ def test_rows_json_matches_general_rendering(dates):
     rows = rows_for(TRICKY_TEXTS)
     assert wire.rows_json(SCHEMA, rows, dates) == general(SCHEMA, rows, dates)
     assert wire.rows_json(SCHEMA, rows[:1], dates) == general(SCHEMA, rows[:1], dates)
+    # epoch milliseconds only (what the tables store): the default format's shortcut
+    ms_only = [row for row in rows if not isinstance(row[2], datetime)]
+    assert len(ms_only) < len(rows) and any(row[2] is None for row in ms_only)
+    ms_only.append([7, "negative", -1000, False, -1])
+    assert wire.rows_json(SCHEMA, ms_only, dates) == general(SCHEMA, ms_only, dates)
     assert wire.rows_json(SCHEMA, [], dates) == "[]"
 
 
@@ -73,3 +81,14 @@ def test_dataset_and_envelope_text_match_the_dict_rendering():
     for req_id in (None, "", "q-1", "ü \"x\""):
         assert wire.ok_envelope_json(req_id, "dataset", payload) == to_json(wire.ok_envelope(req_id, "dataset", as_dict))
     assert wire.ok_envelope_json("1", "value", "ssid", sig="") == to_json(wire.ok_envelope("1", "value", "ssid", sig=""))
+
+
+# --- query string reading --------------------------------------------------------------------
+
+QUERY_CHARS = st.sampled_from(list("ab=&%+;#?[] \t") + ["%20", "%2", "%zz", "%C3%BC", "%FF", "ü", "%00"])
+
+
+@settings(deadline=None, max_examples=400)
+@given(st.lists(QUERY_CHARS, max_size=30).map("".join))
+def test_query_pairs_reads_what_parse_qsl_reads(query):
+    assert wire.query_pairs(query) == parse_qsl(query, keep_blank_values=True)

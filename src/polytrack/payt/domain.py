@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -277,6 +278,7 @@ def caller_for_browser_session(conn: Connection, tokens, session: str | None) ->
 
 # --- folder permissions (who sees which folders and vehicles) ------------------------------------
 
+@lru_cache(maxsize=4096)  # every row of every dataset has one; few distinct versions repeat
 def row_version_text(version: int | None) -> str:
     """TimeStamp cells (spec U-13): base64 of the 8-byte big-endian row version, as .NET writes
     a SQL rowversion."""
@@ -300,13 +302,21 @@ class FolderScope:
 
     def __init__(self, folders: dict[int, Folder], permitted: set[int]):
         self.folders = folders
-        self.children: dict[int, list[int]] = {}
-        for folder in folders.values():
-            if folder.parent_id is not None:
-                self.children.setdefault(folder.parent_id, []).append(folder.id)
         self.restricted = bool(permitted)
-        self.visible = self.with_descendants(permitted) if permitted else set(folders)
-        self.listed = self.with_ancestors(self.visible)
+        if permitted:
+            self.visible = self.with_descendants(permitted)
+            self.listed = self.with_ancestors(self.visible)
+        else:
+            # Every folder is visible, so the ancestors add nothing (they are folders too).
+            self.visible = self.listed = set(folders)
+
+    @cached_property
+    def children(self) -> dict[int, list[int]]:
+        children: dict[int, list[int]] = {}
+        for folder in self.folders.values():
+            if folder.parent_id is not None:
+                children.setdefault(folder.parent_id, []).append(folder.id)
+        return children
 
     def with_descendants(self, ids) -> set[int]:
         found, todo = set(), [i for i in ids if i in self.folders]

@@ -16,13 +16,14 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Callable
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from polytrack.kernel.dates import dotnet_roundtrip, epoch_ms
-from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
+from polytrack.kernel.params import BadRequestBody, Params, read_form_pairs
 from polytrack.kernel.render import JS_TYPE, JSON_TYPE, Raw, to_json, valid_callback
 from polytrack.kernel.routing import CaseInsensitiveRoute
 from polytrack.payt import domain
@@ -127,6 +128,8 @@ class DateFormat:
     def __init__(self, dtm: str | None, *, quoted: bool = False):
         self.iso = (dtm or "").strip().lower() == "o"
         self.quoted = quoted
+        # the default: epoch milliseconds written as the bare JavaScript `new Date(ms)`
+        self.bare_ms = not self.iso and not quoted
 
     def __call__(self, value: datetime | int | None):
         if value is None:
@@ -174,7 +177,17 @@ def rows_json(schema: TableSchema, rows: list[list], dates: DateFormat) -> str:
         if not date_indexes:
             text = _encode_cells(rows)[2:-2]
             return '[{"c":[{"v":' + text.replace(_ROW_SEPARATOR, '}]},{"c":[{"v":').replace(_SEPARATOR, '},{"v":') + "}]}]"
-        # Datetime cells go through the encoder as null and are put in afterwards, rendered.
+        if dates.bare_ms and all(type(cells[i]) is int or cells[i] is None for cells in rows for i in date_indexes):
+            # The common case: `new Date(ms)` is the encoded number with a prefix and a suffix.
+            rendered = []
+            for row_text in _encode_cells(rows)[2:-2].split(_ROW_SEPARATOR):
+                parts = row_text.split(_SEPARATOR)
+                for i in date_indexes:
+                    if parts[i] != "null":
+                        parts[i] = "new Date(" + parts[i] + ")"
+                rendered.append('{"c":[{"v":' + '},{"v":'.join(parts) + "}]}")
+            return "[" + ",".join(rendered) + "]"
+        # Otherwise datetime cells go through the encoder as null and are put in afterwards.
         plain, dated = [], []
         for cells in rows:
             dated.append([dates.json_text(cells[i]) for i in date_indexes])
@@ -365,7 +378,20 @@ async def _read_params(request: Request) -> Params:
     if "\t" in query or "\r" in query or "\n" in query:
         query = query.replace("\t", "").replace("\r", "").replace("\n", "")
     query = query.partition("#")[0]
-    return Params(parse_query(query) + await read_form_pairs(request), last_wins=False)
+    return Params(query_pairs(query) + await read_form_pairs(request), last_wins=False)
+
+
+def query_pairs(query: str) -> list[tuple[str, str]]:
+    """`urllib.parse.parse_qsl(query, keep_blank_values=True)` (what kernel.params uses), without
+    its general-purpose overhead: a quarter of the cost on the hot path."""
+    pairs = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            if "%" in part or "+" in part:
+                name, value = unquote(name.replace("+", " ")), unquote(value.replace("+", " "))
+            pairs.append((name, value))
+    return pairs
 
 
 def _respond(body: str, callback: str | None) -> Response:
