@@ -30,12 +30,13 @@ class Services:
     def build(cls, settings: Settings, *, engine: Engine | None = None, clock=None) -> "Services":
         clock = clock or SystemClock()
         engine = engine or make_engine(settings.db)
+        hot = HotDB(engine)
         return cls(
             settings=settings,
             engine=engine,
             clock=clock,
             tokens=TokenStore(clock),
             limiter=RateLimiter(clock, enabled=settings.rate_limits),
-            calllog=CallLog(engine, clock, enabled=settings.call_log),
-            hot=HotDB(engine),
+            calllog=CallLog(engine, clock, enabled=settings.call_log, hot=hot),
+            hot=hot,
         )

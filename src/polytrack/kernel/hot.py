@@ -52,6 +52,14 @@ class HotDB:
         cursor.execute(statement.postgresql, params)
         return cursor
 
+    def executemany(self, statement, rows: list[tuple]) -> None:
+        driver = self.driver()
+        if self.dialect == "sqlite":
+            driver.executemany(statement.sqlite, rows)
+        else:
+            with driver.cursor() as cursor:
+                cursor.executemany(statement.postgresql, rows)
+
     def one(self, statement, params: tuple = ()):
         return self.execute(statement, params).fetchone()
 
