@@ -55,6 +55,6 @@ def curl_examples(base_url: str, creds: dict) -> list[str]:
     payt = creds["payt"]
     return [
         f"curl '{payt['url']}?op=Authenticate&subop=Login&clientname=&username={payt['username']}&password={payt['password']}'",
-        f"curl '{creds['trackerpro']['url']}?key={creds['trackerpro']['key']}&op=Admin&subop=Register"
-        f"&company={DEMO_COMPANY}&email=driver@polytrack.example&password=s3cret-pass'",
+        f"curl '{creds['trackerpro']['url']}?key={creds['trackerpro']['key']}&op=Vehicle"
+        f"&subop=GetAllVehiclesForClientID&company={DEMO_COMPANY}'",
     ]
