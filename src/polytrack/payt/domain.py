@@ -340,10 +340,11 @@ class FolderScope:
         return not self.restricted if group_id is None else group_id in self.visible
 
 
+# The permission row, if any, is found by its primary key (user, folder): no duplicates.
 _FOLDERS = RawStatement("""
-    SELECT g.id, g.parent_id, g.type_id, g.description, g.row_version,
-           g.id IN (SELECT p.group_id FROM payt_user_groups p WHERE p.user_id = ?)
-    FROM payt_groups g WHERE g.client_id = ?
+    SELECT g.id, g.parent_id, g.type_id, g.description, g.row_version, p.user_id IS NOT NULL
+    FROM payt_groups g LEFT JOIN payt_user_groups p ON p.user_id = ? AND p.group_id = g.id
+    WHERE g.client_id = ?
 """)
 
 
