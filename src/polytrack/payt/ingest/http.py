@@ -60,7 +60,7 @@ class OsmandEndpoint:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                self.services.hot.close()  # the connection the group commit held on this thread
+                self.ingest.db.close()  # the connection the group commit held on this thread
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+from polytrack.kernel.hot import HotDB
 from polytrack.payt import derive
 from polytrack.payt.ingest.batch import GroupCommit, Prepared, apply_in_order
 from polytrack.payt.ingest.cache import KnownDevice, device_cache
@@ -19,6 +20,24 @@ _COUNT_UNKNOWN = (
 )
 
 
+# SQLite copies the WAL back into the database (a checkpoint, with two fsyncs) when a commit
+# leaves more than this many pages in it; SQLite's default, 1000, meant a checkpoint every ~17
+# group commits under load, a third of the ingest's database time (bench/RESULTS.md).
+INGEST_WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+class IngestDB(HotDB):
+    """A held driver connection per thread, like `services.hot`, but the ingest's own: its
+    SQLite connection checkpoints the WAL less often (see above), and the kernel's hot-path
+    connection keeps SQLite's defaults."""
+
+    def _connect(self):
+        driver = super()._connect()
+        if self.dialect == "sqlite":
+            driver.execute(f"PRAGMA wal_autocheckpoint={INGEST_WAL_AUTOCHECKPOINT_PAGES}")
+        return driver
+
+
 class Refused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -31,9 +50,9 @@ class PositionIngest:
     by group commit (batch.py): many requests' fixes per transaction, each request answered
     after the commit that holds its fixes.
 
-    The transactions run on the kernel's held driver connection (`services.hot`): a position
-    costs a handful of short statements, and SQLAlchemy's per-transaction machinery (pool
-    checkout, events, begin/commit bookkeeping) would cost more than all of them."""
+    The transactions run on a held driver connection (`IngestDB`, kernel.hot's kind): a
+    position costs a handful of short statements, and SQLAlchemy's per-transaction machinery
+    (pool checkout, events, begin/commit bookkeeping) would cost more than all of them."""
 
     def __init__(self, services):
         self.services = services
@@ -42,7 +61,7 @@ class PositionIngest:
         unit = str(settings.api_setting("payt.osmand_speed_unit", "kn")).lower()
         self.speed_unit_kph = SPEED_UNITS_KPH.get(unit, KNOT_KPH)
         self.max_future_ms = int(float(settings.api_setting("payt.max_future_seconds", 86400)) * 1000)
-        self.hot = services.hot
+        self.db = IngestDB(services.engine)
         self.pg = services.engine.dialect.name == "postgresql"
         self.driver_errors = services.engine.dialect.loaded_dbapi
         self.group_commit = GroupCommit(self._store_batch, self._store_alone)
@@ -105,13 +124,13 @@ class PositionIngest:
         """One transaction: store and derive `fixes`, commit. A driver error rolls it back and
         propagates; a broken connection is closed (the next transaction opens another)."""
         try:
-            with self.hot.transaction():
-                sql = derive.DriverSql.on_dbapi(self.hot.driver(), pg=self.pg)
+            with self.db.transaction():
+                sql = derive.DriverSql.on_dbapi(self.db.driver(), pg=self.pg)
                 return apply_in_order(sql, self.rules, fixes)
         except self.driver_errors.IntegrityError:
             raise
         except self.driver_errors.Error:
-            self.hot.close()
+            self.db.close()
             raise
 
     def _store_batch(self, fixes: list[Prepared]) -> list[str]:
