@@ -4,6 +4,10 @@ Reads the raw body as JSON whatever the Content-Type says (clients send none, fo
 types, spec §1.2), applies the per-login request limits, authenticates per the method's `auth`,
 logs the call, dispatches to methods.py and renders `{"version": "1.1", "result": ...}` or
 `{"version": "1.1", "error": {...}}`. Every answer is HTTP 200: clients raise on anything else.
+
+Hot path (docs/mapp.md): a call with a live token is identified by one driver statement on
+`services.hot` and counted there too; the operation's SQLAlchemy transaction (`call.conn`) is
+opened only by methods and password checks that read stored data.
 """
 
 from __future__ import annotations
