@@ -1,6 +1,7 @@
 """The OsmAnd endpoint over HTTP: the forms Traccar accepts, unknown devices, duplicates,
 late fixes, malformed input, and the separate-port app."""
 
+import asyncio
 import json
 
 import pytest
@@ -252,3 +253,35 @@ def test_extra_servers_follow_the_osmand_port_setting(settings):
     assert payt_package.extra_servers(settings) == [(5055, "polytrack.payt.ingest:osmand_app")]
     settings.osmand_port = 0
     assert payt_package.extra_servers(settings) == []
+
+
+def test_body_over_one_megabyte_is_413_and_stores_nothing(http, services, vehicle):
+    body = "id=phone-1&lat=1&lon=2&pad=" + "x" * (1 << 20)
+    response = http.post("/osmand", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413 and "too large" in response.text
+    assert positions(services) == []
+
+
+def test_device_port_names_the_allowed_methods(services, vehicle):
+    with TestClient(build_osmand_app(services)) as device_port:
+        for method in ("PUT", "DELETE", "HEAD", "OPTIONS"):
+            response = device_port.request(method, "/", params={"id": "phone-1", "lat": 1, "lon": 2})
+            assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+    assert positions(services) == []
+
+
+def test_undecodable_bytes_in_the_query_are_a_400_not_a_500(http, services, vehicle):
+    response = http.get("/osmand?id=%FF%FEx&lat=1&lon=2")  # percent-encoded, not UTF-8
+    assert response.status_code == 400 and "unknown device" in response.text
+    answers = []
+
+    async def send(message):
+        answers.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/", "query_string": b"id=\xff\xfe&lat=1&lon=2", "headers": []}
+    asyncio.run(build_osmand_app(services)(scope, receive, send))  # raw bytes, as a broken tracker sends them
+    assert answers[0]["status"] == 400 and b"unknown device" in answers[1]["body"]
+    assert positions(services) == []

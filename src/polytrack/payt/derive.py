@@ -189,6 +189,11 @@ class DriverSql:
         self.cursor.execute(sql, params)
         return self.cursor.rowcount
 
+    def many(self, sql: str, rows) -> None:
+        if self.pg:
+            sql = self._converted.get(sql) or self._converted.setdefault(sql, sql.replace("?", "%s"))
+        self.cursor.executemany(sql, rows)
+
     def one(self, sql: str, params=()):
         self.run(sql, params)
         return self.cursor.fetchone()
@@ -337,6 +342,33 @@ def lock_state(sql: DriverSql, vehicle_id: int):
     return row
 
 
+def lock_states(sql: DriverSql, vehicle_ids: list[int]) -> dict[int, list]:
+    """`lock_state` for several vehicles (`vehicle_ids` sorted) in one query: {id: [derived_until_ms,
+    dirty_from_ms, state_json]}. PostgreSQL locks the rows in id order, so two transactions (two
+    processes' batches, or a batch and a recomputation) never wait on each other in a cycle."""
+    states = _select_states(sql, vehicle_ids)
+    missing = [vehicle_id for vehicle_id in vehicle_ids if vehicle_id not in states]
+    if missing:
+        sql.many(_STATE_CREATE, [(vehicle_id,) for vehicle_id in missing])
+        states.update(_select_states(sql, missing))
+    return states
+
+
+def _select_states(sql: DriverSql, vehicle_ids: list[int]) -> dict[int, list]:
+    # the IN list padded to a power of two: a handful of distinct texts for the statement caches
+    size = 1 << (len(vehicle_ids) - 1).bit_length()
+    query = _STATE_LOCK_MANY.get((size, sql.pg))
+    if query is None:
+        query = _STATE_LOCK_MANY[(size, sql.pg)] = (
+            "SELECT vehicle_id, derived_until_ms, dirty_from_ms, state_json FROM payt_derivation_state "
+            f"WHERE vehicle_id IN ({','.join('?' * size)})" + (" ORDER BY vehicle_id FOR UPDATE" if sql.pg else ""))
+    sql.run(query, (*vehicle_ids, *[vehicle_ids[-1]] * (size - len(vehicle_ids))))
+    return {row[0]: list(row[1:]) for row in sql.cursor.fetchall()}
+
+
+_STATE_LOCK_MANY: dict[tuple[int, bool], str] = {}
+
+
 def apply_live(conn: Connection, rules: Rules, context: VehicleContext, position: tuple) -> str:
     """Store one position and fold it into the derived tables. `position` is the row tuple
     (vehicle_id, device_id, fix_ms, received_ms, lat, lon, speed_kph, heading, altitude,
@@ -344,34 +376,62 @@ def apply_live(conn: Connection, rules: Rules, context: VehicleContext, position
     return apply_live_sql(DriverSql(conn), rules, context, position)
 
 
+def apply_live_sql(sql: DriverSql, rules: Rules, context: VehicleContext, position: tuple) -> str:
+    return apply_live_many(sql, rules, [(context, position)])[0]
+
+
 # vehicle id -> (state JSON, the machine that state was loaded into): a process that just wrote
 # a vehicle's state reuses its machine when the stored state is still exactly that text
 _machines: dict[int, tuple[str, Machine]] = {}
 
 
-def apply_live_sql(sql: DriverSql, rules: Rules, context: VehicleContext, position: tuple) -> str:
-    vehicle_id, fix_ms = position[0], position[2]
-    derived_until, _dirty_from, state = lock_state(sql, vehicle_id)
-    if not sql.run(_POSITION_INSERT, position):
-        return DUPLICATE
-    if derived_until is not None and fix_ms <= derived_until:
-        sql.run(_STATE_DIRTY, (fix_ms, fix_ms, vehicle_id))
-        return LATE
-    sink = LiveSink(sql, vehicle_id)
-    cached = _machines.get(vehicle_id)
+def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleContext, tuple]]) -> list[str]:
+    """`apply_live` for many positions in the caller's transaction (the ingest's group commit),
+    each vehicle's in the order given; returns their outcomes in that order. The vehicles'
+    state rows are read (and on PostgreSQL locked, in id order) in one query and saved once
+    each at the end; the machine of a vehicle with several positions runs on from one to the
+    next, exactly as one position per transaction would."""
+    states = lock_states(sql, sorted({position[0] for _context, position in positions}))
+    running: dict[int, Machine] = {}  # vehicles fed here, states not saved yet
+    outcomes = []
+    for context, position in positions:
+        vehicle_id, fix_ms = position[0], position[2]
+        derived_until, _dirty_from, state = states[vehicle_id]
+        if not sql.run(_POSITION_INSERT, position):
+            outcomes.append(DUPLICATE)
+            continue
+        if derived_until is not None and fix_ms <= derived_until:
+            sql.run(_STATE_DIRTY, (fix_ms, fix_ms, vehicle_id))
+            outcomes.append(LATE)
+            continue
+        machine = running.get(vehicle_id)
+        if machine is None or machine.ctx is not context:
+            if machine is not None:  # the vehicle's context was reloaded meanwhile: go on from here
+                state = machine.dumps()
+            machine = running[vehicle_id] = _machine(vehicle_id, state, rules, context, LiveSink(sql, vehicle_id))
+        machine.process(fix_ms, position[4], position[5], position[6], position[11])
+        states[vehicle_id] = (fix_ms, _dirty_from, state)
+        outcomes.append(STORED)
+    if running:
+        saved = [(machine.last_ms, machine.dumps(), vehicle_id) for vehicle_id, machine in running.items()]
+        sql.many(_STATE_SAVE, saved)
+        if len(_machines) > 10_000:
+            _machines.clear()
+        for (_until, state, vehicle_id), machine in zip(saved, running.values()):
+            _machines[vehicle_id] = (state, machine)
+    return outcomes
+
+
+def _machine(vehicle_id: int, state: str | None, rules: Rules, context: VehicleContext, sink) -> Machine:
+    """The vehicle's machine at `state`: the one this process left there if the stored state is
+    still its text, else loaded from it. Taken out of the cache while it runs: if the
+    transaction fails half-way, no advanced machine stays filed under the old text."""
+    cached = _machines.pop(vehicle_id, None)
     if cached is not None and state is not None and cached[0] == state and cached[1].ctx is context \
             and cached[1].rules is rules:
-        machine = cached[1]
-        machine.sink = sink
-    else:
-        machine = Machine(rules, context, sink, state)
-    machine.process(fix_ms, position[4], position[5], position[6], position[11])
-    new_state = machine.dumps()
-    sql.run(_STATE_SAVE, (fix_ms, new_state, vehicle_id))
-    if len(_machines) > 10_000:
-        _machines.clear()
-    _machines[vehicle_id] = (new_state, machine)
-    return STORED
+        cached[1].sink = sink
+        return cached[1]
+    return Machine(rules, context, sink, state)
 
 
 # --- recomputation -----------------------------------------------------------------------------
@@ -397,7 +457,8 @@ def ensure_fresh(conn: Connection, vehicle_ids=None, from_ms: int | None = None,
         query = query.where(payt_derivation_state.c.vehicle_id.in_(vehicle_ids))
     if to_ms is not None:
         query = query.where(payt_derivation_state.c.dirty_from_ms < to_ms)
-    dirty = conn.execute(query).all()
+    # in id order, as the ingest locks vehicles: two transactions never wait on each other in a cycle
+    dirty = conn.execute(query.order_by(payt_derivation_state.c.vehicle_id)).all()
     for vehicle_id, dirty_from in dirty:
         recompute(conn, vehicle_id, dirty_from, rules=rules)
     return len(dirty)

@@ -198,9 +198,9 @@ def vehicle_order(fixes: list[Prepared]) -> list[int]:
 
 def apply_in_order(sql: derive.DriverSql, rules: derive.Rules, fixes: list[Prepared]) -> list[str]:
     """Store and derive `fixes` in the caller's transaction; outcomes in the order given."""
-    outcomes: list[str] = [""] * len(fixes)
-    apply = derive.apply_live_sql
-    for k in vehicle_order(fixes):
-        fix = fixes[k]
-        outcomes[k] = apply(sql, rules, fix.context, fix.row)
-    return outcomes
+    order = vehicle_order(fixes)
+    outcomes = derive.apply_live_many(sql, rules, [(fixes[k].context, fixes[k].row) for k in order])
+    by_arrival: list[str] = [""] * len(fixes)
+    for k, outcome in zip(order, outcomes):
+        by_arrival[k] = outcome
+    return by_arrival
