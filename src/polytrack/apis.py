@@ -35,5 +35,35 @@ class ApiPackage:
     extra: dict = field(default_factory=dict)
 
 
+def lazy(target: str) -> Callable:
+    """"polytrack.mapp.demo:seed" -> a function that imports the module when first called (so the
+    registry can list every package without importing their code) and calls that function."""
+    module_name, attribute = target.split(":")
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module_name), attribute)(*args, **kwargs)
+
+    call.__name__ = attribute
+    call.__qualname__ = target
+    return call
+
+
+def conventional_package(name: str, **overrides) -> ApiPackage:
+    """An ApiPackage whose modules follow the layout: tables.py, wire.routes, demo.seed /
+    credentials / curl_examples, admin.admin_routes / register_cli. `overrides` replace entries."""
+    base = f"polytrack.{name}"
+    entries = dict(
+        import_tables=lambda: importlib.import_module(f"{base}.tables"),
+        routes=lazy(f"{base}.wire:routes"),
+        seed_demo=lazy(f"{base}.demo:seed"),
+        demo_credentials=lazy(f"{base}.demo:credentials"),
+        curl_examples=lazy(f"{base}.demo:curl_examples"),
+        admin_routes=lazy(f"{base}.admin:admin_routes"),
+        register_cli=lazy(f"{base}.admin:register_cli"),
+    )
+    entries.update(overrides)
+    return ApiPackage(name=name, **entries)
+
+
 def all_packages() -> list[ApiPackage]:
     return [importlib.import_module(name).package for name in PACKAGE_MODULES]

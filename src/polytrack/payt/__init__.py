@@ -3,11 +3,7 @@
 TrackerPro administers PAYT's clients, so both APIs share this package and its tables.
 """
 
-from polytrack.apis import ApiPackage
-
-
-def _import_tables():
-    from polytrack.payt import tables  # noqa: F401
+from polytrack.apis import conventional_package
 
 
 def _routes(services):
@@ -23,44 +19,4 @@ def _extra_servers(settings):
     return []
 
 
-def _seed(services, conn):
-    from polytrack.payt import demo
-
-    demo.seed(services, conn)
-
-
-def _credentials(base_url):
-    from polytrack.payt import demo
-
-    return demo.credentials(base_url)
-
-
-def _curl(base_url, creds):
-    from polytrack.payt import demo
-
-    return demo.curl_examples(base_url, creds)
-
-
-def _admin_routes(services):
-    from polytrack.payt import admin
-
-    return admin.admin_routes(services)
-
-
-def _register_cli(root, admin_parsers):
-    from polytrack.payt import admin
-
-    admin.register_cli(root, admin_parsers)
-
-
-package = ApiPackage(
-    name="payt",
-    import_tables=_import_tables,
-    routes=_routes,
-    seed_demo=_seed,
-    demo_credentials=_credentials,
-    admin_routes=_admin_routes,
-    register_cli=_register_cli,
-    extra_servers=_extra_servers,
-    curl_examples=_curl,
-)
+package = conventional_package("payt", routes=_routes, extra_servers=_extra_servers)
