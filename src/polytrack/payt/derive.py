@@ -8,7 +8,7 @@
 * `ensure_fresh` recomputes dirty vehicles from the last checkpoint before the dirty time; the
   report operations call it before they read. With nothing dirty it costs one indexed query.
 
-The state machine itself is in motion.py; this module stores what it derives.
+The state machine itself is in motion.py; sinks.py writes what it derives.
 """
 
 from __future__ import annotations
@@ -18,19 +18,17 @@ import time
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
 from polytrack.kernel.dates import zone
-from polytrack.kernel.db import begin_sqlite_transaction
-from polytrack.payt.motion import (
-    DISTANCE, DRIVING, FIRST_ON, IDLE, JOURNEYS, LAST_OFF, MAX_SPEED, POSITIONS,
-    Geofence, Machine, Run, VehicleContext,
-)
+from polytrack.payt.motion import Geofence, Machine, VehicleContext
+from polytrack.payt.sinks import BatchSink, DriverSql, LiveSink
 from polytrack.payt.tables import (
-    payt_clients, payt_daily_stats, payt_derivation_state, payt_events, payt_locations, payt_positions,
-    payt_stops, payt_trips, payt_vehicles,
+    payt_clients, payt_daily_stats, payt_derivation_state, payt_events, payt_locations, payt_stops, payt_trips,
+    payt_vehicles,
 )
+
 
 DEFAULT_TIMEZONE = "Europe/London"
 CONTEXT_TTL_SECONDS = 30.0
@@ -140,176 +138,6 @@ def load_context(conn: Connection, vehicle_id: int, rules: Rules, *, cached: boo
     return context
 
 
-# --- sinks: where the machine's output goes ----------------------------------------------------
-
-def _trip_values(run: Run) -> dict:
-    return {
-        "start_ms": run.start[0], "end_ms": run.end[0],
-        "start_latitude": run.start[1], "start_longitude": run.start[2],
-        "end_latitude": run.end[1], "end_longitude": run.end[2],
-        "distance_m": run.dist, "max_speed_kph": run.max_speed, "average_speed_kph": run.average_kph(),
-        "positions": run.fixes,
-    }
-
-
-def _day_values(vehicle_id: int, ordinal: int, row: list) -> dict:
-    return {
-        "vehicle_id": vehicle_id, "day": date.fromordinal(ordinal),
-        "first_ignition_on_ms": row[FIRST_ON], "last_ignition_off_ms": row[LAST_OFF],
-        "driving_seconds": row[DRIVING], "idle_seconds": row[IDLE], "distance_m": row[DISTANCE],
-        "max_speed_kph": row[MAX_SPEED], "journeys": row[JOURNEYS], "positions": row[POSITIONS],
-    }
-
-
-class DriverSql:
-    """Plain DB-API statements on the connection of a SQLAlchemy transaction: the live ingest
-    path runs a handful per position, and skipping SQLAlchemy's statement machinery there is
-    what keeps it fast. Statements are written with `?` placeholders."""
-
-    _converted: dict[str, str] = {}
-
-    def __init__(self, conn: Connection):
-        self.pg = conn.dialect.name == "postgresql"
-        if not self.pg:
-            # SQLAlchemy sends SQLite's BEGIN lazily before its own first statement; ours bypass it
-            begin_sqlite_transaction(conn)
-        self.cursor = conn.connection.driver_connection.cursor()
-
-    @classmethod
-    def on_dbapi(cls, dbapi_connection, *, pg: bool) -> "DriverSql":
-        """On a bare DB-API connection the caller holds (the ingest path's own connection)."""
-        sql = cls.__new__(cls)
-        sql.pg = pg
-        sql.cursor = dbapi_connection.cursor()
-        return sql
-
-    def run(self, sql: str, params=()) -> int:
-        if self.pg:
-            sql = self._converted.get(sql) or self._converted.setdefault(sql, sql.replace("?", "%s"))
-        self.cursor.execute(sql, params)
-        return self.cursor.rowcount
-
-    def many(self, sql: str, rows) -> None:
-        if self.pg:
-            sql = self._converted.get(sql) or self._converted.setdefault(sql, sql.replace("?", "%s"))
-        self.cursor.executemany(sql, rows)
-
-    def one(self, sql: str, params=()):
-        self.run(sql, params)
-        return self.cursor.fetchone()
-
-    def day(self, ordinal: int):
-        # SQLite stores SQLAlchemy Date columns as ISO text; psycopg adapts date objects
-        value = date.fromordinal(ordinal)
-        return value if self.pg else value.isoformat()
-
-
-_TRIP_UPDATE = (
-    "UPDATE payt_trips SET end_ms=?, end_latitude=?, end_longitude=?, distance_m=?, max_speed_kph=?, "
-    "average_speed_kph=?, positions=? WHERE vehicle_id=? AND start_ms=?"
-)
-_TRIP_INSERT = (
-    "INSERT INTO payt_trips (vehicle_id, start_ms, end_ms, start_latitude, start_longitude, end_latitude, "
-    "end_longitude, distance_m, max_speed_kph, average_speed_kph, positions) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-)
-_STOP_UPDATE = "UPDATE payt_stops SET end_ms=? WHERE vehicle_id=? AND start_ms=?"
-_STOP_CHECKPOINT = "UPDATE payt_stops SET end_ms=?, confirmed_ms=?, resume_state=? WHERE vehicle_id=? AND start_ms=?"
-_STOP_INSERT = (
-    "INSERT INTO payt_stops (vehicle_id, start_ms, end_ms, latitude, longitude, confirmed_ms, resume_state) "
-    "VALUES (?,?,?,?,?,?,?)"
-)
-_EVENT_INSERT = (
-    "INSERT INTO payt_events (vehicle_id, at_ms, event_type_id, location_id, latitude, longitude, speed_kph, "
-    "source_ms) VALUES (?,?,?,?,?,?,?,?)"
-)
-_DAY_UPSERT = (
-    "INSERT INTO payt_daily_stats (vehicle_id, day, first_ignition_on_ms, last_ignition_off_ms, driving_seconds, "
-    "idle_seconds, distance_m, max_speed_kph, journeys, positions) VALUES (?,?,?,?,?,?,?,?,?,?) "
-    "ON CONFLICT (vehicle_id, day) DO UPDATE SET first_ignition_on_ms=excluded.first_ignition_on_ms, "
-    "last_ignition_off_ms=excluded.last_ignition_off_ms, driving_seconds=excluded.driving_seconds, "
-    "idle_seconds=excluded.idle_seconds, distance_m=excluded.distance_m, max_speed_kph=excluded.max_speed_kph, "
-    "journeys=excluded.journeys, positions=excluded.positions"
-)
-
-
-class LiveSink:
-    """Writes each change at once (one fix at a time)."""
-
-    def __init__(self, sql: DriverSql, vehicle_id: int):
-        self.sql = sql
-        self.vehicle_id = vehicle_id
-
-    def trip(self, run: Run) -> None:
-        s, e = run.start, run.end
-        if not self.sql.run(_TRIP_UPDATE, (e[0], e[1], e[2], run.dist, run.max_speed, run.average_kph(), run.fixes,
-                                           self.vehicle_id, s[0])):
-            self.sql.run(_TRIP_INSERT, (self.vehicle_id, s[0], e[0], s[1], s[2], e[1], e[2], run.dist, run.max_speed,
-                                        run.average_kph(), run.fixes))
-
-    def stop(self, stop: list, checkpoint: str | None = None, confirmed_ms: int | None = None) -> None:
-        if checkpoint is None:
-            updated = self.sql.run(_STOP_UPDATE, (stop[1], self.vehicle_id, stop[0]))
-        else:
-            updated = self.sql.run(_STOP_CHECKPOINT, (stop[1], confirmed_ms, checkpoint, self.vehicle_id, stop[0]))
-        if not updated:
-            self.sql.run(_STOP_INSERT, (self.vehicle_id, stop[0], stop[1], stop[2], stop[3], confirmed_ms, checkpoint))
-
-    def event(self, at_ms, type_id, location_id, lat, lon, speed, source_ms) -> None:
-        self.sql.run(_EVENT_INSERT, (self.vehicle_id, at_ms, type_id, location_id, lat, lon, speed, source_ms))
-
-    def day(self, ordinal: int, row: list) -> None:
-        self.sql.run(_DAY_UPSERT, (self.vehicle_id, self.sql.day(ordinal), *row))
-
-
-class BatchSink:
-    """Collects the machine's output over many fixes and writes it in a few bulk statements."""
-
-    def __init__(self, vehicle_id: int):
-        self.vehicle_id = vehicle_id
-        self.trips: dict[int, Run] = {}  # by start; rendered at flush (the open run keeps changing)
-        self.stops: dict[int, dict] = {}
-        self.events: list[dict] = []
-        self.days: dict[int, list] = {}
-
-    def trip(self, run: Run) -> None:
-        self.trips[run.start[0]] = run
-
-    def stop(self, stop: list, checkpoint: str | None = None, confirmed_ms: int | None = None) -> None:
-        known = self.stops.get(stop[0])
-        if known is not None and checkpoint is None:
-            known["end_ms"] = stop[1]
-            return
-        self.stops[stop[0]] = {
-            "start_ms": stop[0], "end_ms": stop[1], "latitude": stop[2], "longitude": stop[3],
-            "confirmed_ms": confirmed_ms, "resume_state": checkpoint,
-        }
-
-    def event(self, at_ms, type_id, location_id, lat, lon, speed, source_ms) -> None:
-        self.events.append({
-            "vehicle_id": self.vehicle_id, "at_ms": at_ms, "event_type_id": type_id, "location_id": location_id,
-            "latitude": lat, "longitude": lon, "speed_kph": speed, "source_ms": source_ms,
-        })
-
-    def day(self, ordinal: int, row: list) -> None:
-        self.days[ordinal] = list(row)
-
-    def flush(self, conn: Connection, *, resumed_stop_ms: int | None) -> None:
-        vid = self.vehicle_id
-        resumed = self.stops.pop(resumed_stop_ms, None) if resumed_stop_ms is not None else None
-        if resumed is not None:  # the checkpoint's own stop row exists: extend it, keep its checkpoint
-            conn.execute(update(payt_stops).where(and_(payt_stops.c.vehicle_id == vid,
-                                                       payt_stops.c.start_ms == resumed_stop_ms))
-                         .values(end_ms=resumed["end_ms"]))
-        trips = [_trip_values(run) for run in self.trips.values()]
-        for table, rows in ((payt_trips, trips), (payt_stops, list(self.stops.values()))):
-            for start in range(0, len(rows), 5000):
-                conn.execute(table.insert(), [{"vehicle_id": vid, **r} for r in rows[start:start + 5000]])
-        for start in range(0, len(self.events), 5000):
-            conn.execute(payt_events.insert(), self.events[start:start + 5000])
-        if self.days:
-            conn.execute(payt_daily_stats.insert(), [_day_values(vid, o, r) for o, r in sorted(self.days.items())])
-
-
 # --- live path ---------------------------------------------------------------------------------
 
 _STATE_LOCK = {
@@ -387,17 +215,20 @@ _machines: dict[int, tuple[str, Machine]] = {}
 
 def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleContext, tuple]]) -> list[str]:
     """`apply_live` for many positions in the caller's transaction (the ingest's group commit),
-    each vehicle's in the order given; returns their outcomes in that order. The vehicles'
-    state rows are read (and on PostgreSQL locked, in id order) in one query and saved once
-    each at the end; the machine of a vehicle with several positions runs on from one to the
-    next, exactly as one position per transaction would."""
+    each vehicle's in the order given; returns their outcomes in that order. Per batch, not per
+    position: the vehicles' state rows are read (and on PostgreSQL locked, in id order) in one
+    query, the positions inserted with one executemany, and what the machines derive written
+    at the end, once per row (LiveSink). A vehicle's machine runs on from one of its positions
+    to the next, exactly as one position per transaction would."""
     states = lock_states(sql, sorted({position[0] for _context, position in positions}))
+    stored = _insert_positions(sql, [position for _context, position in positions])
+    sink = LiveSink(sql)
     running: dict[int, Machine] = {}  # vehicles fed here, states not saved yet
     outcomes = []
-    for context, position in positions:
+    for (context, position), is_new in zip(positions, stored):
         vehicle_id, fix_ms = position[0], position[2]
         derived_until, _dirty_from, state = states[vehicle_id]
-        if not sql.run(_POSITION_INSERT, position):
+        if not is_new:
             outcomes.append(DUPLICATE)
             continue
         if derived_until is not None and fix_ms <= derived_until:
@@ -408,11 +239,12 @@ def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleC
         if machine is None or machine.ctx is not context:
             if machine is not None:  # the vehicle's context was reloaded meanwhile: go on from here
                 state = machine.dumps()
-            machine = running[vehicle_id] = _machine(vehicle_id, state, rules, context, LiveSink(sql, vehicle_id))
+            machine = running[vehicle_id] = _machine(vehicle_id, state, rules, context, sink.of(vehicle_id))
         machine.process(fix_ms, position[4], position[5], position[6], position[11])
         states[vehicle_id] = (fix_ms, _dirty_from, state)
         outcomes.append(STORED)
     if running:
+        sink.write()
         saved = [(machine.last_ms, machine.dumps(), vehicle_id) for vehicle_id, machine in running.items()]
         sql.many(_STATE_SAVE, saved)
         if len(_machines) > 10_000:
@@ -420,6 +252,21 @@ def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleC
         for (_until, state, vehicle_id), machine in zip(saved, running.values()):
             _machines[vehicle_id] = (state, machine)
     return outcomes
+
+
+def _insert_positions(sql: DriverSql, rows: list[tuple]) -> list[bool]:
+    """Insert position rows (fixes already stored are skipped); which ones went in. One
+    executemany when all are new (the common case); else undone and redone row by row, to
+    know which were duplicates (of stored fixes, or of each other: the first copy wins)."""
+    if len(rows) == 1:
+        return [bool(sql.run(_POSITION_INSERT, rows[0]))]
+    sql.run("SAVEPOINT payt_positions_batch")
+    if sql.many(_POSITION_INSERT, rows) == len(rows):
+        sql.run("RELEASE SAVEPOINT payt_positions_batch")
+        return [True] * len(rows)
+    sql.run("ROLLBACK TO SAVEPOINT payt_positions_batch")
+    sql.run("RELEASE SAVEPOINT payt_positions_batch")
+    return [bool(sql.run(_POSITION_INSERT, row)) for row in rows]
 
 
 def _machine(vehicle_id: int, state: str | None, rules: Rules, context: VehicleContext, sink) -> Machine:

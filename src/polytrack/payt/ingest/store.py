@@ -35,6 +35,9 @@ class IngestDB(HotDB):
         driver = super()._connect()
         if self.dialect == "sqlite":
             driver.execute(f"PRAGMA wal_autocheckpoint={INGEST_WAL_AUTOCHECKPOINT_PAGES}")
+            # the savepoint around a batch's position inserts keeps its undo pages in memory,
+            # not in a temporary file opened and unlinked per batch
+            driver.execute("PRAGMA temp_store=MEMORY")
         return driver
 
 
