@@ -48,3 +48,21 @@ def test_each_thread_holds_its_own_connection(services):
         t.join()
     assert drivers[0] is not drivers[1]
     assert services.hot.driver() is services.hot.driver()
+
+
+def test_a_broken_connection_is_replaced(services, database_url):
+    """A database restart (here: the connection killed under us) costs one call at most."""
+    first = services.hot.driver()
+    if services.hot.dialect == "sqlite":
+        first.close()  # a closed sqlite3 connection raises ProgrammingError on use
+        with pytest.raises(Exception):
+            services.hot.one(COUNT, ("nothing",))
+        services.hot.close()
+    else:
+        with services.engine.connect() as conn:
+            pid = first.info.backend_pid
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+        # the read is retried once on a fresh connection
+        assert services.hot.one(COUNT, ("nothing",)) is None
+    assert services.hot.one(COUNT, ("nothing",)) is None
+    assert services.hot.driver() is not first

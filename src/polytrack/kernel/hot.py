@@ -44,13 +44,34 @@ class HotDB:
         return driver if driver is not None else self._connect()
 
     def execute(self, statement, params: tuple = ()):
-        """Run a RawStatement; returns the driver cursor."""
+        """Run a RawStatement; returns the driver cursor. A read outside a transaction that meets
+        a broken connection (PostgreSQL restarted, network cut) is retried once on a new one."""
         driver = self.driver()
+        try:
+            return self._run(driver, statement, params)
+        except Exception:
+            if not self._discard_if_broken(driver):
+                raise
+            # Inside a transaction the work so far is lost with the connection: the caller must see it.
+            if getattr(self._local, "in_transaction", False) or not statement.sqlite.lstrip()[:6].upper() == "SELECT":
+                raise
+            return self._run(self.driver(), statement, params)
+
+    def _run(self, driver, statement, params):
         if self.dialect == "sqlite":
             return driver.execute(statement.sqlite, params)
         cursor = driver.cursor()
         cursor.execute(statement.postgresql, params)
         return cursor
+
+    def _discard_if_broken(self, driver) -> bool:
+        """Forget this thread's connection if it no longer works; the next call opens a new one."""
+        broken = bool(getattr(driver, "closed", False)) or bool(getattr(driver, "broken", False))
+        if not broken and self.dialect == "sqlite":
+            return False
+        if broken:
+            self.close()
+        return broken
 
     def executemany(self, statement, rows: list[tuple]) -> None:
         driver = self.driver()
@@ -71,20 +92,27 @@ class HotDB:
         """Statements inside commit together (SQLite: BEGIN IMMEDIATE, the write lock up front,
         so a read-then-write never meets a stale snapshot). Nested use joins the outer one."""
         driver = self.driver()
-        if self.dialect == "sqlite":
-            if driver.in_transaction:
-                yield self
-                return
-            driver.execute("BEGIN IMMEDIATE")
-            try:
-                yield self
-            except BaseException:
-                driver.execute("ROLLBACK")
-                raise
-            driver.execute("COMMIT")
-        else:
-            with driver.transaction():
-                yield self
+        if getattr(self._local, "in_transaction", False) or (self.dialect == "sqlite" and driver.in_transaction):
+            yield self
+            return
+        self._local.in_transaction = True
+        try:
+            if self.dialect == "sqlite":
+                driver.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self
+                except BaseException:
+                    driver.execute("ROLLBACK")
+                    raise
+                driver.execute("COMMIT")
+            else:
+                with driver.transaction():
+                    yield self
+        except Exception:
+            self._discard_if_broken(driver)
+            raise
+        finally:
+            self._local.in_transaction = False
 
     def close(self) -> None:
         """Close this thread's connection (other threads' close when their thread ends)."""
