@@ -1,15 +1,20 @@
 """PAYT position ingest over HTTP (OsmAnd protocol), as a ratio to a bare Starlette app.
 
     python -m bench payt-ingest [--duration 10] [--connections 32] [--rounds 3] [--devices 64]
+    python -m bench payt-ingest --in-process [--connections 32] [--rounds 5] [--devices 64]
 
 A fresh SQLite database with one client and `--devices` vehicles; polytrack serves with one
 worker and its device listener (the OsmAnd port, also one worker); the hello app likewise.
 wrk posts positions with a Lua script: every request names the next device in turn with that
 device's next timestamp (10 s later than its previous fix) and a position a little further on,
-so each one is a new, in-order fix that goes through the whole path: device lookup, one
-transaction, duplicate check, live derivation of trips, stops and daily stats. Rounds
-alternate hello and ingest; medians are reported. Afterwards the stored positions are
-counted: every 200 must be a stored fix.
+so each one is a new, in-order fix that goes through the whole path: device lookup, duplicate
+check, live derivation of trips, stops and daily stats, commit (concurrent requests share a
+group commit). Rounds alternate hello and ingest; medians are reported. Afterwards the stored
+positions are counted: every 200 must be a stored fix.
+
+`--in-process` calls both ASGI apps directly (no HTTP server, no sockets) with the same
+requests, `--connections` at a time, and reports µs per request (wall and CPU time of the
+process; the CPU figure moves less when the machine is shared), also with one at a time.
 """
 
 from __future__ import annotations
@@ -102,6 +107,85 @@ def count_positions(db: str) -> int:
     return count
 
 
+def _query(counter: int, devices: int, start: int) -> bytes:
+    """The Lua script's request number `counter`, as a query string."""
+    k, step = counter % devices, counter // devices
+    lat, lon = 51.45 + (k % 16) * 0.01 + step * 0.0002, -0.20 + (k // 16) * 0.01
+    speed = "14.5" if step % 40 < 30 else "0"
+    return (f"id=bench-{k}&lat={lat:.6f}&lon={lon:.6f}&timestamp={start + step * 10}&speed={speed}"
+            f"&bearing=0&batt=90").encode()
+
+
+async def _call(app, query: bytes) -> int:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/", "raw_path": b"/", "query_string": query, "root_path": "",
+             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 5055)}
+    status = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+def in_process(args) -> int:
+    import asyncio
+    import time
+
+    from bench.hello_app import create_app as hello_app
+    from polytrack.config import Settings
+    from polytrack.payt.ingest import build_osmand_app
+    from polytrack.services import Services
+
+    with tempfile.TemporaryDirectory(prefix="polytrack-bench-") as tmp:
+        db = f"sqlite:///{Path(tmp) / 'ingest.db'}"
+        provision(db, args.devices)
+        services = Services.build(Settings(db=db))
+        ingest, hello = build_osmand_app(services), hello_app()
+        counter = 0
+
+        async def measure(app, requests: int, concurrency: int, make_query) -> tuple[float, float]:
+            async def client(n):
+                for _ in range(n):
+                    assert await _call(app, make_query()) == 200
+
+            wall, cpu = time.perf_counter(), time.process_time()
+            await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
+            n = requests // concurrency * concurrency
+            return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+
+        def next_query():
+            nonlocal counter
+            counter += 1
+            return _query(counter - 1, args.devices, 1_717_200_000)
+
+        async def rounds():
+            await measure(ingest, 640, args.connections, next_query)  # warm caches
+            figures = {"hello": [], "ingest": [], "ingest_one_at_a_time": []}
+            for _ in range(args.rounds):
+                figures["hello"].append(await measure(hello, 3200, args.connections, lambda: b""))
+                figures["ingest"].append(await measure(ingest, 3200, args.connections, next_query))
+                figures["ingest_one_at_a_time"].append(await measure(ingest, 640, 1, next_query))
+            return figures
+
+        figures = asyncio.run(rounds())
+        group_commit = ingest.state.ingest.group_commit
+        services.engine.dispose()
+    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
+    for name, (wall, cpu) in median.items():
+        print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
+    print(f"ratio hello/ingest (CPU): {median['hello'][1] / median['ingest'][1]:.2f}; "
+          f"transactions {group_commit.batches} for {group_commit.fixes_stored} positions")
+    if args.json:
+        print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench payt-ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0)
@@ -109,7 +193,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--devices", type=int, default=64)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--in-process", action="store_true", help="ASGI calls without HTTP (µs per request)")
     args = parser.parse_args(argv)
+    if args.in_process:
+        args.rounds = args.rounds if "--rounds" in argv else 5
+        return in_process(args)
 
     with tempfile.TemporaryDirectory(prefix="polytrack-bench-") as tmp:
         tmpdir = Path(tmp)
