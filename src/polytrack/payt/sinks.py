@@ -133,7 +133,9 @@ class LiveSink:
         sql = self.sql
         if self.trips:
             rows = list(self.trips.values())
-            _update_else_insert(sql, _TRIP_UPDATE, [(*r[2:3], *r[5:], r[0], r[1]) for r in rows], _TRIP_INSERT, rows)
+            # _TRIP_INSERT's order -> _TRIP_UPDATE's: the end fix, distance, speeds, count; then the key
+            updates = [(r[2], r[5], r[6], r[7], r[8], r[9], r[10], r[0], r[1]) for r in rows]
+            _update_else_insert(sql, _TRIP_UPDATE, updates, _TRIP_INSERT, rows)
         if self.stops:
             for checkpoint in (False, True):
                 keys = [key for key in self.stops if (key in self.checkpointed) == checkpoint]

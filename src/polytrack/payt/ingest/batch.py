@@ -1,20 +1,18 @@
 """Group commit: the positions of concurrent requests are stored in one transaction.
 
-A device may only get its 200 once its position is committed, and a commit is the largest cost
+A device may only get its 200 once its position is committed, and a commit was the largest cost
 of storing a position (~55 µs of ~120, bench/RESULTS.md). So a request does not commit on its
 own: it validates its fixes, appends them to the pending batch of its event loop and waits.
-The first request of a batch schedules a flush with `call_soon`; it runs as soon as the event
-loop gets to it, after every request that is already ready to run has appended its fixes too.
-The flush stores the whole batch in one transaction (position insert and live derivation for
-each, in arrival order per vehicle), commits, and only then answers every waiter with its own
-outcome. Under load batches form by themselves (requests arrive while a commit runs); with one
-request in flight it is one transaction per position, as before.
+The batch is flushed as soon as the event loop gets to it on a quiet server (a lone device
+waits for nothing: one transaction per request, as before), and on a busy one once most of the
+devices the last flush answered are back, or after at most 1 ms (see GroupCommit). The flush
+stores the whole batch in one transaction (position insert and live derivation for each, in
+arrival order per vehicle), commits, and only then answers every waiter with its own outcome.
 
 One position must not fail its neighbours: everything that can be checked is checked before a
 fix joins a batch, and when the batch's transaction fails anyway (a vehicle deleted meanwhile,
 a database error) it is rolled back and every request's fixes are stored again on their own,
-so each request gets its own answer (stored, 400, or 503).
-"""
+so each request gets its own answer (stored, 400, or 503)."""
 
 from __future__ import annotations
 
