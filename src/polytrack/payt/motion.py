@@ -291,23 +291,23 @@ class Machine:
             self._checkpoint_due = False
             self.sink.stop(self.stop, self.dumps(), t)
 
+    def _extend(self, run, last, fix, distance, speed, *, driving, commit):
+        """Add the leg last -> fix to `run`, which now ends at `fix`."""
+        self._add_leg(run, last, fix, distance, driving=driving, commit=commit)
+        run.end = fix
+        run.fixes += 1
+        if speed > run.max_speed:
+            run.max_speed = speed
+
     def _in_trip(self, fix, last, distance, speed):
         trip = self.trip
         moving = speed > self.motion_kph
         if moving:
             if self.pause is not None:
                 self._merge_pending(trip, commit=True)
-            self._add_leg(trip, last, fix, distance, driving=True, commit=True)
-            trip.end = fix
-            trip.fixes += 1
-            if speed > trip.max_speed:
-                trip.max_speed = speed
+            self._extend(trip, last, fix, distance, speed, driving=True, commit=True)
         elif self.pause is None:
-            self._add_leg(trip, last, fix, distance, driving=True, commit=True)
-            trip.end = fix
-            trip.fixes += 1
-            if speed > trip.max_speed:
-                trip.max_speed = speed
+            self._extend(trip, last, fix, distance, speed, driving=True, commit=True)
             self.pause, self.pending = fix, Run()
         else:
             self._add_leg(self.pending, last, fix, distance, driving=False, commit=False)
@@ -341,18 +341,10 @@ class Machine:
         if moving:
             if self.pause is not None:
                 self._merge_pending(cand, commit=False)
-            self._add_leg(cand, last, fix, distance, driving=True, commit=False)
-            cand.end = fix
-            cand.fixes += 1
-            if speed > cand.max_speed:
-                cand.max_speed = speed
+            self._extend(cand, last, fix, distance, speed, driving=True, commit=False)
             self._maybe_confirm(fix)
         elif self.pause is None:
-            self._add_leg(cand, last, fix, distance, driving=True, commit=False)
-            cand.end = fix
-            cand.fixes += 1
-            if speed > cand.max_speed:
-                cand.max_speed = speed
+            self._extend(cand, last, fix, distance, speed, driving=True, commit=False)
             self.pause, self.pending = fix, Run()
             self._maybe_confirm(fix)
         else:
