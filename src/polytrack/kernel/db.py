@@ -111,7 +111,6 @@ def make_nullpool_engine(url: str) -> Engine:
 
 def import_all_tables() -> None:
     """Import every package's tables so `metadata` holds the whole schema."""
-    from polytrack import kernel  # noqa: F401
     from polytrack.kernel import tables as _kernel_tables  # noqa: F401
     from polytrack.apis import all_packages
 

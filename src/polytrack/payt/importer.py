@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from polytrack.payt import derive
 from polytrack.payt.ingest.osmand import DecodeError, EARLIEST_FIX_MS, parse_time_ms
-from polytrack.payt.tables import payt_devices, payt_positions, payt_vehicles
+from polytrack.payt.tables import payt_devices, payt_vehicles
 
 BATCH_ROWS = 50_000
 MAX_REPORTED_ERRORS = 20
