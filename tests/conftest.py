@@ -58,7 +58,9 @@ def clock():
 
 @pytest.fixture
 def settings(database_url):
-    return Settings(db=database_url, admin_token=ADMIN_TOKEN, osmand_port=0)
+    # Read caches on for both backends (PostgreSQL's default is off): every test also checks
+    # that no cache ever answers with data older than a commit.
+    return Settings(db=database_url, admin_token=ADMIN_TOKEN, osmand_port=0, read_cache="on")
 
 
 @pytest.fixture

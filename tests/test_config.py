@@ -104,6 +104,7 @@ def test_packed_settings_for_workers_round_trip():
 @pytest.mark.parametrize("changes,fragment", [
     ({"port": 0}, "port"), ({"port": 70000}, "port"), ({"osmand_port": -1}, "osmand_port"),
     ({"workers": 0}, "workers"), ({"log_level": "loud"}, "log_level"), ({"db": ""}, "db"),
+    ({"read_cache": "yes"}, "read_cache"),
 ])
 def test_check_refuses_unusable_values(changes, fragment):
     with pytest.raises(ConfigError, match=fragment):
@@ -183,3 +184,9 @@ def test_api_setting_reads_booleans_and_numbers_written_as_text():
     assert settings.api_setting("missing", 7) == 7
     with pytest.raises(ConfigError):
         settings.api_setting("bad.count", 7)
+
+
+def test_read_cache_is_on_for_sqlite_and_off_for_postgresql_unless_set():
+    assert Settings().read_cache_on("sqlite") and not Settings().read_cache_on("postgresql")
+    assert Settings(read_cache="on").read_cache_on("postgresql")
+    assert not Settings(read_cache="off").read_cache_on("sqlite")

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="enforce the APIs' rate limits (default on)")
     serve.add_argument("--call-log", action=argparse.BooleanOptionalAction, default=None,
                        help="log every API call to kernel_call_log (default on)")
+    serve.add_argument("--read-cache", choices=("auto", "on", "off"), default=None,
+                       help="per-process caches of what calls read (default auto: on for SQLite)")
     serve.add_argument("--set", action="append", default=[], metavar="API.KNOB=VALUE",
                        help="a per-API setting, e.g. payt.calls_per_minute=60 (repeatable)")
     serve.add_argument("--demo", action="store_true", help="load the demo data and print credentials and curl commands")
@@ -204,6 +206,7 @@ def cmd_serve(args) -> int:
         "host": args.host, "port": args.port, "workers": args.workers, "osmand_port": args.osmand_port,
         "admin_token": args.admin_token, "base_url": args.base_url, "log_level": args.log_level,
         "rate_limits": args.rate_limits, "call_log": args.call_log,
+        "read_cache": args.read_cache,
         "api": dict(parse_api_assignment(item) for item in args.set) or None,
     }
     settings = settings_from(args, **extra).check()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 ENV_PREFIX = "POLYTRACK_"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+READ_CACHE_MODES = ("auto", "on", "off")
 
 
 class ConfigError(ValueError):
@@ -38,6 +39,9 @@ class Settings:
     osmand_port: int = 5055
     rate_limits: bool = True
     call_log: bool = True
+    # Per-process caches of what API calls read (kernel.coherence): auto = on for SQLite, off
+    # for PostgreSQL (servers on other hosts sharing it would not invalidate them); on | off.
+    read_cache: str = "auto"
     log_level: str = "warning"
     # Per-API knobs, as "api.key" -> value, e.g. {"payt.calls_per_minute": 60}.
     api: dict = field(default_factory=dict)
@@ -68,6 +72,9 @@ class Settings:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"api.{name} must be a {type(default).__name__}, got {value!r}") from exc
 
+    def read_cache_on(self, dialect: str) -> bool:
+        return self.read_cache == "on" or (self.read_cache == "auto" and dialect == "sqlite")
+
     def to_env(self) -> dict[str, str]:
         """All settings as one environment variable, for worker processes."""
         return {ENV_PREFIX + "SETTINGS_JSON": json.dumps(dataclasses.asdict(self))}
@@ -84,6 +91,8 @@ class Settings:
             raise ConfigError(f"log_level must be one of {', '.join(LOG_LEVELS)}, got {self.log_level!r}")
         if not self.db:
             raise ConfigError("db must be a database URL")
+        if self.read_cache not in READ_CACHE_MODES:
+            raise ConfigError(f"read_cache must be one of {', '.join(READ_CACHE_MODES)}, got {self.read_cache!r}")
         return self
 
 

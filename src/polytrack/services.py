@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from polytrack.config import Settings
 from polytrack.kernel.calllog import CallLog
 from polytrack.kernel.clock import SystemClock
+from polytrack.kernel.coherence import CoherentCache, Generation, generation_for
 from polytrack.kernel.db import make_engine
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.ratelimit import RateLimiter
@@ -25,6 +26,13 @@ class Services:
     calllog: CallLog
     # the hot path's held per-thread driver connection (see kernel/hot.py)
     hot: HotDB
+    # changes when any process commits a change the APIs read (kernel/coherence.py)
+    generation: Generation
+    read_cache_on: bool
+
+    def read_cache(self, **options) -> CoherentCache:
+        """A per-process cache of database reads, emptied by every committed change."""
+        return CoherentCache(self.generation, enabled=self.read_cache_on, **options)
 
     @classmethod
     def build(cls, settings: Settings, *, engine: Engine | None = None, clock=None) -> "Services":
@@ -39,4 +47,6 @@ class Services:
             limiter=RateLimiter(clock, enabled=settings.rate_limits),
             calllog=CallLog(engine, clock, enabled=settings.call_log, hot=hot),
             hot=hot,
+            generation=generation_for(engine.url),
+            read_cache_on=settings.read_cache_on(engine.dialect.name),
         )

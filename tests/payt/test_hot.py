@@ -235,3 +235,53 @@ def test_demo_trackerpro_example_is_the_benchmark_read(http, services):
     body = http.get(f"{url.path}?{url.query}&dtm=o").json()
     assert body["status"] == "ok" and len(table_rows(body)) == 4
     assert all(row["LastPositionDateTime"] for row in table_rows(body))
+
+
+CHANGE_IN_ANOTHER_PROCESS = """
+import sys
+from sqlalchemy import update
+from polytrack.kernel.db import make_engine
+from polytrack.payt.tables import payt_groups
+with make_engine(sys.argv[1]).begin() as conn:
+    conn.execute(update(payt_groups).where(payt_groups.c.id == int(sys.argv[2])).values(description=sys.argv[3]))
+"""
+
+
+def test_a_change_committed_by_another_process_is_seen_at_once(http, services, acme):
+    """The read caches are per process: another process's commit must still empty them."""
+    import subprocess
+    import sys
+
+    ticket = login(http, acme["boss"])
+    folder = acme["folders"]["vans"]
+
+    def names():
+        body = payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json()
+        return {r["GroupID"]: r["Description"] for r in table_rows(body)}
+    assert names()[folder] == "Vans"
+    assert names()[folder] == "Vans"  # answered from the cache
+    subprocess.run([sys.executable, "-c", CHANGE_IN_ANOTHER_PROCESS, services.settings.db, str(folder), "Vans (elsewhere)"],
+                   check=True)
+    assert names()[folder] == "Vans (elsewhere)"
+
+
+def test_cached_answers_are_still_charged(http, acme, monkeypatch):
+    from polytrack.payt.ops import common
+
+    charged = []
+    monkeypatch.setattr(common, "credit_check", lambda call: charged.append(call.caller.email) or len(charged) < 3)
+    ticket = login(http, acme["boss"])
+    bodies = [payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json() for _ in range(3)]
+    assert [b["status"] for b in bodies] == ["ok", "ok", "error"]
+    assert bodies[2]["errors"] == [{"reason": "no_credit_left", "message": "No credit left"}]
+    assert len(charged) == 3
+
+
+def test_answers_differ_by_caller_and_parameters(http, acme):
+    boss, vans = login(http, acme["boss"]), login(http, acme["vans_user"])
+    for _ in range(2):
+        assert len(table_rows(payt(http, boss, "Group", "GetByTypeID", groupTypeID=3).json())) == 4
+        assert len(table_rows(payt(http, vans, "Group", "GetByTypeID", groupTypeID=3).json())) == 3
+        assert len(table_rows(payt(http, boss, "Group", "GetByTypeID", groupTypeID=2).json())) == 1
+        iso = payt(http, boss, "Group", "GetByTypeID", groupTypeID=3, dtm="o", reqId="x", callback="cb")
+        assert iso.text.startswith('cb({"version":"0.6","reqId":"x"')

@@ -18,7 +18,8 @@ from polytrack.kernel.rawsql import RawStatement
 FLUSH_AT = 500
 
 _INSERT = RawStatement(
-    "INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
+    bookkeeping=True,
 )
 
 
@@ -56,7 +57,7 @@ class CallLog:
             (at, api, _printable(operation, 128), _printable(account, 255), _printable(outcome, 64), duration_ms)
             for at, api, operation, account, outcome, duration_ms in batch
         ]
-        with self.hot.transaction():
+        with self.hot.transaction(bookkeeping=True):
             self.hot.executemany(_INSERT, rows)
         return len(rows)
 

@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
+
+from polytrack.kernel.coherence import generation_for
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,7 +73,9 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
         engine.begin = _writer_begin(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    engine.begin = _writer_begin(engine)
+    return engine
 
 
 # SQLite transactions. A WAL transaction that reads first and writes later fails at once with
@@ -86,6 +90,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 _WRITER_OPTION = "polytrack_writer"
 
 
+#
+# Every `engine.begin()` block that changed rows tells the read caches after its COMMIT
+# (kernel.coherence). SQLite counts the rows a connection changed; on PostgreSQL every commit
+# counts (the caches are off there by default).
+
+
 def begin_sqlite_transaction(conn) -> None:
     """Send BEGIN (IMMEDIATE for `engine.begin()` blocks) if the driver is not in a transaction yet."""
     driver = conn.connection.dbapi_connection
@@ -94,12 +104,20 @@ def begin_sqlite_transaction(conn) -> None:
 
 
 def _writer_begin(engine: Engine):
+    generation = generation_for(engine.url)
+    sqlite = engine.dialect.name == "sqlite"
+
     @contextmanager
     def begin():
         with engine.connect() as conn:
-            conn.execution_options(**{_WRITER_OPTION: True})
+            driver = conn.connection.dbapi_connection
+            changes_before = driver.total_changes if sqlite else None
+            if sqlite:
+                conn.execution_options(**{_WRITER_OPTION: True})
             with conn.begin():
                 yield conn
+            if not sqlite or driver.total_changes != changes_before:
+                generation.bump()
 
     begin.__doc__ = Engine.begin.__doc__
     return begin
@@ -132,6 +150,7 @@ def upgrade(url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "heads")
+    generation_for(make_url(normalise_url(url))).bump()
 
 
 def wipe(engine: Engine) -> None:

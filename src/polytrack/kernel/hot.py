@@ -9,6 +9,10 @@ statements that must commit together go in `with hot.transaction():`.
 
 Statements are `kernel.rawsql.RawStatement`s (one SQL text, `?` placeholders, both dialects).
 Everything that is not on the hot path keeps using SQLAlchemy Core through the engine.
+
+Writes tell the read caches (kernel.coherence) after they commit: an autocommit write at once,
+a transaction at its COMMIT; bookkeeping writes (rate-limit counters, token touches, the call
+log) do not.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 
+from polytrack.kernel.coherence import generation_for
 from polytrack.kernel.db import configure_sqlite_connection
 
 
@@ -25,6 +30,7 @@ class HotDB:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.generation = generation_for(engine.url)
         self._local = threading.local()
 
     def _connect(self):
@@ -48,7 +54,13 @@ class HotDB:
         a broken connection (PostgreSQL restarted, network cut) is retried once on a new one."""
         driver = self.driver()
         try:
-            return self._run(driver, statement, params)
+            cursor = self._run(driver, statement, params)
+            if statement.writes and not statement.bookkeeping:
+                if getattr(self._local, "in_transaction", False):
+                    self._local.changed = True
+                else:
+                    self.generation.bump()
+            return cursor
         except Exception:
             if not self._discard_if_broken(driver):
                 raise
@@ -80,6 +92,11 @@ class HotDB:
         else:
             with driver.cursor() as cursor:
                 cursor.executemany(statement.postgresql, rows)
+        if not statement.bookkeeping:
+            if getattr(self._local, "in_transaction", False):
+                self._local.changed = True
+            else:
+                self.generation.bump()
 
     def one(self, statement, params: tuple = ()):
         return self.execute(statement, params).fetchone()
@@ -88,14 +105,21 @@ class HotDB:
         return self.execute(statement, params).fetchall()
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, *, bookkeeping: bool = False):
         """Statements inside commit together (SQLite: BEGIN IMMEDIATE, the write lock up front,
-        so a read-then-write never meets a stale snapshot). Nested use joins the outer one."""
+        so a read-then-write never meets a stale snapshot). Nested use joins the outer one.
+
+        After the COMMIT the read caches hear of it, unless `bookkeeping` (only writes no API
+        answer depends on) or nothing changed: no write through `execute`/`executemany` other
+        than bookkeeping ones and, on SQLite, no row changed by any statement on the connection
+        (writers that use the driver's cursor directly, like the PAYT ingest, are counted so)."""
         driver = self.driver()
         if getattr(self._local, "in_transaction", False) or (self.dialect == "sqlite" and driver.in_transaction):
             yield self
             return
         self._local.in_transaction = True
+        self._local.changed = False
+        changes_before = driver.total_changes if self.dialect == "sqlite" else None
         try:
             if self.dialect == "sqlite":
                 driver.execute("BEGIN IMMEDIATE")
@@ -105,14 +129,18 @@ class HotDB:
                     driver.execute("ROLLBACK")
                     raise
                 driver.execute("COMMIT")
+                changed = self._local.changed or (not bookkeeping and driver.total_changes != changes_before)
             else:
                 with driver.transaction():
                     yield self
+                changed = self._local.changed or not bookkeeping
         except Exception:
             self._discard_if_broken(driver)
             raise
         finally:
             self._local.in_transaction = False
+        if changed:
+            self.generation.bump()
 
     def close(self) -> None:
         """Close this thread's connection (other threads' close when their thread ends)."""

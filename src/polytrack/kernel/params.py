@@ -27,11 +27,12 @@ class BadRequestBody(ValueError):
 class Params:
     def __init__(self, pairs: list[tuple[str, str]], *, last_wins: bool = False):
         self.last_wins = last_wins
+        self.pairs = pairs  # as given, in order (a cache key can be made of them)
         # name (lower-case, array suffix removed) -> list of (original name, index, value)
         self._scalars: dict[str, list[tuple[str, str]]] = {}
         self._arrays: dict[str, list[tuple[int, int, str]]] = {}
         for position, (name, value) in enumerate(pairs):
-            match = _ARRAY_RE.match(name)
+            match = _ARRAY_RE.match(name) if "[" in name else None
             if match:
                 base, index = match.group(1), match.group(2)
                 order = int(index) if index else 10**9 + position
@@ -52,6 +53,8 @@ class Params:
         entries = self._scalars.get(name.lower())
         if not entries:
             return default
+        if len(entries) == 1:
+            return entries[0][1]
         exact = [value for original, value in entries if original == name]
         values = exact or [value for _, value in entries]
         return values[-1] if self.last_wins else values[0]

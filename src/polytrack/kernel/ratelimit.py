@@ -53,7 +53,7 @@ _HIT = RawStatement("""
         WHEN excluded.window_start <= kernel_rate_windows.window_start THEN kernel_rate_windows.window_start
         ELSE excluded.window_start END
     RETURNING count, previous_count, window_start
-""")
+""", bookkeeping=True)
 
 
 LEASE_FRACTION = 0.02

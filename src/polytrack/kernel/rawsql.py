@@ -13,13 +13,19 @@ from polytrack.kernel.db import begin_sqlite_transaction
 
 
 class RawStatement:
-    """One SQL text written with `?` placeholders; works on SQLite and on PostgreSQL (psycopg)."""
+    """One SQL text written with `?` placeholders; works on SQLite and on PostgreSQL (psycopg).
 
-    __slots__ = ("sqlite", "postgresql")
+    `writes`: anything but a SELECT (read caches are told when such a statement commits, see
+    kernel.coherence). `bookkeeping=True` marks a write no API answer depends on (rate-limit
+    counters, token touches, the call log): it leaves the read caches alone."""
 
-    def __init__(self, sql: str):
+    __slots__ = ("sqlite", "postgresql", "writes", "bookkeeping")
+
+    def __init__(self, sql: str, *, bookkeeping: bool = False):
         self.sqlite = " ".join(sql.split())
         self.postgresql = self.sqlite.replace("?", "%s")
+        self.writes = not self.sqlite.upper().startswith("SELECT")
+        self.bookkeeping = bookkeeping
 
     def run(self, conn, params: tuple = ()):
         """Execute on `conn`'s transaction (begun if it has not yet), or on a `kernel.hot.HotDB`;

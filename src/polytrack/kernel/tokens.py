@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete
 from sqlalchemy.engine import Connection
 
+from polytrack.kernel.coherence import CoherentCache
 from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.tables import kernel_tokens
@@ -29,7 +30,9 @@ TOKEN_COLUMNS = "t.api, t.kind, t.subject, t.scope, t.created_at, t.last_used_at
 # `resolve` runs on every authenticated call: plain driver statements (see rawsql).
 _FIND = RawStatement(f"SELECT {TOKEN_COLUMNS} FROM kernel_tokens t WHERE t.digest = ?")
 _DELETE = RawStatement("DELETE FROM kernel_tokens WHERE digest = ?")
-_TOUCH = RawStatement("UPDATE kernel_tokens SET last_used_at = ? WHERE digest = ? AND last_used_at < ?")
+_TOUCH = RawStatement(
+    "UPDATE kernel_tokens SET last_used_at = ? WHERE digest = ? AND last_used_at < ?", bookkeeping=True
+)
 
 
 @dataclass(frozen=True)
@@ -76,13 +79,25 @@ class TokenStore:
         return found[0] if found is not None else None
 
     def resolve_joined(self, conn, statement: RawStatement, *, api: str, kind: str,
-                       token: str | None) -> tuple[TokenInfo, tuple] | None:
+                       token: str | None, cache: CoherentCache | None = None) -> tuple[TokenInfo, tuple] | None:
         """`resolve` through the caller's own lookup: `statement` selects TOKEN_COLUMNS (in that
         order) and then any joined columns, and its only placeholder is `t.digest = ?`. Returns
         (token info, the joined columns) for a live token, else None; same expiry, touch and
-        single-use rules as `resolve`."""
+        single-use rules as `resolve`.
+
+        With a `cache` (kernel.coherence; one per statement), a live token found before is
+        answered from memory until it is due for its next touch: a logout, a revocation or a
+        change to the joined rows commits, which empties the cache, so no process keeps a dead
+        token alive. Unknown, expired and single-use tokens always go to the database."""
         if not token:
             return None
+        if cache is not None:
+            hit = cache.lookup(token)
+            if hit is not None:
+                found, last_used_at, idle_seconds = hit
+                if self.clock.timestamp() - last_used_at <= idle_seconds * TOUCH_FRACTION:
+                    return found
+            snapshot = cache.snapshot()
         digest = lookup_digest(token)
         row = statement.run(conn, (digest,)).fetchone()
         if row is None:
@@ -101,7 +116,11 @@ class TokenStore:
                 return None
         elif now - last_used_at > idle_seconds * TOUCH_FRACTION:
             _TOUCH.run(conn, (now, digest, now))
-        return TokenInfo(api=api, kind=kind, subject=subject, scope=scope, created_at=created_at), tuple(row[8:])
+            last_used_at = now
+        found = TokenInfo(api=api, kind=kind, subject=subject, scope=scope, created_at=created_at), tuple(row[8:])
+        if cache is not None and not single_use:
+            cache.store(token, (found, last_used_at, idle_seconds), snapshot)
+        return found
 
     def revoke(self, conn: Connection, *, api: str, kind: str, token: str | None) -> bool:
         if not token:

@@ -103,9 +103,11 @@ _CALLER_BY_TICKET = RawStatement(f"""
 """)
 
 
-def caller_for_ticket(conn, tokens, ticket: str | None) -> Caller:
-    """The ticket's user (`conn`: the hot connection or a SQLAlchemy one)."""
-    found = tokens.resolve_joined(conn, _CALLER_BY_TICKET, api=API, kind=TICKET, token=(ticket or "").strip().upper())
+def caller_for_ticket(conn, tokens, ticket: str | None, cache=None) -> Caller:
+    """The ticket's user (`conn`: the hot connection or a SQLAlchemy one; `cache`: a read cache
+    of live tickets, see TokenStore.resolve_joined)."""
+    found = tokens.resolve_joined(conn, _CALLER_BY_TICKET, api=API, kind=TICKET,
+                                  token=(ticket or "").strip().upper(), cache=cache)
     if found is None:
         raise not_authenticated()
     user_id, email, client_id, company, calls_per_minute, timezone = found[1]
@@ -140,14 +142,23 @@ def logout(conn: Connection, tokens, ticket: str) -> None:
 _INTEGRATOR_BY_KEY = RawStatement("SELECT id, name FROM payt_admin_keys WHERE key_digest = ?")
 
 
-def integrator_for_key(conn, key: str | None) -> Integrator:
-    """The admin key's integrator (`conn`: the hot connection or a SQLAlchemy one)."""
+def integrator_for_key(conn, key: str | None, cache=None) -> Integrator:
+    """The admin key's integrator (`conn`: the hot connection or a SQLAlchemy one; `cache`: a
+    read cache of known keys, kernel.coherence)."""
     if not key:
         raise not_authenticated()
+    if cache is not None:
+        found = cache.lookup(key)
+        if found is not None:
+            return found
+        snapshot = cache.snapshot()
     row = _INTEGRATOR_BY_KEY.run(conn, (lookup_digest(key),)).fetchone()
     if row is None:
         raise not_authenticated()
-    return Integrator(admin_key_id=row[0], name=row[1])
+    found = Integrator(admin_key_id=row[0], name=row[1])
+    if cache is not None:
+        cache.store(key, found, snapshot)
+    return found
 
 
 # --- provisioning -----------------------------------------------------------------------------

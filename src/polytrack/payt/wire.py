@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from polytrack.kernel.coherence import CoherentCache
 from polytrack.kernel.dates import dotnet_roundtrip, epoch_ms
 from polytrack.kernel.params import BadRequestBody, Params, read_form_pairs
 from polytrack.kernel.render import JS_TYPE, JSON_TYPE, Raw, to_json, valid_callback
@@ -222,21 +223,28 @@ def dataset(name: str, tables: list[DataTable], dates: DateFormat) -> Raw:
 @dataclass(frozen=True)
 class WireConfig:
     """The settings the wire uses, read once when the routes are built (a server's settings do
-    not change while it runs), so no call parses them again."""
+    not change while it runs), so no call parses them again; and the wire's read caches."""
 
     calls_per_minute: int
     ticket_idle_seconds: float
     dates: DateFormat  # datetime cells by default: `new Date(ms)`
     iso_dates: DateFormat  # with dtm=o
+    tickets: CoherentCache  # ticket -> (caller, ...): see TokenStore.resolve_joined
+    admin_keys: CoherentCache  # admin key -> Integrator
+    results: CoherentCache  # cacheable operations' results, see `_cache_key`
 
     @classmethod
-    def from_settings(cls, settings) -> "WireConfig":
+    def from_services(cls, services) -> "WireConfig":
+        settings = services.settings
         quoted = str(settings.api.get("payt.quote_dates", "")).strip().lower() in ("1", "true", "yes", "on")
         return cls(
             calls_per_minute=settings.api_setting("payt.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
             ticket_idle_seconds=settings.api_setting("payt.ticket_idle_seconds", domain.TICKET_IDLE_SECONDS),
             dates=DateFormat(None, quoted=quoted),
             iso_dates=DateFormat("o", quoted=quoted),
+            tickets=services.read_cache(),
+            admin_keys=services.read_cache(),
+            results=services.read_cache(),
         )
 
     def dates_for(self, dtm: str | None) -> DateFormat:
@@ -300,23 +308,26 @@ TRACKERPRO_OPS: dict[tuple[str, str], Callable[[Call], Result]] = {}
 PUBLIC_PAYT_OPS = {("authenticate", "login")}
 
 
-def _registrar(registry: dict, op: str, subop: str, read_only: bool):
+def _registrar(registry: dict, op: str, subop: str, read_only: bool, cacheable: bool):
     def register(handler):
         # read_only: the handler only reads, with RawStatements, so it runs on the hot
         # connection without a transaction of its own (every statement sees the latest
         # committed data). Others run in their own engine.begin() transaction.
-        handler.read_only = read_only
+        # cacheable: a read-only handler whose result depends only on the stored data, the
+        # caller and the parameters (not on the clock): the wire keeps it until a commit.
+        handler.read_only = read_only or cacheable
+        handler.cacheable = cacheable
         registry[(op.lower(), subop.lower())] = handler
         return handler
     return register
 
 
-def payt_op(op: str, subop: str, *, read_only: bool = False):
-    return _registrar(PAYT_OPS, op, subop, read_only)
+def payt_op(op: str, subop: str, *, read_only: bool = False, cacheable: bool = False):
+    return _registrar(PAYT_OPS, op, subop, read_only, cacheable)
 
 
-def trackerpro_op(op: str, subop: str, *, read_only: bool = False):
-    return _registrar(TRACKERPRO_OPS, op, subop, read_only)
+def trackerpro_op(op: str, subop: str, *, read_only: bool = False, cacheable: bool = False):
+    return _registrar(TRACKERPRO_OPS, op, subop, read_only, cacheable)
 
 
 @payt_op("Authenticate", "Login")
@@ -418,7 +429,12 @@ async def _handle(request: Request, services, config: WireConfig, *, trackerpro:
                 raise PaytError("invalid_request", "Missing parameter: op and subop are required")
             call = Call(services, config, None, params, config.dates_for(params.get("dtm")))
             handler = _authenticate(request, call, op, subop, trackerpro, logged)
-            if getattr(handler, "read_only", False):
+            if getattr(handler, "chargeable", False):
+                _ops_common.charge(call)
+            if getattr(handler, "cacheable", False):
+                call.conn = services.hot
+                result = _cached_result(handler, call, trackerpro)
+            elif getattr(handler, "read_only", False):
                 call.conn = services.hot
                 result = handler(call)
             else:
@@ -438,6 +454,28 @@ async def _handle(request: Request, services, config: WireConfig, *, trackerpro:
     return _respond(body, callback)
 
 
+# Parameters that do not change an operation's result: the envelope's own, the credentials
+# (the cache key holds who the caller is instead) and the operation (the key holds the handler).
+_NOT_IN_CACHE_KEY = frozenset(("reqid", "callback", "ticket", "key", "op", "subop"))
+
+
+def _cached_result(handler, call: Call, trackerpro: bool) -> Result:
+    """The handler's result, from the read cache when the same caller asked the same question
+    since the last commit. Keyed by caller, handler and every other parameter as given."""
+    who = call.integrator.admin_key_id if trackerpro else call.caller.user_id
+    key = (trackerpro, who, handler, tuple(pair for pair in call.params.pairs if pair[0].lower() not in _NOT_IN_CACHE_KEY))
+    cache = call.config.results
+    result = cache.lookup(key)
+    if result is None:
+        snapshot = cache.snapshot()
+        result = handler(call)
+        if result.sig is None:  # computed once, with the result
+            payload_json = result.payload.text if isinstance(result.payload, Raw) else to_json(result.payload)
+            result = Result(result.key, Raw(payload_json), _crc_sig(payload_json))
+        cache.store(key, result, snapshot)
+    return result
+
+
 def _authenticate(request: Request, call: Call, op: str, subop: str, trackerpro: bool, logged):
     """Find the caller, check the rate limit and return the operation's handler. All on the hot
     connection: one statement finds the caller, and the rate-limit hit commits on its own
@@ -449,13 +487,13 @@ def _authenticate(request: Request, call: Call, op: str, subop: str, trackerpro:
     hot = services.hot
     per_minute = call.config.calls_per_minute
     if trackerpro:
-        call.integrator = domain.integrator_for_key(hot, call.params.get("key"))
+        call.integrator = domain.integrator_for_key(hot, call.params.get("key"), call.config.admin_keys)
         logged.account = call.integrator.name
         handler = TRACKERPRO_OPS.get(key)
         limit_key = f"payt:adminkey:{call.integrator.admin_key_id}"
     else:
         call.ticket = _ticket_from(request, call.params)
-        call.caller = domain.caller_for_ticket(hot, services.tokens, call.ticket)
+        call.caller = domain.caller_for_ticket(hot, services.tokens, call.ticket, call.config.tickets)
         logged.account = call.caller.email
         handler = PAYT_OPS.get(key)
         limit_key = f"payt:client:{call.caller.client_id}"
@@ -468,7 +506,7 @@ def _authenticate(request: Request, call: Call, op: str, subop: str, trackerpro:
 
 
 def routes(services) -> list:
-    config = WireConfig.from_settings(services.settings)
+    config = WireConfig.from_services(services)
 
     async def payt_endpoint(request: Request) -> Response:
         return await _handle(request, services, config, trackerpro=False)
@@ -487,4 +525,5 @@ def routes(services) -> list:
 
 # The operation modules register their handlers in PAYT_OPS / TRACKERPRO_OPS on import.
 from polytrack.payt import ops  # noqa: E402,F401
+from polytrack.payt.ops import common as _ops_common  # noqa: E402  (its credit hook, per call)
 

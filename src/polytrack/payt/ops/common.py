@@ -4,7 +4,6 @@ catalogue, distances and the freshness call into the derivation."""
 from __future__ import annotations
 
 from datetime import date
-from functools import wraps
 from typing import Callable
 
 from polytrack.kernel.dates import DateError, day_start, epoch_ms, parse_yyyymmdd, zone
@@ -20,12 +19,15 @@ credit_check: Callable[[Call], bool] | None = None
 
 
 def chargeable(handler):
-    @wraps(handler)
-    def checked(call: Call):
-        if credit_check is not None and not credit_check(call):
-            raise PaytError("no_credit_left", "No credit left")
-        return handler(call)
-    return checked
+    """Mark a data call: the wire asks `charge` before running it (or answering it from its
+    read cache)."""
+    handler.chargeable = True
+    return handler
+
+
+def charge(call: Call) -> None:
+    if credit_check is not None and not credit_check(call):
+        raise PaytError("no_credit_left", "No credit left")
 
 
 # --- dates -------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def folder_rows(scope: domain.FolderScope, type_id: int) -> list[dict]:
     return rows
 
 
-@payt_op("Group", "GetByTypeID", read_only=True)
+@payt_op("Group", "GetByTypeID", cacheable=True)
 @chargeable
 def get_by_type_id(call: Call) -> Result:
     type_id = call.require_int("groupTypeID")

@@ -52,5 +52,5 @@ def get_tasks_by_date(call: Call) -> Result:
     return Result("dataset", dataset("TasksDataSet", [table(TASKS, rows)], call.dates))
 
 
-trackerpro_op("Task", "GetTasksByDate", read_only=True)(chargeable(get_tasks_by_date))
-trackerpro_op("Admin", "GetTasksByDate", read_only=True)(chargeable(get_tasks_by_date))
+trackerpro_op("Task", "GetTasksByDate", cacheable=True)(chargeable(get_tasks_by_date))
+trackerpro_op("Admin", "GetTasksByDate", cacheable=True)(chargeable(get_tasks_by_date))

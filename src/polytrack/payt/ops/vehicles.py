@@ -91,14 +91,14 @@ def visible_vehicle_states(conn, caller: domain.Caller) -> list[VehicleState]:
     return vehicle_states(conn, caller.client_id, folder_ids=scope.visible if scope.restricted else None)
 
 
-@payt_op("Vehicle", "GetAllVehiclesFilteredByUserID", read_only=True)
+@payt_op("Vehicle", "GetAllVehiclesFilteredByUserID", cacheable=True)
 @chargeable
 def filtered_by_user(call: Call) -> Result:
     rows = [asset_row(r) for r in visible_vehicle_states(call.conn, call.caller)]
     return Result("dataset", dataset("VehicleDetailsDataSet", [table(ASSET, rows)], call.dates))
 
 
-@trackerpro_op("Vehicle", "GetAllVehiclesForClientID", read_only=True)
+@trackerpro_op("Vehicle", "GetAllVehiclesForClientID", cacheable=True)
 @chargeable
 def for_client(call: Call) -> Result:
     rows = [asset_row(r) for r in company_vehicle_states(call.conn, call.integrator, call.require("company"))]

@@ -1,0 +1,156 @@
+"""Per-process read caches that stay correct while other processes write.
+
+An API call that reads what it read a moment ago (its credentials, a folder list) should not
+pay for the database again: one SQLite read costs more than the rest of such a call under load
+(bench/RESULTS.md). But every worker process writes to the same database, so a process may only
+reuse what it read if it knows nobody committed a change since.
+
+`Generation` is that knowledge: a 64-bit value in a small memory-mapped file every process of
+one database maps (next to a SQLite file; in the temporary directory for PostgreSQL). Every
+commit that changes data the APIs read writes a fresh random value there, after the commit;
+reading it costs a memory load. A reader takes the value before it reads the database and tags
+what it caches with it; a cached entry is used only while the value is unchanged. So a reader
+never keeps data older than a commit whose writer has returned, in any process on the machine.
+
+Who bumps: the engine (`kernel.db.make_engine` wraps `engine.begin()`: after a commit that
+changed rows), `kernel.hot.HotDB` (its transactions and autocommit writes, except statements
+marked as bookkeeping: rate-limit counters, token touches, the call log), and writers that hold
+their own driver connection (the PAYT ingest) call `bump()` after their commits.
+
+Writes from outside polytrack (a sqlite3 shell, another host's server on the same PostgreSQL)
+do not bump. Cached entries therefore also expire after `MAX_AGE_SECONDS`, and the cache is off
+by default on PostgreSQL, where servers on several hosts may share one database (the
+`read_cache` setting).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+import struct
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+_VALUE = struct.Struct("<Q")
+_FILE_SIZE = mmap.PAGESIZE
+
+# A cached entry is reread after this long even if no bump was seen (outside writers).
+MAX_AGE_SECONDS = 1.0
+MAX_ENTRIES = 10_000
+
+
+class Generation:
+    """The shared change marker of one database (see the module docstring)."""
+
+    def __init__(self, path: Path | None):
+        """`path`: the shared file (created if missing); None: this process only (an
+        in-memory SQLite database has no other process)."""
+        self.path = path
+        if path is None:
+            self._map = bytearray(_VALUE.size)
+        else:
+            self._map = _map_file(path)
+        self._read = _VALUE.unpack_from
+
+    def current(self) -> int:
+        return self._read(self._map, 0)[0]
+
+    def bump(self) -> None:
+        """Mark a committed change. A random value rather than a counter: two processes bumping
+        at once need no lock, and whatever value wins differs from every earlier one."""
+        _VALUE.pack_into(self._map, 0, int.from_bytes(os.urandom(8), "little"))
+
+
+def _map_file(path: Path) -> mmap.mmap:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(fd).st_size < _FILE_SIZE:
+            os.ftruncate(fd, _FILE_SIZE)  # zero-filled; a new file reads as generation 0
+        return mmap.mmap(fd, _FILE_SIZE)
+    finally:
+        os.close(fd)
+
+
+_generations: dict[str, Generation] = {}
+_generations_lock = threading.Lock()
+
+
+def generation_for(url) -> Generation:
+    """The one Generation of this process for the database at `url` (an SQLAlchemy URL)."""
+    key = url.render_as_string(hide_password=False) if hasattr(url, "render_as_string") else str(url)
+    with _generations_lock:
+        found = _generations.get(key)
+        if found is None:
+            found = _generations[key] = Generation(_path_for(url))
+        return found
+
+
+def _path_for(url) -> Path | None:
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in str(url):
+            return None
+        return Path(database + "-generation")
+    # PostgreSQL: one file per server and database, in the shared temporary directory.
+    identity = f"{url.host}:{url.port}/{url.database}?{url.username}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:20]
+    return Path(tempfile.gettempdir()) / f"polytrack-{digest}.generation"
+
+
+class CoherentCache:
+    """A dict of values read from the database, dropped whenever the generation changes.
+
+    Use: `snapshot = cache.snapshot()` before reading the database; after the read,
+    `cache.store(key, value, snapshot)`; later, `cache.lookup(key)` returns it (or None) while
+    no commit changed anything. Values are shared by every call of the process: treat as
+    read-only. One event-loop thread uses a cache in practice; the dict operations are atomic
+    under the GIL, so other threads are safe too.
+    """
+
+    __slots__ = ("generation", "enabled", "max_entries", "max_age", "_seen", "_entries")
+
+    def __init__(self, generation: Generation, *, enabled: bool = True,
+                 max_entries: int = MAX_ENTRIES, max_age: float = MAX_AGE_SECONDS):
+        self.generation = generation
+        self.enabled = enabled
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._seen = generation.current()
+        self._entries: dict = {}
+
+    def lookup(self, key):
+        if not self.enabled:
+            return None
+        current = self.generation.current()
+        if current != self._seen:
+            self._entries = {}
+            self._seen = current
+            return None
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._entries.pop(key, None)
+            return None
+        return entry[1]
+
+    def snapshot(self) -> int:
+        return self.generation.current()
+
+    def store(self, key, value, snapshot: int) -> None:
+        """Keep `value`, read after `snapshot` was taken. Ignored if anything was committed since
+        the cache last emptied (the value may predate it)."""
+        if not self.enabled or snapshot != self._seen:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries = {}  # simplest bound; a full cache is refilled by the next calls
+        self._entries[key] = (time.monotonic() + self.max_age, value)
+
+    def discard(self, key) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries = {}
