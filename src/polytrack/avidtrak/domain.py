@@ -70,16 +70,25 @@ _ACCOUNT_AND_PAYER_BALANCE = RawStatement("""
 """)
 
 
-def authenticate(hot, pincode: str) -> tuple[Account, Decimal | None] | None:
+def authenticate(hot, pincode: str, cache=None) -> tuple[Account, Decimal | None] | None:
     """The pincode's account and its payer's balance (None without a wallet), or None for an
     unknown pincode. `hot` is services.hot: autocommit reads, so a pincode regenerated or a
-    balance changed by any worker counts from the next call on."""
+    balance changed by any worker counts from the next call on; `cache` (kernel.coherence)
+    keeps a known pincode's answer until any process commits a change."""
+    if cache is not None:
+        found = cache.lookup(pincode)
+        if found is not None:
+            return found
+        snapshot = cache.snapshot()
     row = hot.one(_ACCOUNT_AND_PAYER_BALANCE, (lookup_digest(pincode),))
     if row is None:
         return None
     account_id, kind, parent_id, userid, account_type, raw_balance = row
     account = Account(id=account_id, kind=kind, parent_id=parent_id, userid=userid, account_type=account_type)
-    return account, (None if raw_balance is None else _money_read(raw_balance))
+    found = account, (None if raw_balance is None else _money_read(raw_balance))
+    if cache is not None:
+        cache.store(pincode, found, snapshot)
+    return found
 
 
 def _money_read(raw) -> Decimal:

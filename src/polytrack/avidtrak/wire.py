@@ -204,6 +204,7 @@ class Endpoint:
         settings = services.settings
         self.calls_per_minute = settings.api_setting("avidtrak.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
         self.timezone = settings.api_setting("avidtrak.timezone", DEFAULT_TIMEZONE)
+        self.pincodes = services.read_cache()  # pincode -> (account, payer balance)
 
     async def handle(self, request: Request) -> Response:
         pairs = await _read(request)
@@ -232,7 +233,7 @@ class Endpoint:
             raise _Refused(AUTH_REQUIRED)
         # Both on the hot connection in autocommit: the hit is committed on its own, so a
         # failing method never undoes it.
-        found = domain.authenticate(services.hot, pincode)
+        found = domain.authenticate(services.hot, pincode, self.pincodes)
         if found is None:
             raise _Refused(AUTH_FAILED)
         account, payer_balance = found

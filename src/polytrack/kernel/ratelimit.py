@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Connection
@@ -28,11 +28,15 @@ from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.tables import kernel_rate_windows as windows
 
 
-@dataclass(frozen=True)
-class RateDecision:
+class RateDecision(NamedTuple):
+    """(A NamedTuple: made on every API call, at a third of the cost of a frozen dataclass.)"""
+
     allowed: bool
     estimate: float
     retry_after: float
+
+
+_UNLIMITED = RateDecision(True, 0.0, 0.0)
 
 
 # In ON CONFLICT ... SET every right-hand side reads the row as it was before the update, on
@@ -61,12 +65,13 @@ MAX_LEASE = 64
 
 
 class _Lease:
-    __slots__ = ("window", "slots", "estimate")
+    __slots__ = ("window", "slots", "estimate", "decision")
 
     def __init__(self, window: int, slots: int, estimate: float):
         self.window = window
         self.slots = slots
         self.estimate = estimate
+        self.decision = RateDecision(True, estimate, 0.0)  # what each slot of the lease answers
 
 
 class RateLimiter:
@@ -81,15 +86,16 @@ class RateLimiter:
         per key, so a key names its period when an API has several). `conn` is a SQLAlchemy
         connection or the hot path's HotDB."""
         if not self.enabled or limit <= 0:
-            return RateDecision(True, 0.0, 0.0)
-        period = max(1, int(round(period)))
+            return _UNLIMITED
+        if type(period) is not int or period < 1:
+            period = max(1, int(round(period)))
         now = self.clock.timestamp()
         start = int(now // period) * period  # windows are stored by their start, in unix seconds
         with self._lock:
             lease = self._leases.get(key)
             if lease is not None and lease.window == start and lease.slots > 0:
                 lease.slots -= 1
-                return RateDecision(True, lease.estimate, 0.0)
+                return lease.decision
             size = self._lease_size(limit, lease)
         current, previous, stored_start = _HIT.run(conn, (key, start, size, period)).fetchone()
         elapsed = min(max((now - stored_start) / period, 0.0), 1.0)

@@ -124,11 +124,11 @@ _CALLER_BY_TOKEN = RawStatement(f"""
 """)
 
 
-def caller_for_token(db, tokens, token: str) -> Caller | None:
+def caller_for_token(db, tokens, token: str, cache=None) -> Caller | None:
     """The live token's caller (its idle expiry slides), or None. A token stops working when
     its user loses access to the account it was issued for. `db`: the hot path's HotDB (or a
-    SQLAlchemy connection)."""
-    found = tokens.resolve_joined(db, _CALLER_BY_TOKEN, api=API, kind=TOKEN_KIND, token=token)
+    SQLAlchemy connection); `cache`: a read cache of live tokens (TokenStore.resolve_joined)."""
+    found = tokens.resolve_joined(db, _CALLER_BY_TOKEN, api=API, kind=TOKEN_KIND, token=token, cache=cache)
     if found is None:
         return None
     info, (login, account_id, title, timezone) = found

@@ -12,6 +12,7 @@ opened only by methods and password checks that read stored data.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from contextlib import ExitStack
@@ -21,6 +22,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from polytrack.kernel.coherence import CoherentCache
 from polytrack.kernel.render import JSON_TYPE, to_json
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.mapp import domain, methods  # noqa: F401  (methods registers the handlers)
@@ -55,6 +57,11 @@ class Config:
     # (limit, period seconds) of each request limit that is switched on, long term first
     windows: tuple[tuple[int, int], ...]
     token_idle_seconds: float
+    tokens: CoherentCache | None = None  # live token -> caller (TokenStore.resolve_joined)
+
+    @classmethod
+    def from_services(cls, services) -> "Config":
+        return dataclasses.replace(cls.from_settings(services.settings), tokens=services.read_cache())
 
     @classmethod
     def from_settings(cls, settings) -> "Config":
@@ -233,7 +240,7 @@ def _dispatch(request: Request, services, config: Config, name: str, params: Par
     # operation runs, so a failing operation cannot undo the count.
     caller = None
     if token and auth in (AUTH_TOKEN, AUTH_TOKEN_SOFT):
-        caller = domain.caller_for_token(services.hot, services.tokens, token)
+        caller = domain.caller_for_token(services.hot, services.tokens, token, config.tokens)
     login = caller.login if caller else _claimed_login(params)
     logged.account = caller.log_name() if caller else (login or "")
     refusal = _hit_limits(services, config, login, request)
@@ -279,7 +286,7 @@ async def handle(request: Request, services, config: Config) -> Response:
 
 
 def routes(services) -> list:
-    config = Config.from_settings(services.settings)
+    config = Config.from_services(services)
 
     async def endpoint(request: Request) -> Response:
         return await handle(request, services, config)

@@ -12,7 +12,7 @@ from polytrack.trackier.wire import ROUTES, Call, JsonText
 USER_TYPE = "advertiser"
 
 
-@ROUTES.endpoint("GET", "/advertiser")
+@ROUTES.endpoint("GET", "/advertiser", cacheable=True)
 def list_advertisers(call: Call) -> dict:
     # No pagination is documented: everything by default, `limit`/`page` honoured when given.
     limit, page = call.paging(default_limit=None)
@@ -29,7 +29,7 @@ def create_advertiser(call: Call) -> dict:
     return {"success": True, "data": {"user": user_object(row, call.network), "message": "Advertiser Added!!"}}
 
 
-@ROUTES.endpoint("GET", "/advertiser/{id}")
+@ROUTES.endpoint("GET", "/advertiser/{id}", cacheable=True)
 def get_advertiser(call: Call) -> dict:
     row = domain.find_user(call.hot, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
     # {"success": true, "data": {"advertiser": <User>}}

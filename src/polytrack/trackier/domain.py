@@ -200,8 +200,14 @@ def _whitelist(text: str | None) -> list[str]:
     return whitelist if isinstance(whitelist, list) else ["invalid"]
 
 
-def api_key(db, key: str) -> ApiKey | None:
-    """The key's row joined with its owners; `db` is the HotDB or a SQLAlchemy connection."""
+def api_key(db, key: str, cache=None) -> ApiKey | None:
+    """The key's row joined with its owners; `db` is the HotDB or a SQLAlchemy connection;
+    `cache` (kernel.coherence) keeps a known key until any process commits a change."""
+    if cache is not None:
+        found = cache.lookup(key)
+        if found is not None:
+            return found
+        snapshot = cache.snapshot()
     row = _KEY_WITH_OWNERS.run(db, (lookup_digest(key),)).fetchone()
     if row is None:
         return None
@@ -209,17 +215,20 @@ def api_key(db, key: str) -> ApiKey | None:
      network_live, user_live, user_deleted) = row
     network = Network(id=network_id, object_id=object_id, name=name, timezone=timezone, currency=currency,
                       live=bool(network_live))
-    return ApiKey(
+    found = ApiKey(
         id=key_id, role=role, network=network, user_id=user_id, ip_whitelist=_whitelist(whitelist),
         live=bool(key_live), user_usable=user_id is None or (bool(user_live) and not bool(user_deleted)),
     )
+    if cache is not None:
+        cache.store(key, found, snapshot)
+    return found
 
 
-def authenticate(db, key: str | None, client_host: str | None) -> ApiKey:
+def authenticate(db, key: str | None, client_host: str | None, cache=None) -> ApiKey:
     """The spec's order (6.1): missing 12, unknown 13, IP 41, locked 42."""
     if not key:
         raise TrackierError(errors.UNAUTHORIZED)
-    found = api_key(db, key)
+    found = api_key(db, key, cache)
     if found is None:
         raise TrackierError(errors.INVALID_API_KEY)
     if not ip_allowed(found.ip_whitelist, client_host):

@@ -41,6 +41,9 @@ class Endpoint:
     # True: the handler runs in one SQLAlchemy transaction (`call.conn`); False: it only reads,
     # on the hot path's held connection (`call.hot`)
     writes: bool
+    # True: a read whose answer depends only on the stored data, the key and the request (not
+    # on the clock); the wire keeps answers in a read cache until a commit (kernel.coherence)
+    cacheable: bool = False
 
 
 class Resolved(NamedTuple):
@@ -59,7 +62,8 @@ class RouteTable:
         self._literal: dict[str, str] = {}
         self._patterns: list[tuple[tuple, str, list[str]]] = []  # (sort key, template, segments)
 
-    def add(self, method: str, template: str, roles, handler, *, writes: bool | None = None) -> None:
+    def add(self, method: str, template: str, roles, handler, *, writes: bool | None = None,
+            cacheable: bool = False) -> None:
         method = method.upper()
         if method in self._by_template.get(template, {}):
             raise ValueError(f"duplicate Trackier route {method} {template}")
@@ -74,14 +78,17 @@ class RouteTable:
         if writes is None:
             writes = method in WRITING_METHODS
         endpoints = self._by_template.setdefault(template, {})
-        endpoints[method] = Endpoint(method, template, frozenset(roles), handler, writes)
+        if cacheable and writes:
+            raise ValueError(f"Trackier route {method} {template}: a writing handler cannot be cacheable")
+        endpoints[method] = Endpoint(method, template, frozenset(roles), handler, writes, cacheable)
         self._allowed[template] = tuple(sorted(endpoints))
 
-    def endpoint(self, method: str, template: str, *, roles=("network",), writes: bool | None = None):
+    def endpoint(self, method: str, template: str, *, roles=("network",), writes: bool | None = None,
+                 cacheable: bool = False):
         """Decorator registering a handler for METHOD template. `writes` defaults to True for
-        POST, PUT, PATCH and DELETE."""
+        POST, PUT, PATCH and DELETE; `cacheable`: see Endpoint."""
         def register(handler):
-            self.add(method, template, roles, handler, writes=writes)
+            self.add(method, template, roles, handler, writes=writes, cacheable=cacheable)
             return handler
         return register
 

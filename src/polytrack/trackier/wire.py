@@ -181,26 +181,49 @@ async def read_body(request: Request) -> dict:
 
 # --- the endpoint -----------------------------------------------------------------------------
 
-def _authenticate(scope, query_string: str, services, calls_per_minute: int, logged) -> domain.ApiKey:
+class WireState:
+    """What the endpoint keeps between requests: settings read once (they do not change while
+    the app runs) and the read caches (kernel.coherence)."""
+
+    def __init__(self, services):
+        self.calls_per_minute = services.settings.api_setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
+        self.keys = services.read_cache()  # API key -> domain.ApiKey
+        self.answers = services.read_cache()  # cacheable GETs: (key, route, query) -> JsonText
+
+
+def _authenticate(scope, query_string: str, services, state: WireState, logged) -> domain.ApiKey:
     """Key checks and the rate-limit hit on the hot connection; each statement commits on its own,
     so a failing operation keeps the hit."""
     client = scope.get("client")
-    key = domain.authenticate(services.hot, api_key_from(scope, query_string), client[0] if client else None)
+    key = domain.authenticate(services.hot, api_key_from(scope, query_string), client[0] if client else None, state.keys)
     logged.account = f"{key.role}:{key.network.object_id}"
-    decision = services.limiter.hit(services.hot, f"trackier:key:{key.id}", limit=calls_per_minute, period=60)
+    decision = services.limiter.hit(services.hot, f"trackier:key:{key.id}", limit=state.calls_per_minute, period=60)
     if not decision.allowed:
         raise TrackierError(errors.TOO_MANY_REQUESTS, headers={"Retry-After": str(int(decision.retry_after))})
     return key
 
 
-async def handle(request: Request, services, calls_per_minute: int) -> Response:
+def _cached_answer(endpoint, call: Call, resolved, query_string: str, answers) -> JsonText:
+    """A cacheable GET's answer, from the read cache while nothing was committed since the same
+    key asked the same question (same route, path parameters and query string)."""
+    cache_key = (call.key.id, endpoint.handler, tuple(resolved.path_params.items()), query_string)
+    found = answers.lookup(cache_key)
+    if found is None:
+        snapshot = answers.snapshot()
+        payload = endpoint.handler(call)
+        found = payload if isinstance(payload, JsonText) else JsonText(_JSON.encode(payload))
+        answers.store(cache_key, found, snapshot)
+    return found
+
+
+async def handle(request: Request, services, state: WireState) -> Response:
     scope = request.scope
     method = scope["method"].upper()
     raw_path, query_string = request_path_and_query(scope)
     path = api_path(raw_path)
     with services.calllog.timed(api=API, operation=f"{method} {path}") as logged:
         try:
-            key = _authenticate(scope, query_string, services, calls_per_minute, logged)
+            key = _authenticate(scope, query_string, services, state, logged)
             resolved = ROUTES.resolve(method, path)
             if resolved is None:
                 raise TrackierError(errors.INVALID_METHOD, status=501)
@@ -216,6 +239,8 @@ async def handle(request: Request, services, calls_per_minute: int) -> Response:
                 with services.engine.begin() as conn:
                     call.conn = conn
                     payload = endpoint.handler(call)
+            elif endpoint.cacheable:
+                payload = _cached_answer(endpoint, call, resolved, query_string, state.answers)
             else:
                 payload = endpoint.handler(call)
             return json_response(payload)
@@ -233,10 +258,9 @@ def routes(services) -> list:
     # Importing the handler modules registers their routes on ROUTES.
     from polytrack.trackier import advertisers  # noqa: F401
 
-    # Read once: the settings do not change while the app runs.
-    calls_per_minute = services.settings.api_setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
+    state = WireState(services)
 
     async def endpoint(request: Request) -> Response:
-        return await handle(request, services, calls_per_minute)
+        return await handle(request, services, state)
 
     return [TrackierPathsRoute(endpoint)]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from polytrack.payt.ingest.osmand import DecodeError, decode_request
 from polytrack.payt.ingest.store import PositionIngest, Refused
+from polytrack.runtime import freeze_startup_heap
 
 log = logging.getLogger("polytrack.payt.ingest")
 
@@ -58,6 +59,7 @@ class OsmandEndpoint:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                freeze_startup_heap()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.ingest.db.close()  # the connection the group commit held on this thread
