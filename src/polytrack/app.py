@@ -9,7 +9,7 @@ import logging
 
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Mount, Route, Router
 
 from polytrack import admin_http
@@ -47,19 +47,42 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             services.calllog.flush()
             services.hot.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found, 405: _not_allowed})
+    app = PolytrackApp(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found, 405: _not_allowed})
     app.router = ExactPathsFirstRouter(routes=routes, lifespan=lifespan)
     app.state.services = services
     return app
 
 
+class PolytrackApp(Starlette):
+    """Starlette, but a request for a fixed API path (every API's endpoint: /api2.ashx,
+    /cgi-bin/wt/JSONRPC.cgi, ...) with a method its route takes goes straight to the endpoint
+    function: one dict lookup instead of trying each route in turn, and none of the middleware
+    and per-route wrapping that Starlette puts around every request (a third of a cheap call's
+    cost). Those endpoints answer every error in their API's own shape themselves; should one
+    raise anyway, it is logged and answered 500, as Starlette's error middleware would.
+    Everything else (path parameters, mounts, prefix routes, a method the route does not take)
+    goes the usual way."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        endpoint = self.router.fixed_path_endpoint(scope) if scope["type"] == "http" else None
+        if endpoint is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        try:
+            response = await endpoint(Request(scope, receive, send))
+        except ClientDisconnect:
+            return  # nobody left to answer
+        except Exception:
+            log.exception("%s %s failed", scope["method"], scope["path"])
+            response = PlainTextResponse("Internal Server Error", status_code=500)
+        await response(scope, receive, send)
+
+
 class ExactPathsFirstRouter(Router):
-    """Starlette's router, but a request for a fixed path (every API's endpoint: /api2.ashx,
-    /cgi-bin/wt/JSONRPC.cgi, ...) with an allowed method goes straight to its endpoint function:
-    one dict lookup instead of trying each route in turn, and none of the per-route wrapping
-    (the endpoints answer every error themselves; an exception still reaches the app's error
-    middleware). Everything else (path parameters, mounts, prefix routes, a method the route
-    does not take) goes the usual way."""
+    """Starlette's router, plus `fixed_path_endpoint`: the endpoint function of a fixed path
+    (and a method its route takes), found by one dict lookup (see PolytrackApp), or of a route
+    that claims a whole family of paths no other route serves (`claims(path)`, Trackier's)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,19 +93,19 @@ class ExactPathsFirstRouter(Router):
                 self.exact.setdefault(route.path, (route.methods, route.endpoint))
             elif isinstance(route, CaseInsensitiveRoute):
                 self.folded.setdefault(route.path.lower(), (route.methods, route.endpoint))
+        self.claiming = [route for route in self.routes if hasattr(route, "claims")]
 
-    async def app(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            path = scope["path"]
-            found = self.exact.get(path) or self.folded.get(path.lower())
-            if found is not None and (found[0] is None or scope["method"] in found[0]):
-                scope.setdefault("router", self)
-                scope["endpoint"] = found[1]
-                scope["path_params"] = {}
-                response = await found[1](Request(scope, receive, send))
-                await response(scope, receive, send)
-                return
-        await super().app(scope, receive, send)
+    def fixed_path_endpoint(self, scope):
+        path = scope["path"]
+        found = self.exact.get(path) or self.folded.get(path.lower())
+        if found is None:
+            found = next(((None, route.endpoint) for route in self.claiming if route.claims(path)), None)
+        if found is None or (found[0] is not None and scope["method"] not in found[0]):
+            return None
+        scope["router"] = self
+        scope["endpoint"] = found[1]
+        scope["path_params"] = {}
+        return found[1]
 
 
 async def _not_found(_request, _exc):

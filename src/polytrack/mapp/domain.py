@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -38,9 +39,9 @@ class User:
     language: str
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """A user acting in one account, in one language: what a token stands for."""
+class Caller(NamedTuple):
+    """A user acting in one account, in one language: what a token stands for. (A NamedTuple:
+    built on every token call, at a third of the cost of a frozen dataclass.)"""
 
     user_id: int
     login: str

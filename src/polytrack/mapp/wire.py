@@ -18,12 +18,13 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
 
+import orjson
+
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from polytrack.kernel.coherence import CoherentCache
-from polytrack.kernel.render import JSON_TYPE, to_json
+from polytrack.kernel.render import JSON_TYPE, TextResponse, to_json
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.mapp import domain, methods  # noqa: F401  (methods registers the handlers)
 from polytrack.mapp.rpc import (
@@ -100,7 +101,8 @@ def result_json(result, request_id=_NO_ID) -> str:
         return to_json(result_body(result, request_id))
     if request_id is _NO_ID:
         return _RESULT_HEAD + result.json + "}"
-    return _RESULT_HEAD + result.json + ',"id":' + _encode_id(request_id) + "}"
+    id_json = str(request_id) if type(request_id) is int else _encode_id(request_id)
+    return _RESULT_HEAD + result.json + ',"id":' + id_json + "}"
 
 
 def error_body(message: str, code: int = RpcError.code, request_id=_NO_ID) -> dict:
@@ -122,9 +124,8 @@ def rate_limit_body(refusal: RateLimited, request_id=_NO_ID) -> dict:
     return body
 
 
-def _respond(body: dict | str, content_type: str = JSON_TYPE) -> Response:
-    text = body if isinstance(body, str) else to_json(body)
-    return Response(text, status_code=200, media_type=content_type)
+def _respond(body: dict | str, content_type: str = JSON_TYPE) -> TextResponse:
+    return TextResponse(body if isinstance(body, str) else to_json(body), content_type)
 
 
 # --- request parsing --------------------------------------------------------------------------
@@ -152,9 +153,14 @@ async def _read_body(request: Request) -> bytes:
 
 def _json_object(raw: bytes) -> dict:
     try:
-        document = json.loads(raw.decode("utf-8-sig"))
-    except (ValueError, RecursionError):  # bad UTF-8 or JSON, digits over Python's int limit, deep nesting
-        raise invalid_request() from None
+        document = orjson.loads(raw)  # strict JSON, 3-4 times faster than the json module
+    except orjson.JSONDecodeError:
+        # What orjson refuses but Python's json reads (a BOM, NaN, integers over 64 bits, lone
+        # surrogates) is read as before; the rest fails there too.
+        try:
+            document = json.loads(raw.decode("utf-8-sig"))
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON, digits over Python's int limit, deep nesting
+            raise invalid_request() from None
     if not isinstance(document, dict):
         raise invalid_request()
     return document
@@ -261,7 +267,7 @@ def _dispatch(request: Request, services, config: Config, name: str, params: Par
         return method.handler(call)
 
 
-async def handle(request: Request, services, config: Config) -> Response:
+async def handle(request: Request, services, config: Config) -> TextResponse:
     with services.calllog.timed(api=API, operation="") as logged:
         request_id = _NO_ID
         try:
@@ -288,7 +294,7 @@ async def handle(request: Request, services, config: Config) -> Response:
 def routes(services) -> list:
     config = Config.from_services(services)
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request) -> TextResponse:
         return await handle(request, services, config)
 
     # Every HTTP method answers with an envelope (GET and friends get "Invalid request").

@@ -135,8 +135,13 @@ class TrackierPathsRoute(BaseRoute):
     def __init__(self, endpoint):
         self.endpoint = endpoint
 
+    def claims(self, path: str) -> bool:
+        """Every method of these paths is ours (the endpoint answers 405 itself); the app's
+        router uses this to skip the route walk."""
+        return _CLAIMED_RE.match(path) is not None
+
     def matches(self, scope: Scope):
-        if scope["type"] == "http" and _CLAIMED_RE.match(scope["path"]):
+        if scope["type"] == "http" and self.claims(scope["path"]):
             return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
         return Match.NONE, {}
 
