@@ -31,7 +31,7 @@ from polytrack.avidtrak.errors import (
     AvidTrakError, agency_only, internal_error, not_implemented, pro_account_required, rate_limited,
 )
 from polytrack.kernel.params import BadRequestBody, Params, read_form_pairs
-from polytrack.kernel.render import JSON_TYPE, xml_response
+from polytrack.kernel.render import JSON_TYPE, TextResponse, xml_response
 
 log = logging.getLogger("polytrack.avidtrak")
 
@@ -141,11 +141,11 @@ def _json_default(value):
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
-def render(fmt: str, code: int, data) -> Response:
+def render(fmt: str, code: int, data) -> Response | TextResponse:
     envelope = {"code": code, "status": STATUS[code], "data": data}
     if fmt == "xml":
         return xml_response("response", envelope, item_name="row")
-    return Response(_JSON.encode(envelope), media_type=JSON_TYPE)
+    return TextResponse(_JSON.encode(envelope), JSON_TYPE)
 
 
 def query_pairs(query: str) -> list[tuple[str, str]]:
@@ -206,7 +206,7 @@ class Endpoint:
         self.timezone = settings.api_setting("avidtrak.timezone", DEFAULT_TIMEZONE)
         self.pincodes = services.read_cache()  # pincode -> (account, payer balance)
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response | TextResponse:
         pairs = await _read(request)
         fmt, method_name, pincode = global_parameters(pairs)
         fmt = fmt.lower()
@@ -258,7 +258,7 @@ class Endpoint:
 def routes(services) -> list:
     endpoint = Endpoint(services)
 
-    async def api_php(request: Request) -> Response:
+    async def api_php(request: Request) -> Response | TextResponse:
         return await endpoint.handle(request)
 
     async def not_found(_request: Request) -> Response:

@@ -19,13 +19,12 @@ from typing import Callable
 from urllib.parse import unquote
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from polytrack.kernel.coherence import CoherentCache
 from polytrack.kernel.dates import dotnet_roundtrip, epoch_ms
 from polytrack.kernel.params import BadRequestBody, Params, read_form_pairs
-from polytrack.kernel.render import JS_TYPE, JSON_TYPE, Raw, to_json, valid_callback
+from polytrack.kernel.render import JS_TYPE, JSON_TYPE, Raw, TextResponse, to_json, valid_callback
 from polytrack.kernel.routing import CaseInsensitiveRoute
 from polytrack.payt import domain
 from polytrack.payt.domain import PaytError
@@ -405,14 +404,14 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _respond(body: str, callback: str | None) -> Response:
+def _respond(body: str, callback: str | None) -> TextResponse:
     """JSON, or JSONP `callback(json);` (the callback name is validated before)."""
     if callback:
-        return Response(f"{callback}({body});", media_type=JS_TYPE)
-    return Response(body, media_type=JSON_TYPE)
+        return TextResponse(f"{callback}({body});", JS_TYPE)
+    return TextResponse(body, JSON_TYPE)
 
 
-async def _handle(request: Request, services, config: WireConfig, *, trackerpro: bool) -> Response:
+async def _handle(request: Request, services, config: WireConfig, *, trackerpro: bool) -> TextResponse:
     api_name = "trackerpro" if trackerpro else "payt"
     try:
         params = await _read_params(request)
@@ -508,10 +507,10 @@ def _authenticate(request: Request, call: Call, op: str, subop: str, trackerpro:
 def routes(services) -> list:
     config = WireConfig.from_services(services)
 
-    async def payt_endpoint(request: Request) -> Response:
+    async def payt_endpoint(request: Request) -> TextResponse:
         return await _handle(request, services, config, trackerpro=False)
 
-    async def trackerpro_endpoint(request: Request) -> Response:
+    async def trackerpro_endpoint(request: Request) -> TextResponse:
         return await _handle(request, services, config, trackerpro=True)
 
     from polytrack.payt import launch_pages

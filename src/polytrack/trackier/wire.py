@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
-from polytrack.kernel.render import JSON_TYPE
+from polytrack.kernel.render import JSON_TYPE, TextResponse
 from polytrack.trackier import domain, errors
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.routing import RouteTable, TrackierPathsRoute, api_path
@@ -54,9 +54,11 @@ class JsonText:
         self.text = text
 
 
-def json_response(payload: dict | JsonText, *, status: int = 200, headers: dict | None = None) -> Response:
+def json_response(payload: dict | JsonText, *, status: int = 200, headers: dict | None = None) -> Response | TextResponse:
     body = payload.text if isinstance(payload, JsonText) else _JSON.encode(payload)
-    return Response(body, status_code=status, media_type=JSON_TYPE, headers=headers)
+    if headers:
+        return Response(body, status_code=status, media_type=JSON_TYPE, headers=headers)
+    return TextResponse(body, JSON_TYPE, status)
 
 
 class Call:
