@@ -65,7 +65,7 @@ class Generation:
 
 
 def _map_file(path: Path) -> mmap.mmap:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # as the database file: the umask decides
     try:
         if os.fstat(fd).st_size < _FILE_SIZE:
             os.ftruncate(fd, _FILE_SIZE)  # zero-filled; a new file reads as generation 0
