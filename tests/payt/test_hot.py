@@ -285,3 +285,21 @@ def test_answers_differ_by_caller_and_parameters(http, acme):
         assert len(table_rows(payt(http, boss, "Group", "GetByTypeID", groupTypeID=2).json())) == 1
         iso = payt(http, boss, "Group", "GetByTypeID", groupTypeID=3, dtm="o", reqId="x", callback="cb")
         assert iso.text.startswith('cb({"version":"0.6","reqId":"x"')
+
+
+def test_a_position_from_a_device_shows_in_the_next_vehicle_list(http, clock, acme):
+    """The ingest writes on its own connection and commits in batches; the next cached read
+    must still see the position."""
+    ticket = login(http, acme["boss"])
+
+    def van1():
+        body = payt(http, ticket, "Vehicle", "GetAllVehiclesFilteredByUserID", dtm="o").json()
+        return next(r for r in table_rows(body) if r["VehicleID"] == acme["vehicles"]["van1"])
+    before = van1()
+    assert van1() == before  # now from the cache
+    fix_t = int(clock.timestamp())
+    response = http.get("/osmand", params={"id": "acme-van1", "lat": "52.5000000", "lon": "13.4000000", "timestamp": str(fix_t)})
+    assert response.status_code == 200
+    after = van1()
+    assert (after["Latitude"], after["Longitude"]) == (52.5, 13.4)
+    assert after["LastPositionDateTime"] != before["LastPositionDateTime"]
