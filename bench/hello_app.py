@@ -1,4 +1,5 @@
-"""The baseline: a bare Starlette app answering one small JSON document.
+"""The baseline: a bare Starlette app answering one small JSON document (to GET, and to a
+POST after reading its body: the cost of a request body in the server, for APIs that POST).
 
 Served by the same Granian settings as polytrack (`polytrack.cli.serve_target`), so a ratio
 of the two measures polytrack's own work per request, not a server difference.
@@ -13,12 +14,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 
-async def hello(_request):
+async def hello(request):
+    if request.method == "POST":
+        await request.body()  # what an API answering a POST reads first
     return JSONResponse({"hello": "world"})
 
 
 def create_app() -> Starlette:
-    return Starlette(routes=[Route("/", hello)])
+    return Starlette(routes=[Route("/", hello, methods=["GET", "POST"])])
 
 
 if __name__ == "__main__":

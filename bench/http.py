@@ -1,12 +1,15 @@
 """HTTP throughput: one cheap authenticated call per API, as a ratio to a bare Starlette app.
 
-    python -m bench http [--duration 10] [--connections 32] [--rounds 3] [--only payt,mapp]
+    python -m bench http [--duration 10] [--connections 32] [--rounds 3] [--only payt,mapp] [--read-cache off]
 
 In one run: a fresh temporary SQLite database seeded with the demo data; polytrack and the
 hello app both on Granian with one worker; rate limits on (their cost is measured) but set
 high enough not to trip. Rounds alternate hello and each call, and the median of each is
 reported, so slow drift of the machine hits both sides alike. Every call's answer is checked
-before and after its load (a rate-limited or failing call is an error, not a figure).
+before and after its load (a rate-limited or failing call is an error, not a figure). When a
+call is a POST (Mapp's JSON-RPC), hello also answers the same POST, as a second baseline row:
+Granian's cost of reading a request body, which no API work can avoid. `--read-cache off`
+measures the calls with polytrack's read caches off (every call reads the database).
 
 To add a call: write a `prepare` function that logs in if needed and returns the `Request`
 to replay plus a check of its answer, and list it in CALLS.
@@ -157,8 +160,9 @@ CALLS = [
 ]
 
 
-def _config_toml() -> str:
-    lines = ["# written by bench/http.py: limits on, but never tripped", "rate_limits = true", "call_log = true"]
+def _config_toml(read_cache: str = "auto") -> str:
+    lines = ["# written by bench/http.py: limits on, but never tripped", "rate_limits = true", "call_log = true",
+             f'read_cache = "{read_cache}"']
     for api, knobs in RATE_LIMIT_SETTINGS.items():
         lines.append(f"[{api}]")
         lines.extend(f"{key} = {value}" for key, value in knobs.items())
@@ -172,6 +176,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="measurements per target (median reported)")
     parser.add_argument("--only", default="", help="comma-separated credential keys, e.g. payt,mapp")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--read-cache", default="auto", choices=("auto", "on", "off"),
+                        help="polytrack's read_cache setting (off: every call reads the database)")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()}
 
@@ -179,7 +185,7 @@ def main(argv: list[str]) -> int:
         tmpdir = Path(tmp)
         db = f"sqlite:///{tmpdir / 'bench.db'}"
         config = tmpdir / "bench.toml"
-        config.write_text(_config_toml())
+        config.write_text(_config_toml(args.read_cache))
         servers.run_polytrack("demo", "seed", "--db", db)
 
         hello_port, polytrack_port = servers.free_port(), servers.free_port()
@@ -207,6 +213,10 @@ def main(argv: list[str]) -> int:
                         skipped.append(f"{call.name}: {exc}")
                         continue
                     targets.append((call.name, label, polytrack_url, request, check))
+                    if request.body and not any(name == "hello POST" for name, *_ in targets):
+                        # The same body to the baseline: how much of the gap is the server's cost of a body.
+                        targets.insert(1, ("hello POST", f"POST / ({len(request.body)}-byte body)", hello_url,
+                                           Request("POST", "/", request.headers, request.body), None))
 
             figures: dict[str, list[wrk.WrkResult]] = {name: [] for name, *_ in targets}
             for round_number in range(args.rounds):
@@ -231,7 +241,8 @@ def main(argv: list[str]) -> int:
             "p50_ms": round(statistics.median(r.latency_p50_ms for r in runs), 2),
             "p99_ms": round(statistics.median(r.latency_p99_ms for r in runs), 2),
         })
-    print(f"\nwrk -t1 -c{args.connections} -d{args.duration:g}s, {args.rounds} rounds (median), Granian 1 worker, SQLite\n")
+    print(f"\nwrk -t1 -c{args.connections} -d{args.duration:g}s, {args.rounds} rounds (median), Granian 1 worker, SQLite,"
+          f" read_cache={args.read_cache}; ratios to hello (GET)\n")
     print(f"| {'target':<11} | {'call':<40} | {'req/s':>7} | {'ratio':>5} | {'p50 ms':>6} | {'p99 ms':>6} |")
     print(f"|{'-' * 13}|{'-' * 42}|{'-' * 9}|{'-' * 7}|{'-' * 8}|{'-' * 8}|")
     for row in rows:
