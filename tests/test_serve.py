@@ -140,6 +140,28 @@ def test_two_workers_share_one_rate_limit(services, database_url, tmp_path, user
     assert server.process.returncode == 0
 
 
+def test_a_logout_on_one_worker_is_seen_by_the_other_workers_read_cache(services, database_url, tmp_path, user):
+    """Two worker processes, read caches on (also on PostgreSQL): both have answered the ticket
+    from memory; after a logout answered by either, neither accepts it again."""
+    server = Server("--db", database_url, "--osmand-port", "0", "--admin-token", ADMIN, "--workers", "2",
+                    "--read-cache", "on", cwd=tmp_path)
+    call = {"op": "Group", "subop": "GetByTypeID", "groupTypeID": "3"}
+    with server:
+        ticket = login(server.url, user)["ticketid"]
+        pids = set()
+        for _ in range(40):  # fresh connections: the kernel spreads them over both workers
+            body = httpx.get(server.url + "/api2.ashx", params={**call, "ticket": ticket}, headers={"Connection": "close"}).json()
+            assert body["status"] == "ok"
+            pids.add(httpx.get(server.url + "/_polytrack/health", headers={"Connection": "close"}).json()["pid"])
+        assert len(pids) == 2
+        logout = {"op": "Authenticate", "subop": "Logout", "ticket": ticket}
+        assert httpx.get(server.url + "/api2.ashx", params=logout).json()["status"] == "ok"
+        for _ in range(40):
+            body = httpx.get(server.url + "/api2.ashx", params={**call, "ticket": ticket}, headers={"Connection": "close"}).json()
+            assert body["status"] == "error" and body["errors"][0]["reason"] == "user_not_authenticated"
+    assert server.process.returncode == 0
+
+
 def test_device_listener_runs_beside_the_api_and_stops_with_it(services, database_url, tmp_path):
     from tests.pgcluster import free_port
 
