@@ -111,3 +111,14 @@ def test_hot_writes_bump_except_bookkeeping(engine):
         assert generation.current() != before
     finally:
         hot.close()
+
+
+def test_values_share_a_byte_budget(tmp_path):
+    cache = CoherentCache(Generation(tmp_path / "g"), max_bytes=100)
+    cache.store("a", "A", cache.snapshot(), size=60)
+    cache.store("b", "B", cache.snapshot(), size=30)
+    assert [cache.lookup(k) for k in "ab"] == ["A", "B"]
+    cache.store("c", "C", cache.snapshot(), size=30)  # over budget: start over
+    assert [cache.lookup(k) for k in "abc"] == [None, None, "C"]
+    cache.store("huge", "H", cache.snapshot(), size=101)  # never kept
+    assert cache.lookup("huge") is None and cache.lookup("c") == "C"

@@ -40,6 +40,8 @@ _FILE_SIZE = mmap.PAGESIZE
 # A cached entry is reread after this long even if no bump was seen (outside writers).
 MAX_AGE_SECONDS = 1.0
 MAX_ENTRIES = 10_000
+# What values may add up to (by the sizes their callers give) before the cache starts over.
+MAX_BYTES = 16 * 1024 * 1024
 
 
 class Generation:
@@ -110,23 +112,25 @@ class CoherentCache:
     under the GIL, so other threads are safe too.
     """
 
-    __slots__ = ("generation", "enabled", "max_entries", "max_age", "_seen", "_entries")
+    __slots__ = ("generation", "enabled", "max_entries", "max_bytes", "max_age", "_seen", "_entries", "_bytes")
 
-    def __init__(self, generation: Generation, *, enabled: bool = True,
-                 max_entries: int = MAX_ENTRIES, max_age: float = MAX_AGE_SECONDS):
+    def __init__(self, generation: Generation, *, enabled: bool = True, max_entries: int = MAX_ENTRIES,
+                 max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE_SECONDS):
         self.generation = generation
         self.enabled = enabled
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self.max_age = max_age
         self._seen = generation.current()
         self._entries: dict = {}
+        self._bytes = 0  # sizes stored since the cache last started over (an upper bound)
 
     def lookup(self, key):
         if not self.enabled:
             return None
         current = self.generation.current()
         if current != self._seen:
-            self._entries = {}
+            self.clear()
             self._seen = current
             return None
         entry = self._entries.get(key)
@@ -140,17 +144,20 @@ class CoherentCache:
     def snapshot(self) -> int:
         return self.generation.current()
 
-    def store(self, key, value, snapshot: int) -> None:
-        """Keep `value`, read after `snapshot` was taken. Ignored if anything was committed since
-        the cache last emptied (the value may predate it)."""
-        if not self.enabled or snapshot != self._seen:
+    def store(self, key, value, snapshot: int, size: int = 0) -> None:
+        """Keep `value`, read after `snapshot` was taken; `size`: its bytes, for values that can
+        be large (rendered answers). Ignored if anything was committed since the cache last
+        emptied (the value may predate it), and for a value over the whole byte budget."""
+        if not self.enabled or snapshot != self._seen or size > self.max_bytes:
             return
-        if len(self._entries) >= self.max_entries:
-            self._entries = {}  # simplest bound; a full cache is refilled by the next calls
+        if len(self._entries) >= self.max_entries or self._bytes + size > self.max_bytes:
+            self.clear()  # simplest bound; a full cache is refilled by the next calls
         self._entries[key] = (time.monotonic() + self.max_age, value)
+        self._bytes += size
 
     def discard(self, key) -> None:
         self._entries.pop(key, None)
 
     def clear(self) -> None:
         self._entries = {}
+        self._bytes = 0

@@ -468,10 +468,10 @@ def _cached_result(handler, call: Call, trackerpro: bool) -> Result:
     if result is None:
         snapshot = cache.snapshot()
         result = handler(call)
+        payload_json = result.payload.text if isinstance(result.payload, Raw) else to_json(result.payload)
         if result.sig is None:  # computed once, with the result
-            payload_json = result.payload.text if isinstance(result.payload, Raw) else to_json(result.payload)
             result = Result(result.key, Raw(payload_json), _crc_sig(payload_json))
-        cache.store(key, result, snapshot)
+        cache.store(key, result, snapshot, size=len(payload_json))
     return result
 
 

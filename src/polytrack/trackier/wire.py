@@ -214,7 +214,7 @@ def _cached_answer(endpoint, call: Call, resolved, query_string: str, answers) -
         snapshot = answers.snapshot()
         payload = endpoint.handler(call)
         found = payload if isinstance(payload, JsonText) else JsonText(_JSON.encode(payload))
-        answers.store(cache_key, found, snapshot)
+        answers.store(cache_key, found, snapshot, size=len(found.text))
     return found
 
 
