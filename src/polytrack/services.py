@@ -31,7 +31,8 @@ class Services:
     read_cache_on: bool
 
     def read_cache(self, **options) -> CoherentCache:
-        """A per-process cache of database reads, emptied by every committed change."""
+        """A per-process cache of database reads, emptied by every committed change (with
+        `follows_collected=True` also by the ingest's, see kernel.coherence)."""
         return CoherentCache(self.generation, enabled=self.read_cache_on, **options)
 
     @classmethod

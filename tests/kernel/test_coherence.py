@@ -122,3 +122,31 @@ def test_values_share_a_byte_budget(tmp_path):
     assert [cache.lookup(k) for k in "abc"] == [None, None, "C"]
     cache.store("huge", "H", cache.snapshot(), size=101)  # never kept
     assert cache.lookup("huge") is None and cache.lookup("c") == "C"
+
+
+def test_collected_data_moves_only_the_caches_that_follow_it(tmp_path):
+    generation = Generation(tmp_path / "g")
+    accounts = CoherentCache(generation)
+    reports = CoherentCache(generation, follows_collected=True)
+    for cache in (accounts, reports):
+        cache.store("k", "v", cache.snapshot())
+    generation.bump(collected=True)  # e.g. an ingest batch
+    assert accounts.lookup("k") == "v" and reports.lookup("k") is None
+    reports.store("k", "v", reports.snapshot())
+    generation.bump()  # any other change
+    assert accounts.lookup("k") is None and reports.lookup("k") is None
+
+
+def test_an_ingest_connection_moves_the_collected_marker(engine):
+    class Collecting(HotDB):
+        collected = True
+
+    hot = Collecting(engine)
+    try:
+        before_main, before_all = hot.generation.current(), hot.generation.current_with_collected()
+        with hot.transaction():
+            hot.execute(_WRITE, (6.0,))
+        assert hot.generation.current() == before_main
+        assert hot.generation.current_with_collected() != before_all
+    finally:
+        hot.close()

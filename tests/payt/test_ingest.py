@@ -5,14 +5,14 @@ import asyncio
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from polytrack.payt import derive, fleet
 from polytrack.payt import package as payt_package
 from polytrack.payt.ingest import build_osmand_app, osmand_app
 from polytrack.payt.motion import EVENT_IGNITION_OFF, EVENT_IGNITION_ON
-from polytrack.payt.tables import payt_derivation_state, payt_events, payt_positions, payt_unknown_devices
+from polytrack.payt.tables import payt_derivation_state, payt_events, payt_positions, payt_unknown_devices, payt_vehicles
 from tests.payt.fleetkit import make_client, make_vehicle
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -285,3 +285,35 @@ def test_undecodable_bytes_in_the_query_are_a_400_not_a_500(http, services, vehi
     asyncio.run(build_osmand_app(services)(scope, receive, send))  # raw bytes, as a broken tracker sends them
     assert answers[0]["status"] == 400 and b"unknown device" in answers[1]["body"]
     assert positions(services) == []
+
+
+def test_a_device_refitted_elsewhere_reports_for_its_new_vehicle_at_once(http, services, vehicle):
+    """The device and vehicle caches follow every committed change (kernel.coherence), not only
+    this process's fleet.py calls, which also clear them explicitly."""
+    with services.engine.connect() as conn:
+        client_id, device_id = conn.execute(
+            select(payt_vehicles.c.client_id, payt_vehicles.c.device_id).where(payt_vehicles.c.id == vehicle)).one()
+    other = make_vehicle(services, client_id, "spare-unit")
+    fix = {"id": "phone-1", "lat": "51.5", "lon": "-0.12"}
+    assert http.get("/osmand", params={**fix, "timestamp": str(T)}).status_code == 200
+    assert derive.load_context_cached(vehicle) is not None
+    with services.engine.begin() as conn:  # plain SQL, as another worker's admin call would commit
+        conn.execute(update(payt_vehicles).where(payt_vehicles.c.id.in_([vehicle, other])).values(device_id=None))
+        conn.execute(update(payt_vehicles).where(payt_vehicles.c.id == other).values(device_id=device_id, speed_limit_kph=30))
+    assert derive.load_context_cached(vehicle) is None
+    assert http.get("/osmand", params={**fix, "timestamp": str(T + 10)}).status_code == 200
+    assert [p["fix_ms"] for p in positions(services, other)] == [(T + 10) * 1000]
+    assert [p["fix_ms"] for p in positions(services, vehicle)] == [T * 1000]
+
+
+def test_positions_leave_the_device_cache_alone(http, services, vehicle, monkeypatch):
+    """Collected data moves only its own marker: a steady stream of fixes does not make every
+    fix look its device up again."""
+    from polytrack.payt.ingest import cache
+
+    lookups = []
+    real_lookup = cache.lookup
+    monkeypatch.setattr(cache, "lookup", lambda conn, identifier: lookups.append(identifier) or real_lookup(conn, identifier))
+    for i in range(5):
+        assert http.get("/osmand", params={"id": "phone-1", "lat": "51.5", "lon": "-0.12", "timestamp": str(T + 10 * i)}).status_code == 200
+    assert lookups == ["phone-1"]

@@ -5,12 +5,18 @@ pay for the database again: one SQLite read costs more than the rest of such a c
 (bench/RESULTS.md). But every worker process writes to the same database, so a process may only
 reuse what it read if it knows nobody committed a change since.
 
-`Generation` is that knowledge: a 64-bit value in a small memory-mapped file every process of
+`Generation` is that knowledge: 64-bit values in a small memory-mapped file every process of
 one database maps (next to a SQLite file; in the temporary directory for PostgreSQL). Every
 commit that changes data the APIs read writes a fresh random value there, after the commit;
 reading it costs a memory load. A reader takes the value before it reads the database and tags
 what it caches with it; a cached entry is used only while the value is unchanged. So a reader
 never keeps data older than a commit whose writer has returned, in any process on the machine.
+
+Two values: `main` moves with every change, except those of the ingest paths, which only write
+collected data (positions and what is derived from them) and move `collected`. A cache of
+answers that report on collected data follows both (`follows_collected=True`); credentials,
+accounts and configuration follow `main` only, so a steady stream of device fixes does not
+empty them.
 
 Who bumps: the engine (`kernel.db.make_engine` wraps `engine.begin()`: after a commit that
 changed rows), `kernel.hot.HotDB` (its transactions and autocommit writes, except statements
@@ -35,6 +41,8 @@ import time
 from pathlib import Path
 
 _VALUE = struct.Struct("<Q")
+_BOTH = struct.Struct("<QQ")  # main, collected
+_COLLECTED_OFFSET = _VALUE.size
 _FILE_SIZE = mmap.PAGESIZE
 
 # A cached entry is reread after this long even if no bump was seen (outside writers).
@@ -52,18 +60,25 @@ class Generation:
         in-memory SQLite database has no other process)."""
         self.path = path
         if path is None:
-            self._map = bytearray(_VALUE.size)
+            self._map = bytearray(_BOTH.size)
         else:
             self._map = _map_file(path)
-        self._read = _VALUE.unpack_from
 
     def current(self) -> int:
-        return self._read(self._map, 0)[0]
+        """Moves with every change but those to collected data."""
+        return _VALUE.unpack_from(self._map, 0)[0]
 
-    def bump(self) -> None:
-        """Mark a committed change. A random value rather than a counter: two processes bumping
-        at once need no lock, and whatever value wins differs from every earlier one."""
-        _VALUE.pack_into(self._map, 0, int.from_bytes(os.urandom(8), "little"))
+    def current_with_collected(self) -> int:
+        """Moves with every change (the XOR of two random values changes when either does)."""
+        main, collected = _BOTH.unpack_from(self._map, 0)
+        return main ^ collected
+
+    def bump(self, *, collected: bool = False) -> None:
+        """Mark a committed change (`collected`: it wrote only collected data). A random value
+        rather than a counter: two processes bumping at once need no lock, and whatever value
+        wins differs from every earlier one."""
+        offset = _COLLECTED_OFFSET if collected else 0
+        _VALUE.pack_into(self._map, offset, int.from_bytes(os.urandom(8), "little"))
 
 
 def _map_file(path: Path) -> mmap.mmap:
@@ -112,23 +127,25 @@ class CoherentCache:
     under the GIL, so other threads are safe too.
     """
 
-    __slots__ = ("generation", "enabled", "max_entries", "max_bytes", "max_age", "_seen", "_entries", "_bytes")
+    __slots__ = ("generation", "enabled", "max_entries", "max_bytes", "max_age", "_current", "_seen", "_entries",
+                 "_bytes")
 
-    def __init__(self, generation: Generation, *, enabled: bool = True, max_entries: int = MAX_ENTRIES,
-                 max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE_SECONDS):
+    def __init__(self, generation: Generation, *, enabled: bool = True, follows_collected: bool = False,
+                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE_SECONDS):
         self.generation = generation
         self.enabled = enabled
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_age = max_age
-        self._seen = generation.current()
+        self._current = generation.current_with_collected if follows_collected else generation.current
+        self._seen = self._current()
         self._entries: dict = {}
         self._bytes = 0  # sizes stored since the cache last started over (an upper bound)
 
     def lookup(self, key):
         if not self.enabled:
             return None
-        current = self.generation.current()
+        current = self._current()
         if current != self._seen:
             self.clear()
             self._seen = current
@@ -142,7 +159,7 @@ class CoherentCache:
         return entry[1]
 
     def snapshot(self) -> int:
-        return self.generation.current()
+        return self._current()
 
     def store(self, key, value, snapshot: int, size: int = 0) -> None:
         """Keep `value`, read after `snapshot` was taken; `size`: its bytes, for values that can

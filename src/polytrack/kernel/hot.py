@@ -27,6 +27,10 @@ from polytrack.kernel.db import configure_sqlite_connection
 
 
 class HotDB:
+    # True for a connection that writes only collected data (kernel.coherence): its commits
+    # move only the `collected` marker.
+    collected = False
+
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -59,7 +63,7 @@ class HotDB:
                 if getattr(self._local, "in_transaction", False):
                     self._local.changed = True
                 else:
-                    self.generation.bump()
+                    self.generation.bump(collected=self.collected)
             return cursor
         except Exception:
             if not self._discard_if_broken(driver):
@@ -96,7 +100,7 @@ class HotDB:
             if getattr(self._local, "in_transaction", False):
                 self._local.changed = True
             else:
-                self.generation.bump()
+                self.generation.bump(collected=self.collected)
 
     def one(self, statement, params: tuple = ()):
         return self.execute(statement, params).fetchone()
@@ -140,7 +144,7 @@ class HotDB:
         finally:
             self._local.in_transaction = False
         if changed:
-            self.generation.bump()
+            self.generation.bump(collected=self.collected)
 
     def close(self) -> None:
         """Close this thread's connection (other threads' close when their thread ends)."""

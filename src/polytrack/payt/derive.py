@@ -14,13 +14,13 @@ The state machine itself is in motion.py; sinks.py writes what it derives.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, fields
 from datetime import date
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection
 
+from polytrack.kernel.coherence import CoherentCache, Generation
 from polytrack.kernel.dates import zone
 from polytrack.payt.motion import Geofence, Machine, VehicleContext
 from polytrack.payt.sinks import BatchSink, DriverSql, LiveSink
@@ -70,13 +70,23 @@ def current_rules() -> Rules:
 
 
 # --- vehicle context (time zone, speed limit, locations), cached per process -------------------
+# A read cache (kernel.coherence): until `follow_changes` binds it to the database's marker it
+# only ages out (CONTEXT_TTL_SECONDS); once bound, any process's change to vehicles, clients or
+# locations empties it at once. Collected data (positions) does not.
 
-_context_cache: dict[int, tuple[float, VehicleContext]] = {}
+_contexts = CoherentCache(Generation(None), max_age=CONTEXT_TTL_SECONDS)
+
+
+def follow_changes(generation: Generation) -> None:
+    """Let every committed change of any process empty this process's vehicle contexts."""
+    global _contexts
+    if _contexts.generation is not generation:
+        _contexts = CoherentCache(generation, max_age=CONTEXT_TTL_SECONDS)
 
 
 def invalidate_contexts() -> None:
     """Forget cached vehicle contexts (after a vehicle, client or location changed)."""
-    _context_cache.clear()
+    _contexts.clear()
 
 
 def geofence_for(location_id: int, lat, lon, radius, polygon_geojson) -> Geofence | None:
@@ -104,15 +114,15 @@ def polygon_ring(text: str) -> list[tuple[float, float]] | None:
 
 def load_context_cached(vehicle_id: int) -> VehicleContext | None:
     """The cached context, if fresh (no query)."""
-    hit = _context_cache.get(vehicle_id)
-    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+    return _contexts.lookup(vehicle_id)
 
 
 def load_context(conn: Connection, vehicle_id: int, rules: Rules, *, cached: bool = True) -> VehicleContext | None:
-    now = time.monotonic()
-    hit = _context_cache.get(vehicle_id)
-    if cached and hit is not None and hit[0] > now:
-        return hit[1]
+    if cached:
+        hit = _contexts.lookup(vehicle_id)
+        if hit is not None:
+            return hit
+    snapshot = _contexts.snapshot()
     row = conn.execute(
         select(payt_vehicles.c.client_id, payt_vehicles.c.speed_limit_kph, payt_clients.c.timezone)
         .join(payt_clients, payt_clients.c.id == payt_vehicles.c.client_id)
@@ -134,7 +144,7 @@ def load_context(conn: Connection, vehicle_id: int, rules: Rules, *, cached: boo
     except ValueError:
         tz = zone(DEFAULT_TIMEZONE)
     context = VehicleContext(vehicle_id, tz, row.speed_limit_kph or rules.default_speed_limit_kph, locations)
-    _context_cache[vehicle_id] = (now + CONTEXT_TTL_SECONDS, context)
+    _contexts.store(vehicle_id, context, snapshot)
     return context
 
 

@@ -243,7 +243,7 @@ class WireConfig:
             iso_dates=DateFormat("o", quoted=quoted),
             tickets=services.read_cache(),
             admin_keys=services.read_cache(),
-            results=services.read_cache(),
+            results=services.read_cache(follows_collected=True),  # vehicle lists hold last positions
         )
 
     def dates_for(self, dtm: str | None) -> DateFormat:

@@ -1,21 +1,24 @@
 """Per-process cache: device identifier -> (device id, vehicle id, client id).
 
 Devices send positions many times a minute, so the identifier lookup must not cost a query
-each time. Entries expire after a short time (other processes may refit a device); fleet.py
-clears the cache of its own process on every change; a miss always asks the database, so a
-freshly created device works at once.
+each time. A read cache (kernel.coherence): once the ingest binds it to the database's marker
+(`follow`), any process's committed change to devices or vehicles empties it at once (a device
+refitted through another worker's admin API counts from its next fix); positions do not.
+Unbound, entries expire after TTL_SECONDS. A miss always asks the database, so a freshly
+created device works at once.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from polytrack.kernel.coherence import CoherentCache, Generation
 from polytrack.payt.tables import payt_devices, payt_vehicles
 
+# Also the longest an entry lives when a change comes from outside polytrack.
 TTL_SECONDS = 30.0
 
 
@@ -29,23 +32,26 @@ class KnownDevice:
 class DeviceCache:
     def __init__(self, ttl: float = TTL_SECONDS):
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, KnownDevice]] = {}
+        self._entries = CoherentCache(Generation(None), max_age=ttl)
+
+    def follow(self, generation: Generation) -> None:
+        """Let every committed change of any process empty this cache."""
+        if self._entries.generation is not generation:
+            self._entries = CoherentCache(generation, max_age=self.ttl)
 
     def get(self, conn_factory, identifier: str) -> KnownDevice | None:
-        now = time.monotonic()
-        hit = self._entries.get(identifier)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        known = self._entries.lookup(identifier)
+        if known is not None:
+            return known
+        snapshot = self._entries.snapshot()
         with conn_factory() as conn:
             known = lookup(conn, identifier)
-        if known is None:
-            self._entries.pop(identifier, None)
-        else:
-            self._entries[identifier] = (now + self.ttl, known)
+        if known is not None:
+            self._entries.store(identifier, known, snapshot)
         return known
 
     def forget(self, identifier: str) -> None:
-        self._entries.pop(identifier, None)
+        self._entries.discard(identifier)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -29,7 +29,11 @@ INGEST_WAL_AUTOCHECKPOINT_PAGES = 10_000
 class IngestDB(HotDB):
     """A held driver connection per thread, like `services.hot`, but the ingest's own: its
     SQLite connection checkpoints the WAL less often (see above), and the kernel's hot-path
-    connection keeps SQLite's defaults."""
+    connection keeps SQLite's defaults. It writes only collected data (positions, what the
+    derivation makes of them, unknown-device counts), so its commits empty only the read caches
+    that follow collected data (kernel.coherence), not those of credentials and fleets."""
+
+    collected = True
 
     def _connect(self):
         driver = super()._connect()
@@ -65,6 +69,9 @@ class PositionIngest:
         self.speed_unit_kph = SPEED_UNITS_KPH.get(unit, KNOT_KPH)
         self.max_future_ms = int(float(settings.api_setting("payt.max_future_seconds", 86400)) * 1000)
         self.db = IngestDB(services.engine)
+        # this process's device and vehicle facts follow every change committed anywhere
+        device_cache.follow(services.generation)
+        derive.follow_changes(services.generation)
         self.pg = services.engine.dialect.name == "postgresql"
         self.driver_errors = services.engine.dialect.loaded_dbapi
         self.group_commit = GroupCommit(self._store_batch, self._store_alone)
