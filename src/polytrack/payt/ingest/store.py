@@ -126,8 +126,10 @@ class PositionIngest:
         return known
 
     def count_unknown(self, identifier: str, now_ms: int) -> None:
-        with self.services.engine.begin() as conn:
-            derive.DriverSql(conn).run(_COUNT_UNKNOWN, (identifier[:128], now_ms, now_ms))
+        # On the ingest's own connection: collected data, so a device that keeps knocking with
+        # an unknown id does not empty the other read caches (kernel.coherence) each time.
+        with self.db.transaction():
+            derive.DriverSql.on_dbapi(self.db.driver(), pg=self.pg).run(_COUNT_UNKNOWN, (identifier[:128], now_ms, now_ms))
 
     # --- storing (called by the group commit, on the event loop's thread) --------------------
     def _transaction(self, fixes: list[Prepared]) -> list[str]:
