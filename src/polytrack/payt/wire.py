@@ -230,7 +230,7 @@ class WireConfig:
     iso_dates: DateFormat  # with dtm=o
     tickets: CoherentCache  # ticket -> (caller, ...): see TokenStore.resolve_joined
     admin_keys: CoherentCache  # admin key -> Integrator
-X
+    results: CoherentCache  # cacheable operations' results, see `_cached_result`
 
     @classmethod
     def from_services(cls, services) -> "WireConfig":
