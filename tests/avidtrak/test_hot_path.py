@@ -7,7 +7,6 @@ hits count, broken data and odd bytes still get the API's own envelope.
 
 import asyncio
 from decimal import Decimal
-from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
@@ -15,7 +14,7 @@ from sqlalchemy import delete, event
 
 from polytrack.avidtrak import domain
 from polytrack.avidtrak.tables import avidtrak_accounts, avidtrak_wallets
-from polytrack.avidtrak.wire import global_parameters, query_pairs
+from polytrack.avidtrak.wire import global_parameters
 from polytrack.kernel.db import make_engine
 from polytrack.kernel.params import Params
 from tests.avidtrak.conftest import URL, call
@@ -107,17 +106,6 @@ def test_successful_balance_call_runs_no_sqlalchemy_statement(http, services, ag
 
 
 # --- parameters -----------------------------------------------------------------------------------
-
-@hsettings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ab=&%+;2Fé \x00", max_size=30))
-def test_query_pairs_are_parse_qsl_pairs(query):
-    assert query_pairs(query) == parse_qsl(query, keep_blank_values=True)
-
-
-@pytest.mark.parametrize("query", ["a=1&&b", "a+b=c+d&x=%41%ff", "=x&y=", "a=b=c", "", "&", "a;b=c", "%zz=1"])
-def test_query_pairs_examples(query):
-    assert query_pairs(query) == parse_qsl(query, keep_blank_values=True)
-
 
 def test_raw_non_utf8_query_bytes_get_an_envelope(app, agency):
     """Clients percent-encode, but raw bytes can arrive; they must not become a 500."""

@@ -1,6 +1,6 @@
 """kernel.params: names as the old PHP / ASP.NET back ends read them."""
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import given, settings
@@ -143,3 +143,17 @@ def test_broken_form_body_raises_bad_request_body():
     client = TestClient(Starlette(routes=[Route("/", handler, methods=["POST"])]))
     body = client.post("/", content=b"a=\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"})
     assert body.json() == {"bad": True}
+
+
+QUERY_CHARS = st.sampled_from(list("ab=&%+;#?[] \t\x00é") + ["%20", "%2", "%2F", "%zz", "%C3%BC", "%FF", "ü", "%00"])
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.lists(QUERY_CHARS, max_size=30).map("".join))
+def test_parse_query_reads_what_parse_qsl_reads(query):
+    assert parse_query(query) == parse_qsl(query, keep_blank_values=True)
+
+
+@pytest.mark.parametrize("query", ["a=1&&b", "a+b=c+d&x=%41%ff", "=x&y=", "a=b=c", "", "&", "a;b=c", "%zz=1"])
+def test_parse_query_examples(query):
+    assert parse_query(query) == parse_qsl(query, keep_blank_values=True)

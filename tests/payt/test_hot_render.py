@@ -1,12 +1,9 @@
-"""The hot path's shortcuts (rendering, query reading) give exactly what the general code would."""
+"""The hot path's rendering shortcuts give exactly what the general code would."""
 
 from datetime import datetime, timezone
 from decimal import Decimal
-from urllib.parse import parse_qsl
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from polytrack.kernel.render import Raw, to_json
 from polytrack.payt import wire
@@ -83,12 +80,3 @@ def test_dataset_and_envelope_text_match_the_dict_rendering():
     assert wire.ok_envelope_json("1", "value", "ssid", sig="") == to_json(wire.ok_envelope("1", "value", "ssid", sig=""))
 
 
-# --- query string reading --------------------------------------------------------------------
-
-QUERY_CHARS = st.sampled_from(list("ab=&%+;#?[] \t") + ["%20", "%2", "%zz", "%C3%BC", "%FF", "ü", "%00"])
-
-
-@settings(deadline=None, max_examples=400)
-@given(st.lists(QUERY_CHARS, max_size=30).map("".join))
-def test_query_pairs_reads_what_parse_qsl_reads(query):
-    assert wire.query_pairs(query) == parse_qsl(query, keep_blank_values=True)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from decimal import Decimal
 from typing import Callable
-from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -30,7 +29,7 @@ from polytrack.avidtrak import domain
 from polytrack.avidtrak.errors import (
     AvidTrakError, agency_only, internal_error, not_implemented, pro_account_required, rate_limited,
 )
-from polytrack.kernel.params import BadRequestBody, Params, read_form_pairs
+from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
 from polytrack.kernel.render import JSON_TYPE, TextResponse, xml_response
 
 log = logging.getLogger("polytrack.avidtrak")
@@ -148,20 +147,6 @@ def render(fmt: str, code: int, data) -> Response | TextResponse:
     return TextResponse(_JSON.encode(envelope), JSON_TYPE)
 
 
-def query_pairs(query: str) -> list[tuple[str, str]]:
-    """`urllib.parse.parse_qsl(query, keep_blank_values=True)`, the same pairs (tests compare
-    them), at a sixth of its cost: fields without `%` or `+` need no decoding."""
-    pairs = []
-    for field in query.split("&"):
-        if not field:
-            continue
-        name, _, value = field.partition("=")
-        if "%" in field or "+" in field:
-            name, value = unquote_plus(name), unquote_plus(value)
-        pairs.append((name, value))
-    return pairs
-
-
 def global_parameters(pairs: list[tuple[str, str]]) -> tuple[str, str, str]:
     """format, method and pincode, trimmed, "" when not given: what `Params(pairs,
     last_wins=True).get(name)` reads (names case-insensitive, an exact lower-case spelling
@@ -187,7 +172,7 @@ async def _read(request: Request) -> list[tuple[str, str]]:
     query comes straight from the ASGI scope (`request.url` would build the whole URL and split
     it again); bytes that are not UTF-8 become U+FFFD instead of failing the request."""
     scope = request.scope
-    pairs = query_pairs(scope["query_string"].decode("utf-8", "replace"))
+    pairs = parse_query(scope["query_string"].decode("utf-8", "replace"))
     if scope["method"] == "POST":  # GET and HEAD carry no form
         try:
             pairs += await read_form_pairs(request)

@@ -16,14 +16,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Callable
-from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.routing import Route
 
 from polytrack.kernel.coherence import CoherentCache
 from polytrack.kernel.dates import dotnet_roundtrip, epoch_ms
-from polytrack.kernel.params import BadRequestBody, Params, read_form_pairs
+from polytrack.kernel.params import BadRequestBody, Params, parse_query, read_form_pairs
 from polytrack.kernel.render import JS_TYPE, JSON_TYPE, Raw, TextResponse, to_json, valid_callback
 from polytrack.kernel.routing import CaseInsensitiveRoute
 from polytrack.payt import domain
@@ -388,20 +387,7 @@ async def _read_params(request: Request) -> Params:
     if "\t" in query or "\r" in query or "\n" in query:
         query = query.replace("\t", "").replace("\r", "").replace("\n", "")
     query = query.partition("#")[0]
-    return Params(query_pairs(query) + await read_form_pairs(request), last_wins=False)
-
-
-def query_pairs(query: str) -> list[tuple[str, str]]:
-    """`urllib.parse.parse_qsl(query, keep_blank_values=True)` (what kernel.params uses), without
-    its general-purpose overhead: a quarter of the cost on the hot path."""
-    pairs = []
-    for part in query.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            if "%" in part or "+" in part:
-                name, value = unquote(name.replace("+", " ")), unquote(value.replace("+", " "))
-            pairs.append((name, value))
-    return pairs
+    return Params(parse_query(query) + await read_form_pairs(request), last_wins=False)
 
 
 def _respond(body: str, callback: str | None) -> TextResponse:

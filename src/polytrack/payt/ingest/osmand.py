@@ -18,7 +18,8 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import unquote_plus
+
+from polytrack.kernel.params import parse_query
 
 KNOT_KPH = 1.852
 SPEED_UNITS_KPH = {"kn": KNOT_KPH, "kmh": 1.0, "kph": 1.0, "mps": 3.6, "mph": 1.609344}
@@ -235,20 +236,6 @@ def _decode_json_location(device: str, location) -> Fix:
     if ignition is not None:
         fix.ignition = 1 if boolean("ignition", ignition) else 0
     return fix
-
-
-def parse_query(text: str) -> list[tuple[str, str]]:
-    """`urllib.parse.parse_qsl(text, keep_blank_values=True)`, four times faster: devices send
-    plain names and numbers, so only parts holding `%` or `+` need unquoting."""
-    pairs = []
-    for part in text.split("&"):
-        if not part:
-            continue
-        name, _, value = part.partition("=")
-        if "%" in part or "+" in part:
-            name, value = unquote_plus(name), unquote_plus(value)
-        pairs.append((name, value))
-    return pairs
 
 
 def decode_request(query: str, body: bytes, content_type: str, *, speed_unit_kph: float = KNOT_KPH) -> list[Fix]:
