@@ -14,20 +14,10 @@ from polytrack.kernel.tables import kernel_call_log
 from polytrack.payt import wire
 from polytrack.payt.tables import payt_admin_keys, payt_clients, payt_groups, payt_users
 from polytrack.services import Services
-from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro, two_fleets
+from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro
 
 ACCESS_DENIED = {"reason": "user_not_authenticated", "message": "Access to the System denied"}
 TASKS = {"fromDate": str(ms(2024, 1, 1)), "toDate": str(ms(2025, 1, 1))}
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
-
-
-@pytest.fixture
-def acme(fleets):
-    return fleets[0]
 
 
 @pytest.fixture

@@ -1,18 +1,11 @@
 """Tenant isolation: every PAYT operation with another client's ticket, every TrackerPro
 operation with another integrator's key. Nothing of the other tenant may show."""
 
-import pytest
-
 from polytrack.payt import wire
 from polytrack.payt.client import TrackerProClient
-from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro, two_fleets
+from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro
 
 REPORT = {"startDate": "20240601", "endDate": "20240701", "groupIDs": "0", "dtm": "o"}
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
 
 
 def _no_trace_of(text: str, other: dict) -> None:

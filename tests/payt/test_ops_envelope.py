@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from polytrack.app import create_app
 from polytrack.payt import wire
 from polytrack.payt.ops import common
-from tests.payt.opsdata import login, payt, trackerpro, two_fleets
+from tests.payt.opsdata import login, payt, trackerpro
 
 DATA_OPS = [
     ("Group", "GetByTypeID", {"groupTypeID": "3"}),
@@ -17,16 +17,6 @@ DATA_OPS = [
     ("Report", "Detailed", {"startDate": "20240610", "endDate": "20240612", "vehicleIDs": "0", "groupIDs": "0", "levelOfDetail": "1"}),
     ("Report", "Historic", {"startDate": "20240610", "endDate": "20240612", "vehicleIDs": "0", "groupIDs": "0"}),
 ]
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
-
-
-@pytest.fixture
-def acme(fleets):
-    return fleets[0]
 
 
 def tp_ops(acme):

@@ -2,17 +2,7 @@
 
 import pytest
 
-from tests.payt.opsdata import login, payt, table_rows, two_fleets
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
-
-
-@pytest.fixture
-def acme(fleets):
-    return fleets[0]
+from tests.payt.opsdata import login, payt, table_rows
 
 
 def groups(http, ticket, type_id, **extra):

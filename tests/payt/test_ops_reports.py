@@ -6,19 +6,9 @@ import pytest
 
 from polytrack.payt.client import PaytApiError, PaytClient
 from polytrack.payt.motion import EVENT_IGNITION_ON as IGN_ON, EVENT_OVERSPEED as OVERSPEED, EVENT_POSITION as POS
-from tests.payt.opsdata import PASSWORD, login, ms, payt, table_rows, two_fleets
+from tests.payt.opsdata import PASSWORD, login, ms, payt, table_rows
 
 LONDON_MIDNIGHT_10_JUNE = ms(2024, 6, 9, 23, 0)  # BST: local midnight is 23:00 UTC the day before
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
-
-
-@pytest.fixture
-def acme(fleets):
-    return fleets[0]
 
 
 @pytest.fixture

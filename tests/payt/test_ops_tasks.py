@@ -3,17 +3,7 @@
 import pytest
 
 from polytrack.payt.client import TrackerProClient
-from tests.payt.opsdata import ms, table_rows, trackerpro, two_fleets
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
-
-
-@pytest.fixture
-def acme(fleets):
-    return fleets[0]
+from tests.payt.opsdata import ms, table_rows, trackerpro
 
 
 def tasks(http, acme, op="Task", **params):

@@ -1,24 +1,12 @@
 """Vehicle/GetAllVehiclesFilteredByUserID (PAYT) and Vehicle/GetAllVehiclesForClientID (TrackerPro)."""
 
-import pytest
-
 from polytrack.payt.client import PaytClient, TrackerProClient
 from polytrack.payt.motion import EVENT_OVERSPEED
-from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro, two_fleets
+from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro
 
 DOCUMENTED = ["VehicleID", "CurrentUnitID", "TypeID", "GroupID", "Description", "Registration", "HourlyCost",
               "KMCost", "DepotID", "DepotName", "TimeStamp", "DriverID", "Name"]
 TAIL = ["DriverStartDate", "UnitIMEI", "LastPositionDateTime", "Latitude", "Longitude", "Speed", "Heading", "LastEventID"]
-
-
-@pytest.fixture
-def fleets(services):
-    return two_fleets(services)
-
-
-@pytest.fixture
-def acme(fleets):
-    return fleets[0]
 
 
 def test_asset_columns_documented_then_placeholder_tail(http, acme):
