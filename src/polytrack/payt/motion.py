@@ -310,14 +310,19 @@ class Machine:
             self._extend(trip, last, fix, distance, speed, driving=True, commit=True)
             self.pause, self.pending = fix, Run()
         else:
-            self._add_leg(self.pending, last, fix, distance, driving=False, commit=False)
-            self.pending.fixes += 1
-            if speed > self.pending.max_speed:
-                self.pending.max_speed = speed
+            self._extend_pause(last, fix, distance, speed)
             if fix[0] - self.pause[0] >= self.min_stop_ms:
                 self._close_trip(stop_end=fix[0])
                 return
         self.sink.trip(trip)
+
+    def _extend_pause(self, last, fix, distance, speed) -> None:
+        """A fix while a run is paused: one more (not driving, uncommitted) leg of the pause."""
+        pending = self.pending
+        self._add_leg(pending, last, fix, distance, driving=False, commit=False)
+        pending.fixes += 1
+        if speed > pending.max_speed:
+            pending.max_speed = speed
 
     def _idle(self, fix, last, distance, speed):
         moving = speed > self.motion_kph
@@ -348,10 +353,7 @@ class Machine:
             self.pause, self.pending = fix, Run()
             self._maybe_confirm(fix)
         else:
-            self._add_leg(self.pending, last, fix, distance, driving=False, commit=False)
-            self.pending.fixes += 1
-            if speed > self.pending.max_speed:
-                self.pending.max_speed = speed
+            self._extend_pause(last, fix, distance, speed)
             if fix[0] - self.pause[0] >= self.min_stop_ms:
                 # the candidate never made a trip: it stays part of the stop
                 self.cand = self.pause = self.pending = None
