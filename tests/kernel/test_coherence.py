@@ -150,3 +150,16 @@ def test_an_ingest_connection_moves_the_collected_marker(engine):
         assert hot.generation.current_with_collected() != before_all
     finally:
         hot.close()
+
+
+def test_get_or_load_loads_once_and_never_keeps_none(tmp_path):
+    from polytrack.kernel.coherence import read_through
+
+    cache = CoherentCache(Generation(tmp_path / "g"))
+    loads = []
+    assert cache.get_or_load("k", lambda: loads.append(1) or "v") == "v"
+    assert cache.get_or_load("k", lambda: loads.append(1) or "other") == "v"
+    assert cache.get_or_load("gone", lambda: loads.append(1)) is None
+    assert cache.get_or_load("gone", lambda: loads.append(1)) is None
+    assert len(loads) == 3
+    assert read_through(None, "k", lambda: "fresh") == "fresh"

@@ -17,6 +17,7 @@ from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parame
 from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_ledger as ledger
 from polytrack.avidtrak.tables import avidtrak_wallets as wallets
+from polytrack.kernel.coherence import read_through
 from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, lookup_digest, random_alnum, random_digits
 
@@ -75,20 +76,16 @@ def authenticate(hot, pincode: str, cache=None) -> tuple[Account, Decimal | None
     unknown pincode. `hot` is services.hot: autocommit reads, so a pincode regenerated or a
     balance changed by any worker counts from the next call on; `cache` (kernel.coherence)
     keeps a known pincode's answer until any process commits a change."""
-    if cache is not None:
-        found = cache.lookup(pincode)
-        if found is not None:
-            return found
-        snapshot = cache.snapshot()
+    return read_through(cache, pincode, lambda: _account_and_payer_balance(hot, pincode))
+
+
+def _account_and_payer_balance(hot, pincode: str) -> tuple[Account, Decimal | None] | None:
     row = hot.one(_ACCOUNT_AND_PAYER_BALANCE, (lookup_digest(pincode),))
     if row is None:
         return None
     account_id, kind, parent_id, userid, account_type, raw_balance = row
     account = Account(id=account_id, kind=kind, parent_id=parent_id, userid=userid, account_type=account_type)
-    found = account, (None if raw_balance is None else _money_read(raw_balance))
-    if cache is not None:
-        cache.store(pincode, found, snapshot)
-    return found
+    return account, (None if raw_balance is None else _money_read(raw_balance))
 
 
 def _money_read(raw) -> Decimal:

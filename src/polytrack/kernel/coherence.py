@@ -172,9 +172,25 @@ class CoherentCache:
         self._entries[key] = (time.monotonic() + self.max_age, value)
         self._bytes += size
 
+    def get_or_load(self, key, load, *, size=None):
+        """The value for `key`: from the cache, else `load()` (run after a snapshot, and kept;
+        a None it returns is never kept). `size(value)`: its bytes, for the byte budget."""
+        found = self.lookup(key)
+        if found is None:
+            snapshot = self.snapshot()
+            found = load()
+            if found is not None:
+                self.store(key, found, snapshot, size(found) if size is not None else 0)
+        return found
+
     def discard(self, key) -> None:
         self._entries.pop(key, None)
 
     def clear(self) -> None:
         self._entries = {}
         self._bytes = 0
+
+
+def read_through(cache: CoherentCache | None, key, load):
+    """`cache.get_or_load(key, load)`; without a cache, `load()`."""
+    return load() if cache is None else cache.get_or_load(key, load)

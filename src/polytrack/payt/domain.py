@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from polytrack.kernel.coherence import read_through
 from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, lookup_digest, random_guid, random_hex, verify_password
 from polytrack.kernel.tokens import TOKEN_COLUMNS
@@ -147,18 +148,15 @@ def integrator_for_key(conn, key: str | None, cache=None) -> Integrator:
     read cache of known keys, kernel.coherence)."""
     if not key:
         raise not_authenticated()
-    if cache is not None:
-        found = cache.lookup(key)
-        if found is not None:
-            return found
-        snapshot = cache.snapshot()
-    row = _INTEGRATOR_BY_KEY.run(conn, (lookup_digest(key),)).fetchone()
-    if row is None:
+    found = read_through(cache, key, lambda: _integrator(conn, key))
+    if found is None:
         raise not_authenticated()
-    found = Integrator(admin_key_id=row[0], name=row[1])
-    if cache is not None:
-        cache.store(key, found, snapshot)
     return found
+
+
+def _integrator(conn, key: str) -> Integrator | None:
+    row = _INTEGRATOR_BY_KEY.run(conn, (lookup_digest(key),)).fetchone()
+    return None if row is None else Integrator(admin_key_id=row[0], name=row[1])
 
 
 # --- provisioning -----------------------------------------------------------------------------

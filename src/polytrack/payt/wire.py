@@ -449,16 +449,12 @@ def _cached_result(handler, call: Call, trackerpro: bool) -> Result:
     since the last commit. Keyed by caller, handler and every other parameter as given."""
     who = call.integrator.admin_key_id if trackerpro else call.caller.user_id
     key = (trackerpro, who, handler, tuple(pair for pair in call.params.pairs if pair[0].lower() not in _NOT_IN_CACHE_KEY))
-    cache = call.config.results
-    result = cache.lookup(key)
-    if result is None:
-        snapshot = cache.snapshot()
+    def compute() -> Result:
         result = handler(call)
         payload_json = result.payload.text if isinstance(result.payload, Raw) else to_json(result.payload)
-        if result.sig is None:  # computed once, with the result
-            result = Result(result.key, Raw(payload_json), _crc_sig(payload_json))
-        cache.store(key, result, snapshot, size=len(payload_json))
-    return result
+        # rendered and signed once, with the result
+        return Result(result.key, Raw(payload_json), _crc_sig(payload_json) if result.sig is None else result.sig)
+    return call.config.results.get_or_load(key, compute, size=lambda result: len(result.payload.text))
 
 
 def _authenticate(request: Request, call: Call, op: str, subop: str, trackerpro: bool, logged):

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from polytrack.kernel.coherence import read_through
 from polytrack.kernel.dates import DateError, zone
 from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, lookup_digest
@@ -203,11 +204,10 @@ def _whitelist(text: str | None) -> list[str]:
 def api_key(db, key: str, cache=None) -> ApiKey | None:
     """The key's row joined with its owners; `db` is the HotDB or a SQLAlchemy connection;
     `cache` (kernel.coherence) keeps a known key until any process commits a change."""
-    if cache is not None:
-        found = cache.lookup(key)
-        if found is not None:
-            return found
-        snapshot = cache.snapshot()
+    return read_through(cache, key, lambda: _api_key(db, key))
+
+
+def _api_key(db, key: str) -> ApiKey | None:
     row = _KEY_WITH_OWNERS.run(db, (lookup_digest(key),)).fetchone()
     if row is None:
         return None
@@ -215,13 +215,10 @@ def api_key(db, key: str, cache=None) -> ApiKey | None:
      network_live, user_live, user_deleted) = row
     network = Network(id=network_id, object_id=object_id, name=name, timezone=timezone, currency=currency,
                       live=bool(network_live))
-    found = ApiKey(
+    return ApiKey(
         id=key_id, role=role, network=network, user_id=user_id, ip_whitelist=_whitelist(whitelist),
         live=bool(key_live), user_usable=user_id is None or (bool(user_live) and not bool(user_deleted)),
     )
-    if cache is not None:
-        cache.store(key, found, snapshot)
-    return found
 
 
 def authenticate(db, key: str | None, client_host: str | None, cache=None) -> ApiKey:

@@ -208,14 +208,11 @@ def _authenticate(scope, query_string: str, services, state: WireState, logged) 
 def _cached_answer(endpoint, call: Call, resolved, query_string: str, answers) -> JsonText:
     """A cacheable GET's answer, from the read cache while nothing was committed since the same
     key asked the same question (same route, path parameters and query string)."""
-    cache_key = (call.key.id, endpoint.handler, tuple(resolved.path_params.items()), query_string)
-    found = answers.lookup(cache_key)
-    if found is None:
-        snapshot = answers.snapshot()
+    def compute() -> JsonText:
         payload = endpoint.handler(call)
-        found = payload if isinstance(payload, JsonText) else JsonText(_JSON.encode(payload))
-        answers.store(cache_key, found, snapshot, size=len(found.text))
-    return found
+        return payload if isinstance(payload, JsonText) else JsonText(_JSON.encode(payload))
+    cache_key = (call.key.id, endpoint.handler, tuple(resolved.path_params.items()), query_string)
+    return answers.get_or_load(cache_key, compute, size=lambda answer: len(answer.text))
 
 
 async def handle(request: Request, services, state: WireState) -> Response:

@@ -40,15 +40,10 @@ class DeviceCache:
             self._entries = CoherentCache(generation, max_age=self.ttl)
 
     def get(self, conn_factory, identifier: str) -> KnownDevice | None:
-        known = self._entries.lookup(identifier)
-        if known is not None:
-            return known
-        snapshot = self._entries.snapshot()
-        with conn_factory() as conn:
-            known = lookup(conn, identifier)
-        if known is not None:
-            self._entries.store(identifier, known, snapshot)
-        return known
+        def load():
+            with conn_factory() as conn:
+                return lookup(conn, identifier)
+        return self._entries.get_or_load(identifier, load)
 
     def forget(self, identifier: str) -> None:
         self._entries.discard(identifier)
