@@ -61,12 +61,10 @@ class Settings:
         if default is None or isinstance(value, type(default)):
             return value
         if isinstance(default, bool):
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off", ""):
-                return False
-            raise ConfigError(f"api.{name} must be true or false, got {value!r}")
+            flag = _truth(value, blank=False)
+            if flag is None:
+                raise ConfigError(f"api.{name} must be true or false, got {value!r}")
+            return flag
         try:
             return type(default)(value)
         except (TypeError, ValueError) as exc:
@@ -100,19 +98,28 @@ _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 _DEFAULTS = Settings()
 
 
+def _truth(value, *, blank: bool | None = None) -> bool | None:
+    """A boolean the way people write one (true/false, yes/no, on/off, 1/0); `blank` for "";
+    None when it is none of these."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    return blank if text == "" else None
+
+
 def _coerce(name: str, raw, source: str):
     """`raw` (from TOML, the environment or a flag) as the type of setting `name`."""
     kind = type(getattr(_DEFAULTS, name))
     try:
         if kind is bool:
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(raw)
+            flag = _truth(raw)
+            if flag is None:
+                raise ValueError(raw)
+            return flag
         if kind is dict:
             value = json.loads(raw) if isinstance(raw, str) else raw
             if not isinstance(value, dict):

@@ -234,7 +234,7 @@ class WireConfig:
     @classmethod
     def from_services(cls, services) -> "WireConfig":
         settings = services.settings
-        quoted = str(settings.api.get("payt.quote_dates", "")).strip().lower() in ("1", "true", "yes", "on")
+        quoted = settings.api_setting("payt.quote_dates", False)
         return cls(
             calls_per_minute=settings.api_setting("payt.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
             ticket_idle_seconds=settings.api_setting("payt.ticket_idle_seconds", domain.TICKET_IDLE_SECONDS),
