@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 PACKAGE_MODULES = ("polytrack.payt", "polytrack.mapp", "polytrack.avidtrak", "polytrack.trackier")
 
@@ -26,8 +27,12 @@ class ApiPackage:
     demo_credentials: Callable[[str], dict]
     # operator routes mounted under /_polytrack/<name>: admin_routes(services) -> list
     admin_routes: Callable = _nothing
-    # add `polytrack admin <name> ...` (and other) subcommands: register_cli(root, admin) -> None
+    # add `polytrack admin <name> ...` (and other) subcommands:
+    # register_cli(root_subparsers, admin_subparsers, CliKit) -> None
     register_cli: Callable = _nothing
+    # the API's operation registries (kernel.operations.Registry), every operation declared:
+    # registries() -> [Registry, ...]; `polytrack apis` and GET /_polytrack/apis list them
+    registries: Callable = _nothing
     # extra listeners (e.g. the OsmAnd device port): extra_servers(settings) -> [(port, "module:factory")]
     extra_servers: Callable = _nothing
     # one curl command per API for the README / `make run` banner: curl_examples(base_url, creds) -> [str]
@@ -60,9 +65,24 @@ def conventional_package(name: str, **overrides) -> ApiPackage:
         curl_examples=lazy(f"{base}.demo:curl_examples"),
         admin_routes=lazy(f"{base}.admin:admin_routes"),
         register_cli=lazy(f"{base}.admin:register_cli"),
+        registries=lazy(f"{base}.operations:registries"),
     )
     entries.update(overrides)
     return ApiPackage(name=name, **entries)
+
+
+class CliError(Exception):
+    """A command failed for a reason the user can fix: printed as one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class CliKit:
+    """What `polytrack` hands each package's `register_cli`, so packages never import the CLI."""
+
+    # add --db and --config to a subcommand's parser
+    add_db_flags: Callable[[argparse.ArgumentParser], None]
+    # settings from those flags, the database migrated, the services built: open_services(args)
+    open_services: Callable[[argparse.Namespace], Any]
 
 
 def all_packages() -> list[ApiPackage]:

@@ -48,23 +48,31 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             services.hot.close()
 
     app = PolytrackApp(routes=routes, lifespan=lifespan, exception_handlers={404: _not_found, 405: _not_allowed})
-    app.router = ExactPathsFirstRouter(routes=routes, lifespan=lifespan)
     app.state.services = services
     return app
 
 
 class PolytrackApp(Starlette):
-    """Starlette, but a request for a fixed API path (every API's endpoint: /api2.ashx,
-    /cgi-bin/wt/JSONRPC.cgi, ...) with a method its route takes goes straight to the endpoint
-    function: one dict lookup instead of trying each route in turn, and none of the middleware
-    and per-route wrapping that Starlette puts around every request (a third of a cheap call's
-    cost). Those endpoints answer every error in their API's own shape themselves; should one
-    raise anyway, it is logged and answered 500, as Starlette's error middleware would.
-    Everything else (path parameters, mounts, prefix routes, a method the route does not take)
-    goes the usual way."""
+    """Starlette with a router that finds the fixed API paths (every API's endpoint:
+    /api2.ashx, /cgi-bin/wt/JSONRPC.cgi, ...) by one dict lookup instead of trying each route
+    in turn (ExactPathsFirstRouter).
+
+    While no middleware was added (`add_middleware`), a request for such a path also skips
+    Starlette's own error and exception middleware and per-route wrapping (a third of a cheap
+    call's cost): those endpoints answer every error in their API's own shape themselves;
+    should one raise anyway, it is logged and answered 500, as Starlette's error middleware
+    would. Once a middleware is added, every request goes through the whole stack, API paths
+    included, and the router still finds them by the dict lookup."""
+
+    def __init__(self, *, routes, lifespan, exception_handlers):
+        super().__init__(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
+        self.router = ExactPathsFirstRouter(routes=routes, lifespan=lifespan)
 
     async def __call__(self, scope, receive, send) -> None:
-        endpoint = self.router.fixed_path_endpoint(scope) if scope["type"] == "http" else None
+        if scope["type"] != "http" or self.user_middleware:
+            await super().__call__(scope, receive, send)
+            return
+        endpoint = self.router.fixed_path_endpoint(scope)
         if endpoint is None:
             await super().__call__(scope, receive, send)
             return
@@ -81,8 +89,9 @@ class PolytrackApp(Starlette):
 
 class ExactPathsFirstRouter(Router):
     """Starlette's router, plus `fixed_path_endpoint`: the endpoint function of a fixed path
-    (and a method its route takes), found by one dict lookup (see PolytrackApp), or of a route
-    that claims a whole family of paths no other route serves (`claims(path)`, Trackier's)."""
+    (and a method its route takes), found by one dict lookup, or of a route that claims a whole
+    family of paths no other route serves (`claims(path)`, Trackier's). Used by PolytrackApp
+    before its middleware, and by the router itself inside the middleware stack."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,6 +103,14 @@ class ExactPathsFirstRouter(Router):
             elif isinstance(route, CaseInsensitiveRoute):
                 self.folded.setdefault(route.path.lower(), (route.methods, route.endpoint))
         self.claiming = [route for route in self.routes if hasattr(route, "claims")]
+
+    async def app(self, scope, receive, send) -> None:
+        endpoint = self.fixed_path_endpoint(scope) if scope["type"] == "http" else None
+        if endpoint is None:
+            await super().app(scope, receive, send)
+            return
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
     def fixed_path_endpoint(self, scope):
         path = scope["path"]

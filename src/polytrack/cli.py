@@ -7,12 +7,8 @@ import json
 import os
 import sys
 
-from polytrack.apis import all_packages
+from polytrack.apis import CliError, CliKit, all_packages
 from polytrack.config import ConfigError, LOG_LEVELS, load_settings, parse_api_assignment
-
-
-class CliError(Exception):
-    pass
 
 
 def _add_db_flags(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_flags(reset)
     reset.set_defaults(func=cmd_reset)
 
+    kit = CliKit(add_db_flags=_add_db_flags, open_services=open_services)
     for package in all_packages():
-        package.register_cli(sub, admin_sub)
+        package.register_cli(sub, admin_sub, kit)
     return parser
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ContextManager
 
 from sqlalchemy.engine import Engine
 
 from polytrack.config import Settings
 from polytrack.kernel.calllog import CallLog
-from polytrack.kernel.clock import SystemClock
+from polytrack.kernel.clock import Clock, SystemClock
 from polytrack.kernel.coherence import CoherentCache, Generation, generation_for
 from polytrack.kernel.db import make_engine
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.ratelimit import RateLimiter
+from polytrack.kernel.sql import Transaction, transaction
 from polytrack.kernel.tokens import TokenStore
 
 
@@ -20,7 +22,7 @@ from polytrack.kernel.tokens import TokenStore
 class Services:
     settings: Settings
     engine: Engine
-    clock: object
+    clock: Clock
     tokens: TokenStore
     limiter: RateLimiter
     calllog: CallLog
@@ -29,6 +31,11 @@ class Services:
     # changes when any process commits a change the APIs read (kernel/coherence.py)
     generation: Generation
     read_cache_on: bool
+
+    def transaction(self) -> ContextManager[Transaction]:
+        """One transaction that may write (kernel.sql.transaction): `with services.transaction()
+        as db:`; committed when the block ends, and every process's read caches hear of it."""
+        return transaction(self.engine)
 
     def read_cache(self, **options) -> CoherentCache:
         """A per-process cache of database reads, emptied by every committed change (with

@@ -98,7 +98,7 @@ def test_one_agency_never_sees_another_agencys_clients(http, admin, agency, pro_
 
 
 def test_sealed_pincode_copied_to_another_row_does_not_open(http, services, admin, agency, pro_client, lite_client):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         sealed = conn.execute(select(avidtrak_accounts.c.pincode_sealed)
                               .where(avidtrak_accounts.c.userid == "joesplumbing")).scalar_one()
         conn.execute(avidtrak_accounts.update().where(avidtrak_accounts.c.userid == "mikesradio")

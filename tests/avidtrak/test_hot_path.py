@@ -74,7 +74,7 @@ def test_balance_joins_the_right_wallet_for_each_kind(http, admin, agency, pro_c
 
 @pytest.mark.parametrize("method", ["get_remaining_balance", "client_list"])
 def test_payer_without_a_wallet_is_an_internal_error_envelope(http, admin, services, agency, pro_client, method):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         conn.execute(delete(avidtrak_wallets))
     pincode = agency["pincode"]
     assert call(http, pincode, method) == {

@@ -8,7 +8,8 @@ from sqlalchemy import insert, select
 
 from polytrack.kernel.coherence import CoherentCache, Generation, generation_for
 from polytrack.kernel.hot import HotDB
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.sql import transaction
+from polytrack.kernel.sql import Statement
 from polytrack.kernel.tables import kernel_call_log
 
 
@@ -68,17 +69,17 @@ def test_a_full_cache_starts_over(tmp_path):
 def test_engine_commits_bump_when_rows_changed(engine):
     generation = generation_for(engine.url)
     before = generation.current()
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         conn.execute(insert(kernel_call_log).values(at=1.0, api="t", operation="o", account="", outcome="ok", duration_ms=1))
     assert generation.current() != before
     if engine.dialect.name == "sqlite":  # PostgreSQL counts every commit
         before = generation.current()
-        with engine.begin() as conn:
+        with transaction(engine) as conn:
             conn.execute(select(kernel_call_log.c.id)).all()
         assert generation.current() == before
     before = generation.current()
     try:
-        with engine.begin() as conn:
+        with transaction(engine) as conn:
             conn.execute(insert(kernel_call_log).values(at=2.0, api="t", operation="o", account="", outcome="ok", duration_ms=1))
             raise RuntimeError("rolled back")
     except RuntimeError:
@@ -86,10 +87,10 @@ def test_engine_commits_bump_when_rows_changed(engine):
     assert generation.current() == before
 
 
-_WRITE = RawStatement("INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, 't', 'o', '', 'ok', 1)")
-_COUNT = RawStatement("INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, 't', 'o', '', 'ok', 1)",
+_WRITE = Statement("INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, 't', 'o', '', 'ok', 1)")
+_COUNT = Statement("INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, 't', 'o', '', 'ok', 1)",
                       bookkeeping=True)
-_READ = RawStatement("SELECT count(*) FROM kernel_call_log")
+_READ = Statement("SELECT count(*) FROM kernel_call_log")
 
 
 def test_hot_writes_bump_except_bookkeeping(engine):

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from polytrack.kernel.db import is_sqlite, make_engine, normalise_url, wipe
+from polytrack.kernel.sql import transaction
 from polytrack.kernel.tables import kernel_call_log, kernel_rate_windows
 
 
@@ -29,7 +30,7 @@ def test_read_then_write_transactions_of_two_connections_both_commit(services, d
         read_done.wait(5)
         other_started.set()
         try:
-            with other.begin() as conn:
+            with transaction(other) as conn:
                 conn.execute(kernel_rate_windows.insert().values(key="other", window_start=0, count=1, previous_count=0))
         except Exception as exc:  # pragma: no cover - shown on failure
             errors.append(exc)
@@ -37,7 +38,7 @@ def test_read_then_write_transactions_of_two_connections_both_commit(services, d
     thread = threading.Thread(target=writer_in_between)
     thread.start()
     try:
-        with one.begin() as conn:
+        with transaction(one) as conn:
             conn.execute(select(func.count()).select_from(kernel_rate_windows)).scalar()
             read_done.set()
             other_started.wait(5)
@@ -48,7 +49,7 @@ def test_read_then_write_transactions_of_two_connections_both_commit(services, d
         with one.connect() as conn:
             assert sorted(r.key for r in conn.execute(select(kernel_rate_windows))) == ["one", "other"]
     finally:
-        with one.begin() as conn:
+        with transaction(one) as conn:
             conn.execute(kernel_rate_windows.delete())
         one.dispose()
         other.dispose()
@@ -60,18 +61,18 @@ def test_reads_do_not_block_writers(services, database_url):
         with reader.connect() as conn:
             conn.execute(select(func.count()).select_from(kernel_call_log)).scalar()
             started = time.monotonic()
-            with writer.begin() as wconn:
+            with transaction(writer) as wconn:
                 wconn.execute(kernel_call_log.insert().values(at=0, api="x", operation="o", account="", outcome="ok", duration_ms=0))
             assert time.monotonic() - started < 2
     finally:
-        with writer.begin() as conn:
+        with transaction(writer) as conn:
             conn.execute(kernel_call_log.delete())
         reader.dispose()
         writer.dispose()
 
 
 def test_wipe_deletes_rows_and_keeps_schema(services):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         conn.execute(kernel_call_log.insert().values(at=0, api="x", operation="o", account="", outcome="ok", duration_ms=0))
     wipe(services.engine)
     with services.engine.connect() as conn:
@@ -81,8 +82,8 @@ def test_wipe_deletes_rows_and_keeps_schema(services):
 
 @pytest.mark.parametrize("statement", ["SELECT 1", "SELECT 1 WHERE 1 = ?"])
 def test_raw_statements_run_on_both_backends(services, statement):
-    from polytrack.kernel.rawsql import RawStatement
+    from polytrack.kernel.sql import Statement
 
     params = (1,) if "?" in statement else ()
-    with services.engine.begin() as conn:
-        assert RawStatement(statement).run(conn, params).fetchone()[0] == 1
+    with services.transaction() as conn:
+        assert conn.run(Statement(statement), params).fetchone()[0] == 1

@@ -4,14 +4,14 @@ import threading
 
 import pytest
 
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.sql import Statement
 
-INSERT = RawStatement("INSERT INTO kernel_rate_windows (key, window_start, count, previous_count) VALUES (?, ?, ?, 0)")
-COUNT = RawStatement("SELECT count FROM kernel_rate_windows WHERE key = ?")
+INSERT = Statement("INSERT INTO kernel_rate_windows (key, window_start, count, previous_count) VALUES (?, ?, ?, 0)")
+COUNT = Statement("SELECT count FROM kernel_rate_windows WHERE key = ?")
 
 
 def test_reads_see_writes_committed_elsewhere(services):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         INSERT.run(conn, ("k1", 0, 7))
     assert services.hot.one(COUNT, ("k1",)) == (7,)
 

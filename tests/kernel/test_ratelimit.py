@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from polytrack.kernel.sql import Transaction
 from polytrack.kernel.ratelimit import RateLimiter
 from polytrack.kernel.tables import kernel_rate_windows
 
@@ -18,7 +19,7 @@ def at_window_start(clock):
 
 
 def hit(services, key="k", limit=3, period=60):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         return services.limiter.hit(conn, key, limit=limit, period=period)
 
 
@@ -82,7 +83,7 @@ def test_clock_behind_the_stored_window_counts_in_the_stored_window(services, at
 
 def test_disabled_or_unlimited_always_allows_and_stores_nothing(services, at_window_start):
     off = RateLimiter(at_window_start, enabled=False)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert all(off.hit(conn, "k", limit=1, period=60).allowed for _ in range(5))
         assert services.limiter.hit(conn, "k", limit=0, period=60).allowed
     with services.engine.connect() as conn:
@@ -92,7 +93,7 @@ def test_disabled_or_unlimited_always_allows_and_stores_nothing(services, at_win
 def test_hit_rolls_back_with_its_transaction(services, at_window_start):
     conn = services.engine.connect()
     with conn.begin() as tx:
-        services.limiter.hit(conn, "k", limit=3, period=60)
+        services.limiter.hit(Transaction(conn), "k", limit=3, period=60)
         tx.rollback()
     conn.close()
     assert hit(services).estimate == 1
@@ -102,7 +103,7 @@ def test_purge_drops_old_windows(services, at_window_start):
     hit(services, key="old")
     at_window_start.advance(3 * 3600)
     hit(services, key="new")
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert services.limiter.purge(conn) == 1
     with services.engine.connect() as conn:
         assert [r.key for r in conn.execute(select(kernel_rate_windows))] == ["new"]
@@ -129,7 +130,7 @@ def test_processes_together_never_exceed_the_limit(services, clock, at_window_st
     allowed = 0
     for i in range(600):
         limiter = services.limiter if i % 2 else other
-        with services.engine.begin() as conn:
+        with services.transaction() as conn:
             allowed += limiter.hit(conn, "shared", limit=limit, period=60).allowed
     # Never more than the limit; at most one unspent lease slot per process short of it.
     assert limit - 2 <= allowed <= limit

@@ -4,18 +4,19 @@ import threading
 
 from sqlalchemy import select
 
+from polytrack.kernel.sql import Transaction
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.tables import kernel_tokens
 
 
 def issue(services, token="TOKEN-1", **kwargs):
     args = {"api": "payt", "kind": "ticket", "subject": "7", "idle_seconds": 1200, "scope": "client-3", **kwargs}
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         return services.tokens.issue(conn, token=token, **args)
 
 
 def resolve(services, token="TOKEN-1", api="payt", kind="ticket"):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         return services.tokens.resolve(conn, api=api, kind=kind, token=token)
 
 
@@ -70,7 +71,7 @@ def test_touch_writes_only_after_a_fraction_of_the_idle_window(services, clock):
 
 def test_revoke(services):
     issue(services)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert services.tokens.revoke(conn, api="mapp", kind="ticket", token="TOKEN-1") is False
         assert services.tokens.revoke(conn, api="payt", kind="ticket", token="TOKEN-1") is True
         assert services.tokens.revoke(conn, api="payt", kind="ticket", token="TOKEN-1") is False
@@ -86,7 +87,7 @@ def test_revoke_subject_and_revoke_others(services):
     issue(services, token="D", revoke_others=True)  # a new login of subject 7 kills A and B
     assert resolve(services, token="A") is None and resolve(services, token="B") is None
     assert resolve(services, token="D") and resolve(services, token="C")
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert services.tokens.revoke_subject(conn, api="payt", kind="ticket", subject="8") == 1
     assert resolve(services, token="C") is None
 
@@ -123,7 +124,7 @@ def test_rolled_back_resolve_keeps_single_use_token(services):
     issue(services, single_use=True)
     conn = services.engine.connect()
     with conn.begin() as tx:
-        assert services.tokens.resolve(conn, api="payt", kind="ticket", token="TOKEN-1") is not None
+        assert services.tokens.resolve(Transaction(conn), api="payt", kind="ticket", token="TOKEN-1") is not None
         tx.rollback()
     conn.close()
     assert resolve(services) is not None
@@ -133,16 +134,16 @@ def test_purge_expired(services, clock):
     issue(services, token="short", idle_seconds=10)
     issue(services, token="long", idle_seconds=1000)
     clock.advance(11)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert services.tokens.purge_expired(conn) == 1
     assert stored(services, "short") is None and stored(services, "long") is not None
 
 
 def test_resolve_joined_returns_the_joined_columns_under_the_same_rules(services, clock):
-    from polytrack.kernel.rawsql import RawStatement
+    from polytrack.kernel.sql import Statement
     from polytrack.kernel.tokens import TOKEN_COLUMNS
 
-    joined = RawStatement(f"SELECT {TOKEN_COLUMNS}, t.subject || '-' || t.scope FROM kernel_tokens t WHERE t.digest = ?")
+    joined = Statement(f"SELECT {TOKEN_COLUMNS}, t.subject || '-' || t.scope FROM kernel_tokens t WHERE t.digest = ?")
     issue(services)
     info, extra = services.tokens.resolve_joined(services.hot, joined, api="payt", kind="ticket", token="TOKEN-1")
     assert info.subject == "7" and extra == ("7-client-3",)

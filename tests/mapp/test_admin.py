@@ -110,7 +110,7 @@ def test_cli_errors_exit_2_with_a_message(database_url, capsys):
 
 def test_demo_seed_is_idempotent_and_its_credentials_work(http, services):
     for _ in range(2):
-        with services.engine.begin() as conn:
+        with services.transaction() as conn:
             mapp_demo.seed(services, conn)
     creds = mapp_demo.credentials("http://testserver")["mapp"]
     assert creds == {"url": "http://testserver/cgi-bin/wt/JSONRPC.cgi", "login": "demo", "pass": "demo-pass",
@@ -121,7 +121,7 @@ def test_demo_seed_is_idempotent_and_its_credentials_work(http, services):
 
 
 def test_demo_curl_example_is_a_working_login(http, services):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         mapp_demo.seed(services, conn)
     base = "http://testserver"
     (line,) = mapp_demo.curl_examples(base, mapp_demo.credentials(base))

@@ -53,7 +53,7 @@ def test_lost_access_is_seen_at_once_by_a_warm_connection(http, services):
     shop, blog = login_token(http, SHOP), login_token(http, BLOG)
     assert "result" in intervals(http, shop)
     # the operator takes alice's access to the shop away, through a connection of its own
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         shop_id = select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == SHOP).scalar_subquery()
         alice_id = select(mapp_users.c.id).where(mapp_users.c.login == "alice").scalar_subquery()
         conn.execute(delete(mapp_user_accounts).where(
@@ -92,7 +92,7 @@ def test_rate_limit_is_shared_by_workers_on_the_hot_path(database_url, engine, c
 def test_a_token_of_another_api_is_not_a_mapp_token(http, services):
     # Same table, other api/kind, a subject that is no user id: refused like any unknown token.
     foreign = {"payt": "PAYT-TICKET-0001-NOT-A-NUMBER", "launch": "12"}
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         services.tokens.issue(conn, api="payt", kind="ticket", subject="fleet/ABC", token=foreign["payt"], idle_seconds=3600)
         services.tokens.issue(conn, api="mapp", kind="launch", subject="1", scope=f"{SHOP}:en",
                               token=foreign["launch"], idle_seconds=3600)

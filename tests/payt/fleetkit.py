@@ -21,12 +21,12 @@ def make_client(services, company="acme", email=None, password="pw-123456"):
         payt_admin.create_user(services, company=company, email=email, password=password)
     else:
         payt_admin.create_client(services, company=company)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         return fleet.client_id_for(conn, company)
 
 
 def make_vehicle(services, client_id, identifier, **fields):
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         return fleet.create_vehicle(conn, services.clock, client_id, device_identifier=identifier,
                                     registration=fields.pop("registration", identifier.upper()), **fields)
 

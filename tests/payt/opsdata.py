@@ -30,7 +30,7 @@ def build_fleet(services, company: str, *, admin_key: str, prefix: str) -> dict:
     and tasks; users boss@ (no folder restriction) and vans@ (permitted on Vans only)."""
     clock = services.clock
     now = clock.timestamp()
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         key_id = domain.integrator_for_key(conn, admin_key).admin_key_id
         client_id = domain.ensure_client(conn, clock, company=company, admin_key_id=key_id)
         boss = domain.create_user(conn, clock, client_id=client_id, email=f"boss@{prefix}.example", password=PASSWORD)

@@ -51,14 +51,14 @@ def build_feed(plan, seed):
 def feed_live(services, vehicle_id, fixes, refresh_every=0):
     context_rules = RULES
     for k, (t, lat, lon, speed, ignition) in enumerate(fixes, 1):
-        with services.engine.begin() as conn:
+        with services.transaction() as conn:
             context = derive.load_context(conn, vehicle_id, context_rules, cached=False)
             derive.apply_live(conn, context_rules, context,
                               (vehicle_id, None, t, t, lat, lon, speed, None, None, None, None, ignition))
         if refresh_every and k % refresh_every == 0:
-            with services.engine.begin() as conn:
+            with services.transaction() as conn:
                 derive.ensure_fresh(conn, [vehicle_id], rules=context_rules)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         derive.ensure_fresh(conn, [vehicle_id], rules=context_rules)
         return derived(conn, vehicle_id)
 
@@ -66,7 +66,7 @@ def feed_live(services, vehicle_id, fixes, refresh_every=0):
 @pytest.fixture
 def fleet_client(services):
     client_id = make_client(services)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         fleet.create_location(conn, client_id, name="Depot", latitude=51.5, longitude=-0.12, radius_m=300)
     return client_id
 
@@ -111,7 +111,7 @@ def test_batch_recompute_equals_live_feed(services, fleet_client):
     vehicle = make_vehicle(services, fleet_client, "batch")
     live = feed_live(services, vehicle, feed)
     assert live["trips"] and live["stops"] and live["days"]
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         derive.recompute(conn, vehicle, None, rules=RULES)
         assert derived(conn, vehicle) == live
 
@@ -125,5 +125,5 @@ def test_late_fix_after_many_trips_resumes_from_a_checkpoint(services, fleet_cli
     assert len(expected["trips"]) == 5
     held_back = feed[-20]  # inside the last stop: everything before it stays as it was
     feed_live(services, late, [f for f in feed if f is not held_back] + [held_back])
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert derived(conn, late) == expected

@@ -112,11 +112,11 @@ def test_changes_committed_elsewhere_are_seen_at_once(http, services, acme):
     names = lambda: {r["GroupID"]: r["Description"] for r in table_rows(  # noqa: E731
         payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3, dtm="o").json())}
     assert names()[folder] == "Vans"
-    with services.engine.begin() as conn:  # another connection, as another worker's would be
+    with services.transaction() as conn:  # another connection, as another worker's would be
         conn.execute(update(payt_groups).where(payt_groups.c.id == folder).values(description="Vans (renamed)"))
     assert names()[folder] == "Vans (renamed)"
     # a deleted user's ticket and a deleted admin key stop working at once
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         conn.execute(delete(payt_users).where(payt_users.c.email == acme["boss"]))
         conn.execute(delete(payt_admin_keys).where(payt_admin_keys.c.name == "integrator A"))
     assert payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3).json()["errors"] == [ACCESS_DENIED]
@@ -126,7 +126,7 @@ def test_changes_committed_elsewhere_are_seen_at_once(http, services, acme):
 
 def test_a_token_of_another_api_is_no_ticket(http, services, acme):
     """Another API's token with a subject that is no number (PostgreSQL would refuse to cast it)."""
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         services.tokens.issue(conn, api="mapp", kind="token", subject="user-abc", token="FOREIGN-TOKEN", idle_seconds=600)
         services.tokens.issue(conn, api="payt", kind="launch", subject="no-number", token="LAUNCH-TOKEN", idle_seconds=600)
     for token in ("FOREIGN-TOKEN", "LAUNCH-TOKEN", "foreign-token"):
@@ -136,7 +136,7 @@ def test_a_token_of_another_api_is_no_ticket(http, services, acme):
 def test_client_call_limit_from_the_joined_row_and_admin_key_limit(services, acme):
     """The client's own calls_per_minute comes with the ticket's one query; the admin key's
     limit is the server's. Refused calls answer access_denied and keep counting."""
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         conn.execute(update(payt_clients).where(payt_clients.c.id == acme["client_id"]).values(calls_per_minute=2))
     services.settings.api["payt.calls_per_minute"] = 3
     with TestClient(create_app(services=services), base_url="http://testserver") as http:

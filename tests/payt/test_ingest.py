@@ -113,7 +113,7 @@ def test_unknown_device_refused_and_counted(http, services, vehicle):
 
 def test_device_not_fitted_to_a_vehicle_is_refused(http, services):
     client_id = make_client(services)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         fleet.create_device(conn, services.clock, client_id, identifier="spare")
     response = http.get("/osmand", params={"id": "spare", "lat": 1, "lon": 2})
     assert response.status_code == 400 and "not fitted" in response.text
@@ -131,7 +131,7 @@ def test_duplicates_are_ignored(http, services, vehicle):
 def test_late_fix_marks_vehicle_dirty_until_refreshed(http, services, vehicle):
     for t in (T, T + 20, T + 10):
         assert http.get("/osmand", params={"id": "phone-1", "lat": 51.5, "lon": -0.12, "timestamp": t}).status_code == 200
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         state = conn.execute(select(payt_derivation_state).where(payt_derivation_state.c.vehicle_id == vehicle)).first()
         assert state.dirty_from_ms == (T + 10) * 1000 and state.derived_until_ms == (T + 20) * 1000
         assert derive.ensure_fresh(conn, [vehicle]) == 1
@@ -144,7 +144,7 @@ def test_late_fix_marks_vehicle_dirty_until_refreshed(http, services, vehicle):
 def test_ensure_fresh_skips_dirt_after_the_read_window(http, services, vehicle):
     for t in (T, T + 20, T + 10):
         http.get("/osmand", params={"id": "phone-1", "lat": 51.5, "lon": -0.12, "timestamp": t})
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert derive.ensure_fresh(conn, [vehicle], to_ms=T * 1000) == 0
         assert derive.ensure_fresh(conn, None, to_ms=(T + 11) * 1000) == 1
 
@@ -221,7 +221,7 @@ def test_reported_ignition_replaces_synthesised_events(http, services, vehicle):
 
 def test_refitting_a_device_moves_its_positions_to_the_new_vehicle(http, services, vehicle):
     http.get("/osmand", params={"id": "phone-1", "lat": 1, "lon": 2, "timestamp": T})
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         client_id = fleet.client_id_for(conn, "acme")
         fleet.update_vehicle(conn, services.clock, client_id, vehicle, device_identifier="")
         other = fleet.create_vehicle(conn, services.clock, client_id, registration="NEW", device_identifier="phone-1")
@@ -297,7 +297,7 @@ def test_a_device_refitted_elsewhere_reports_for_its_new_vehicle_at_once(http, s
     fix = {"id": "phone-1", "lat": "51.5", "lon": "-0.12"}
     assert http.get("/osmand", params={**fix, "timestamp": str(T)}).status_code == 200
     assert derive.load_context_cached(vehicle) is not None
-    with services.engine.begin() as conn:  # plain SQL, as another worker's admin call would commit
+    with services.transaction() as conn:  # plain SQL, as another worker's admin call would commit
         conn.execute(update(payt_vehicles).where(payt_vehicles.c.id.in_([vehicle, other])).values(device_id=None))
         conn.execute(update(payt_vehicles).where(payt_vehicles.c.id == other).values(device_id=device_id, speed_limit_kph=30))
     assert derive.load_context_cached(vehicle) is None

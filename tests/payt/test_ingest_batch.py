@@ -56,7 +56,7 @@ def send_concurrently(app, requests_per_device: dict[str, list[dict]]) -> dict[s
 def fleet_of(services):
     """fleet_of(n, prefix) -> {device identifier: vehicle id} in one client with a depot."""
     client_id = make_client(services)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         fleet.create_location(conn, client_id, name="Depot", latitude=DEPOT[0], longitude=DEPOT[1], radius_m=150)
 
     def make(n, prefix):
@@ -92,7 +92,7 @@ def test_concurrent_devices_share_transactions_and_derive_as_alone(services, fle
         answers = send_concurrently(app, {device: [fix.params(device) for fix in fixes]})
         assert all(answer == (200, "") for answer in answers[device])
 
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert conn.execute(select(func.count()).select_from(payt_derivation_state)
                             .where(payt_derivation_state.c.dirty_from_ms.is_not(None))).scalar() == 0
         for (device, shared), (_, single), fixes in zip(together.items(), alone.items(), feeds):
@@ -121,7 +121,7 @@ def test_a_failing_position_fails_none_of_its_batch_neighbours(services, fleet_o
     assert [status for status, _ in answers["van-2"]] == [400] * 3
     assert "is not fitted to a vehicle" in answers["van-2"][0][1]
     assert app.state.ingest.group_commit.retried_batches >= 1
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         for device in ("van-0", "van-1"):
             assert count_positions(services, vans[device]) == 5
             live = derived(conn, vans[device])

@@ -102,7 +102,7 @@ def test_level0_event_filter_keeps_days_with_those_events(boss, acme):
 
 def test_level0_in_client_timezone(http, services, acme):
     from polytrack.payt.tables import payt_clients
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         conn.execute(payt_clients.update().where(payt_clients.c.id == acme["client_id"]).values(timezone="UTC"))
     rows = table_rows(detailed(http, login(http, acme["boss"]), endDate="20240611"))
     assert {r["Date"] for r in rows} == {"2024-06-10T00:00:00.0000000"}

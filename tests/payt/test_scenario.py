@@ -37,7 +37,7 @@ def journey():
 @pytest.fixture
 def van(services):
     client_id = make_client(services)
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         depot = fleet.create_location(conn, client_id, name="Depot", latitude=DEPOT[0], longitude=DEPOT[1], radius_m=150)
     vehicle_id = make_vehicle(services, client_id, "van-1", speed_limit_kph=40)
     return {"vehicle_id": vehicle_id, "depot": depot}
@@ -47,7 +47,7 @@ def test_route_with_stops_gives_trips_stops_and_daily_stats(http, services, van)
     for fix in journey():
         response = http.get("/osmand", params=fix.params("van-1"))
         assert response.status_code == 200 and response.text == ""
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         derive.ensure_fresh(conn, [van["vehicle_id"]])
         result = derived(conn, van["vehicle_id"])
 
@@ -95,7 +95,7 @@ def test_same_route_reported_out_of_order_gives_same_result(http, services, van)
     second_leg = [f for f in fixes if LEG_2[0] != (f.lat, f.lon) and fixes.index(f) in range(200, 420)]
     for fix in [f for f in fixes if f not in second_leg] + second_leg[::-1]:
         assert http.get("/osmand", params=fix.params("van-2")).status_code == 200
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         assert derive.ensure_fresh(conn, [van["vehicle_id"], shuffled_vehicle]) == 1
         first, second = derived(conn, van["vehicle_id"]), derived(conn, shuffled_vehicle)
         count = conn.execute(select(payt_positions.c.id).where(payt_positions.c.vehicle_id == shuffled_vehicle)).all()

@@ -30,7 +30,7 @@ def test_demo_fleet_is_seeded_once_with_derived_data(admin, services):
 
 def test_demo_derivation_is_the_live_derivation(admin, services):
     admin.post("/_polytrack/seed")
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         vehicle_ids = [r[0] for r in conn.execute(select(payt_vehicles.c.id).order_by(payt_vehicles.c.id))]
         seeded = {v: derived(conn, v) for v in vehicle_ids}
         assert all(len(s["trips"]) == 12 for s in seeded.values())  # 4 trips a day

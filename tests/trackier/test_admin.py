@@ -106,7 +106,7 @@ def test_cli_errors_exit_2_without_traceback(database_url, capsys):
 
 def test_demo_seed_is_idempotent_and_its_curl_works(http, services):
     for _ in range(2):
-        with services.engine.begin() as conn:
+        with services.transaction() as conn:
             trackier_demo.seed(services, conn)
     creds = trackier_demo.credentials("http://testserver")
     assert creds == {"trackier": {"url": "http://testserver/api",

@@ -16,7 +16,7 @@ from tests.trackier.conftest import error, new_advertiser
 def _commit(services, statement):
     """A change committed through the engine's pool, not the hot connection: what an operator
     or another worker process does."""
-    with services.engine.begin() as conn:
+    with services.transaction() as conn:
         conn.execute(statement)
 
 

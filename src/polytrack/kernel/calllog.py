@@ -13,11 +13,11 @@ import time
 from sqlalchemy.engine import Engine
 
 from polytrack.kernel.hot import HotDB
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.sql import Statement
 
 FLUSH_AT = 500
 
-_INSERT = RawStatement(
+_INSERT = Statement(
     "INSERT INTO kernel_call_log (at, api, operation, account, outcome, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
     bookkeeping=True,
 )
@@ -43,10 +43,10 @@ class CallLog:
         if full:
             self.flush()
 
-    def timed(self, *, api: str, operation: str) -> "_Call":
+    def timed(self, *, api: str, operation: str) -> "LoggedCall":
         """Time a call: `with calllog.timed(...) as call:`; the body sets `call.account` and
         `call.outcome` (default "ok"; an exception records "internal_error")."""
-        return _Call(self, api, operation)
+        return LoggedCall(self, api, operation)
 
     def flush(self) -> int:
         with self._lock:
@@ -58,7 +58,7 @@ class CallLog:
             for at, api, operation, account, outcome, duration_ms in batch
         ]
         with self.hot.transaction(bookkeeping=True):
-            self.hot.executemany(_INSERT, rows)
+            self.hot.many(_INSERT, rows)
         return len(rows)
 
 
@@ -69,7 +69,7 @@ def _printable(text: str, limit: int) -> str:
     return text if text.isprintable() else "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
-class _Call:
+class LoggedCall:
     """A context manager (a plain class: cheaper than a generator-based one on the hot path)."""
 
     __slots__ = ("log", "api", "operation", "account", "outcome", "started")
@@ -81,7 +81,7 @@ class _Call:
         self.account = ""
         self.outcome = "ok"
 
-    def __enter__(self) -> "_Call":
+    def __enter__(self) -> "LoggedCall":
         self.started = time.perf_counter()
         return self
 

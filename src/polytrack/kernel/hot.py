@@ -7,8 +7,9 @@ practice), in autocommit mode: each read sees the latest committed data of every
 single-statement write (a rate-limit UPSERT, a token touch) is atomic on its own. Several
 statements that must commit together go in `with hot.transaction():`.
 
-Statements are `kernel.rawsql.RawStatement`s (one SQL text, `?` placeholders, both dialects).
-Everything that is not on the hot path keeps using SQLAlchemy Core through the engine.
+`HotDB` is a `kernel.sql.Db`: fixed `Statement`s run on the held driver connection; a
+SQLAlchemy Core statement (`execute`) runs on a pooled connection of the engine, in its own
+transaction, so a read operation may use Core where speed does not matter.
 
 Writes tell the read caches (kernel.coherence) after they commit: an autocommit write at once,
 a transaction at its COMMIT; bookkeeping writes (rate-limit counters, token touches, the call
@@ -20,10 +21,13 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-from sqlalchemy.engine import Engine
+from typing import Any, Sequence
+
+from sqlalchemy.engine import Engine, Result
+from sqlalchemy.sql.base import Executable
 
 from polytrack.kernel.coherence import generation_for
-from polytrack.kernel.db import configure_sqlite_connection
+from polytrack.kernel.sql import Cursor, Statement, configure_sqlite_connection, transaction
 
 
 class HotDB:
@@ -53,8 +57,8 @@ class HotDB:
         driver = getattr(self._local, "driver", None)
         return driver if driver is not None else self._connect()
 
-    def execute(self, statement, params: tuple = ()):
-        """Run a RawStatement; returns the driver cursor. A read outside a transaction that meets
+    def run(self, statement: Statement, params: Sequence[Any] = ()) -> Cursor:
+        """Run a fixed statement; returns the driver cursor. A read outside a transaction that meets
         a broken connection (PostgreSQL restarted, network cut) is retried once on a new one."""
         driver = self.driver()
         try:
@@ -89,24 +93,47 @@ class HotDB:
             self.close()
         return broken
 
-    def executemany(self, statement, rows: list[tuple]) -> None:
+    def many(self, statement: Statement, rows: Sequence[Sequence[Any]]) -> int:
         driver = self.driver()
         if self.dialect == "sqlite":
-            driver.executemany(statement.sqlite, rows)
+            changed = driver.executemany(statement.sqlite, rows).rowcount
         else:
             with driver.cursor() as cursor:
                 cursor.executemany(statement.postgresql, rows)
+                changed = cursor.rowcount
         if not statement.bookkeeping:
             if getattr(self._local, "in_transaction", False):
                 self._local.changed = True
             else:
                 self.generation.bump(collected=self.collected)
+        return changed
 
-    def one(self, statement, params: tuple = ()):
-        return self.execute(statement, params).fetchone()
+    def one(self, statement: Statement, params: Sequence[Any] = ()) -> Any:
+        return self.run(statement, params).fetchone()
 
-    def all(self, statement, params: tuple = ()) -> list:
-        return self.execute(statement, params).fetchall()
+    def all(self, statement: Statement, params: Sequence[Any] = ()) -> list[Any]:
+        return self.run(statement, params).fetchall()
+
+    def executemany(self, statement, rows):  # TRANSITION: callers move to `many`
+        self.many(statement, rows)
+
+    def execute(self, clause: Executable, params=()) -> Result:
+        """A SQLAlchemy Core statement, on a pooled connection in a transaction of its own
+        (committed at once, like the held connection's autocommit); rows come back buffered.
+        Not inside `transaction()`: that one's statements must be fixed ones."""
+        if isinstance(clause, Statement):  # TRANSITION: callers move to `run`
+            return self.run(clause, params)
+        if getattr(self._local, "in_transaction", False):
+            raise RuntimeError("a SQLAlchemy statement inside a HotDB transaction would not be part of it")
+        if getattr(clause, "is_dml", False):
+            with transaction(self.engine) as db:
+                return db.execute(clause)
+        with self.engine.connect() as conn:
+            result = conn.execute(clause)
+            return result.freeze()() if result.returns_rows else result
+
+    def scalar(self, clause: Executable) -> Any:
+        return self.execute(clause).scalar()
 
     @contextmanager
     def transaction(self, *, bookkeeping: bool = False):

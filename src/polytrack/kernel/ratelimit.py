@@ -22,9 +22,8 @@ import threading
 from typing import NamedTuple
 
 from sqlalchemy import delete
-from sqlalchemy.engine import Connection
 
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.sql import Db, Statement
 from polytrack.kernel.tables import kernel_rate_windows as windows
 
 
@@ -42,7 +41,7 @@ _UNLIMITED = RateDecision(True, 0.0, 0.0)
 # In ON CONFLICT ... SET every right-hand side reads the row as it was before the update, on
 # both SQLite and PostgreSQL. A hit stamped with an older window than the stored one (another
 # process's clock a little behind) counts in the stored window.
-_HIT = RawStatement("""
+_HIT = Statement("""
     INSERT INTO kernel_rate_windows (key, window_start, count, previous_count) VALUES (?, ?, ?, 0)
     ON CONFLICT (key) DO UPDATE SET
       previous_count = CASE
@@ -81,9 +80,9 @@ class RateLimiter:
         self._leases: dict[str, _Lease] = {}
         self._lock = threading.Lock()
 
-    def hit(self, conn, key: str, *, limit: int, period: float) -> RateDecision:
+    def hit(self, db, key: str, *, limit: int, period: float) -> RateDecision:
         """Count one call against `key`: at most `limit` per `period` (whole seconds; one period
-        per key, so a key names its period when an API has several). `conn` is a SQLAlchemy
+        per key, so a key names its period when an API has several). `db` is a SQLAlchemy
         connection or the hot path's HotDB."""
         if not self.enabled or limit <= 0:
             return _UNLIMITED
@@ -97,7 +96,7 @@ class RateLimiter:
                 lease.slots -= 1
                 return lease.decision
             size = self._lease_size(limit, lease)
-        current, previous, stored_start = _HIT.run(conn, (key, start, size, period)).fetchone()
+        current, previous, stored_start = db.run(_HIT, (key, start, size, period)).fetchone()
         elapsed = min(max((now - stored_start) / period, 0.0), 1.0)
         before = (current - size) + previous * (1.0 - elapsed)  # the estimate without this batch
         granted = max(0, min(size, math.floor(limit - before)))
@@ -114,6 +113,6 @@ class RateLimiter:
             return 1
         return size
 
-    def purge(self, conn: Connection, *, older_than_seconds: float = 7200) -> int:
+    def purge(self, db: Db, *, older_than_seconds: float = 7200) -> int:
         cutoff = int(self.clock.timestamp() - older_than_seconds)
-        return conn.execute(delete(windows).where(windows.c.window_start < cutoff)).rowcount
+        return db.execute(delete(windows).where(windows.c.window_start < cutoff)).rowcount

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete
-from sqlalchemy.engine import Connection
 
 from polytrack.kernel.coherence import CoherentCache
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.sql import Db, Statement
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.tables import kernel_tokens
 
@@ -28,9 +27,9 @@ TOUCH_FRACTION = 0.01
 TOKEN_COLUMNS = "t.api, t.kind, t.subject, t.scope, t.created_at, t.last_used_at, t.idle_seconds, t.single_use"
 
 # `resolve` runs on every authenticated call: plain driver statements (see rawsql).
-_FIND = RawStatement(f"SELECT {TOKEN_COLUMNS} FROM kernel_tokens t WHERE t.digest = ?")
-_DELETE = RawStatement("DELETE FROM kernel_tokens WHERE digest = ?")
-_TOUCH = RawStatement(
+_FIND = Statement(f"SELECT {TOKEN_COLUMNS} FROM kernel_tokens t WHERE t.digest = ?")
+_DELETE = Statement("DELETE FROM kernel_tokens WHERE digest = ?")
+_TOUCH = Statement(
     "UPDATE kernel_tokens SET last_used_at = ? WHERE digest = ? AND last_used_at < ?", bookkeeping=True
 )
 
@@ -50,7 +49,7 @@ class TokenStore:
 
     def issue(
         self,
-        conn: Connection,
+        db: Db,
         *,
         api: str,
         kind: str,
@@ -63,8 +62,8 @@ class TokenStore:
     ) -> str:
         now = self.clock.timestamp()
         if revoke_others:
-            self.revoke_subject(conn, api=api, kind=kind, subject=subject)
-        conn.execute(
+            self.revoke_subject(db, api=api, kind=kind, subject=subject)
+        db.execute(
             kernel_tokens.insert().values(
                 digest=lookup_digest(token), api=api, kind=kind, subject=subject, scope=scope,
                 created_at=now, last_used_at=now, idle_seconds=idle_seconds, single_use=int(single_use),
@@ -72,13 +71,13 @@ class TokenStore:
         )
         return token
 
-    def resolve(self, conn: Connection, *, api: str, kind: str, token: str | None) -> TokenInfo | None:
+    def resolve(self, db: Db, *, api: str, kind: str, token: str | None) -> TokenInfo | None:
         """The live token's owner, or None. Expired tokens are deleted on sight; single-use
         tokens are consumed."""
-        found = self.resolve_joined(conn, _FIND, api=api, kind=kind, token=token)
+        found = self.resolve_joined(db, _FIND, api=api, kind=kind, token=token)
         return found[0] if found is not None else None
 
-    def resolve_joined(self, conn, statement: RawStatement, *, api: str, kind: str,
+    def resolve_joined(self, db, statement: Statement, *, api: str, kind: str,
                        token: str | None, cache: CoherentCache | None = None) -> tuple[TokenInfo, tuple] | None:
         """`resolve` through the caller's own lookup: `statement` selects TOKEN_COLUMNS (in that
         order) and then any joined columns, and its only placeholder is `t.digest = ?`. Returns
@@ -99,7 +98,7 @@ class TokenStore:
                     return found
             snapshot = cache.snapshot()
         digest = lookup_digest(token)
-        row = statement.run(conn, (digest,)).fetchone()
+        row = db.run(statement, (digest,)).fetchone()
         if row is None:
             return None
         row_api, row_kind, subject, scope, created_at, last_used_at, idle_seconds, single_use = row[:8]
@@ -108,42 +107,42 @@ class TokenStore:
         now = self.clock.timestamp()
         # Touched tokens get the touch lag as grace; single-use ones are never touched.
         if now - last_used_at > idle_seconds * (1.0 if single_use else 1.0 + TOUCH_FRACTION):
-            _DELETE.run(conn, (digest,))
+            db.run(_DELETE, (digest,))
             return None
         if single_use:
             # Only one concurrent caller can delete the row: that one wins the token.
-            if _DELETE.run(conn, (digest,)).rowcount != 1:
+            if db.run(_DELETE, (digest,)).rowcount != 1:
                 return None
         elif now - last_used_at > idle_seconds * TOUCH_FRACTION:
-            _TOUCH.run(conn, (now, digest, now))
+            db.run(_TOUCH, (now, digest, now))
             last_used_at = now
         found = TokenInfo(api=api, kind=kind, subject=subject, scope=scope, created_at=created_at), tuple(row[8:])
         if cache is not None and not single_use:
             cache.store(token, (found, last_used_at, idle_seconds), snapshot)
         return found
 
-    def revoke(self, conn: Connection, *, api: str, kind: str, token: str | None) -> bool:
+    def revoke(self, db: Db, *, api: str, kind: str, token: str | None) -> bool:
         if not token:
             return False
         digest = lookup_digest(token)
-        result = conn.execute(
+        result = db.execute(
             delete(kernel_tokens).where(
                 and_(kernel_tokens.c.digest == digest, kernel_tokens.c.api == api, kernel_tokens.c.kind == kind)
             )
         )
         return result.rowcount == 1
 
-    def revoke_subject(self, conn: Connection, *, api: str, kind: str, subject: str) -> int:
-        result = conn.execute(
+    def revoke_subject(self, db: Db, *, api: str, kind: str, subject: str) -> int:
+        result = db.execute(
             delete(kernel_tokens).where(
                 and_(kernel_tokens.c.api == api, kernel_tokens.c.kind == kind, kernel_tokens.c.subject == subject)
             )
         )
         return result.rowcount
 
-    def purge_expired(self, conn: Connection) -> int:
+    def purge_expired(self, db: Db) -> int:
         now = self.clock.timestamp()
-        result = conn.execute(
+        result = db.execute(
             delete(kernel_tokens).where(
                 kernel_tokens.c.last_used_at + kernel_tokens.c.idle_seconds * (1.0 + TOUCH_FRACTION) < now
             )
