@@ -7,7 +7,6 @@ ask for exactly these: wipe everything between CI runs, load known demo data, cr
 from __future__ import annotations
 
 import hmac
-import json
 import os
 
 from sqlalchemy import select
@@ -15,7 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
+from polytrack.apis import operations_table
+from polytrack.demo import credentials, seed_demo
 from polytrack.kernel.db import wipe
+from polytrack.kernel.params import BadInput, parse_json, query_pairs, read_body, read_form_pairs
 from polytrack.kernel.tables import kernel_call_log
 
 
@@ -42,22 +44,22 @@ def authorised(services, request: Request) -> bool:
 
 
 async def json_body(request: Request) -> dict:
-    """The request's JSON object (form bodies and query strings are accepted too)."""
-    raw = await request.body()
-    data: dict = dict(request.query_params)
-    if raw.strip():
-        content_type = request.headers.get("content-type", "")
-        if "form" in content_type:
-            form = await request.form()
-            data.update({k: v for k, v in form.items() if isinstance(v, str)})
-        else:
-            try:
-                parsed = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise AdminError(400, "body is not valid JSON") from exc
-            if not isinstance(parsed, dict):
-                raise AdminError(400, "body must be a JSON object")
-            data.update(parsed)
+    """The request's JSON object (form bodies and query strings are accepted too), read by the
+    kernel's readers: anything they cannot read is a 400, never a 500."""
+    try:
+        data: dict = dict(query_pairs(request.scope))
+        raw = await read_body(request)
+        if raw.strip():
+            content_type = request.headers.get("content-type", "")
+            if "form" in content_type:
+                data.update(await read_form_pairs(request))
+            else:
+                parsed = parse_json(raw)
+                if not isinstance(parsed, dict):
+                    raise AdminError(400, "body must be a JSON object")
+                data.update(parsed)
+    except BadInput:
+        raise AdminError(400, "body is not valid JSON") from None
     return data
 
 
@@ -86,10 +88,8 @@ def routes(services, packages) -> list:
         return JSONResponse({"status": "ok", "message": "all data deleted"})
 
     async def seed(_request):
-        with services.engine.begin() as conn:
-            for package in packages:
-                package.seed_demo(services, conn)
-        return JSONResponse({"status": "ok", "credentials": demo_credentials(services.settings.public_base_url(), packages)})
+        seed_demo(services)
+        return JSONResponse({"status": "ok", "credentials": credentials(services.settings.public_base_url())})
 
     async def calls(request: Request):
         services.calllog.flush()
@@ -101,15 +101,18 @@ def routes(services, packages) -> list:
         query = select(kernel_call_log).order_by(kernel_call_log.c.id.desc()).limit(limit)
         if api := request.query_params.get("api"):
             query = query.where(kernel_call_log.c.api == api)
-        with services.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = [dict(r._mapping) for r in services.hot.execute(query)]
         return JSONResponse({"calls": rows})
+
+    async def apis(_request):
+        return JSONResponse({"apis": operations_table(packages)})
 
     table = [
         Route("/health", health, methods=["GET"]),
         Route("/reset", guarded(services, reset), methods=["POST"]),
         Route("/seed", guarded(services, seed), methods=["POST"]),
         Route("/calls", guarded(services, calls), methods=["GET"]),
+        Route("/apis", guarded(services, apis), methods=["GET"]),
     ]
     for package in packages:
         package_routes = [
@@ -118,13 +121,3 @@ def routes(services, packages) -> list:
         if package_routes:
             table.append(Mount(f"/{package.name}", routes=package_routes))
     return table
-
-
-def demo_credentials(base_url: str, packages) -> dict:
-    from polytrack.demo import DEMO_ADMIN_TOKEN
-
-    creds: dict = {}
-    for package in packages:
-        creds.update(package.demo_credentials(base_url))
-    creds["admin"] = {"url": f"{base_url}/_polytrack", "token": DEMO_ADMIN_TOKEN}
-    return creds

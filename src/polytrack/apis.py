@@ -87,3 +87,20 @@ class CliKit:
 
 def all_packages() -> list[ApiPackage]:
     return [importlib.import_module(name).package for name in PACKAGE_MODULES]
+
+
+def operations_table(packages: list[ApiPackage]) -> list[dict]:
+    """Every operation of every API, with whether it is implemented: read from the operation
+    registries, so it cannot drift from what the server answers."""
+    table = []
+    for package in packages:
+        for registry in package.registries():
+            operations = list(registry)
+            table.append({
+                "api": registry.api,
+                "implemented": sum(1 for operation in operations if operation.implemented),
+                "operations": [{"name": operation.name, "implemented": operation.implemented,
+                                "writes": operation.writes, "cacheable": operation.cacheable}
+                               for operation in operations],
+            })
+    return table

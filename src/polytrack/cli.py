@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from polytrack.apis import CliError, CliKit, all_packages
+from polytrack.apis import CliError, CliKit, all_packages, operations_table
 from polytrack.config import ConfigError, LOG_LEVELS, load_settings, parse_api_assignment
 
 
@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed = demo_sub.add_parser("seed", help="load the demo data (skips what is already there)")
     _add_db_flags(seed)
     seed.set_defaults(func=cmd_demo_seed)
+
+    apis = sub.add_parser("apis", help="every operation of every API, and whether it is implemented")
+    apis.add_argument("--json", action="store_true", help="machine-readable output")
+    apis.set_defaults(func=cmd_apis)
 
     admin = sub.add_parser("admin", help="provision accounts and credentials")
     admin_sub = admin.add_subparsers(dest="api", required=True)
@@ -144,6 +148,18 @@ def cmd_demo_seed(args) -> int:
 
     seed_demo(open_services(args))
     print("demo data loaded")
+    return 0
+
+
+def cmd_apis(args) -> int:
+    table = operations_table(all_packages())
+    if args.json:
+        print(json.dumps({"apis": table}, indent=2))
+        return 0
+    for api in table:
+        print(f"{api['api']}: {api['implemented']} of {len(api['operations'])} operations implemented")
+        for operation in api["operations"]:
+            print(f"  {'yes' if operation['implemented'] else 'no ':<4} {operation['name']}")
     return 0
 
 

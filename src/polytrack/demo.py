@@ -13,15 +13,19 @@ DEMO_ADMIN_TOKEN = "polytrack-demo-admin-token"
 
 def seed_demo(services) -> None:
     """Load every package's demo data; each package skips what is already there."""
-    with services.engine.begin() as conn:
+    with services.transaction() as db:
         for package in all_packages():
-            package.seed_demo(services, conn)
+            package.seed_demo(services, db)
 
 
 def credentials(base_url: str) -> dict:
-    from polytrack.admin_http import demo_credentials
-
-    return demo_credentials(base_url.rstrip("/"), all_packages())
+    """Every package's demo credentials, and the operator API's."""
+    base_url = base_url.rstrip("/")
+    creds: dict = {}
+    for package in all_packages():
+        creds.update(package.demo_credentials(base_url))
+    creds["admin"] = {"url": f"{base_url}/_polytrack", "token": DEMO_ADMIN_TOKEN}
+    return creds
 
 
 def curl_examples(base_url: str) -> list[tuple[str, str]]:

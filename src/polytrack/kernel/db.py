@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
@@ -18,16 +18,7 @@ from polytrack.kernel.sql import (  # noqa: F401  (begin_sqlite_transaction, con
     SQLITE_BUSY_TIMEOUT_MS, begin_sqlite_transaction, configure_sqlite_connection, install_commit_hook,
     install_sqlite_begin, transaction,
 )
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from polytrack.kernel.tables import metadata  # noqa: F401  (re-exported: API tables register on it)
 
 
 def normalise_url(url: str) -> str:
@@ -63,7 +54,6 @@ def make_nullpool_engine(url: str) -> Engine:
 
 def import_all_tables() -> None:
     """Import every package's tables so `metadata` holds the whole schema."""
-    from polytrack.kernel import tables as _kernel_tables  # noqa: F401
     from polytrack.apis import all_packages
 
     for package in all_packages():

@@ -1,8 +1,18 @@
 """Tables the kernel owns: session tokens, rate-limit windows and the API call log."""
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, MetaData, String, Table
 
-from polytrack.kernel.db import metadata
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# The one MetaData of every polytrack table, the kernel's and each API's (Alembic, `wipe`
+# and the tests see the whole schema through it).
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 # A session token (PAYT ticket, Mapp token, TrackerPro launch token ...). Only the digest of
 # the token is stored. Times are unix seconds (floats) so expiry checks are plain arithmetic.
