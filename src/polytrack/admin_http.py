@@ -12,7 +12,7 @@ import os
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from polytrack.apis import operations_table
 from polytrack.demo import credentials, seed_demo
@@ -107,7 +107,7 @@ def routes(services, packages) -> list:
     async def apis(_request):
         return JSONResponse({"apis": operations_table(packages)})
 
-    table = [
+    table: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
         Route("/reset", guarded(services, reset), methods=["POST"]),
         Route("/seed", guarded(services, seed), methods=["POST"]),

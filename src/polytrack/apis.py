@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 PACKAGE_MODULES = ("polytrack.payt", "polytrack.mapp", "polytrack.avidtrak", "polytrack.trackier")
@@ -37,7 +37,6 @@ class ApiPackage:
     extra_servers: Callable = _nothing
     # one curl command per API for the README / `make run` banner: curl_examples(base_url, creds) -> [str]
     curl_examples: Callable = _nothing
-    extra: dict = field(default_factory=dict)
 
 
 def lazy(target: str) -> Callable:
@@ -57,7 +56,7 @@ def conventional_package(name: str, **overrides) -> ApiPackage:
     """An ApiPackage whose modules follow the layout: tables.py, wire.routes, demo.seed /
     credentials / curl_examples, admin.admin_routes / register_cli. `overrides` replace entries."""
     base = f"polytrack.{name}"
-    entries = dict(
+    entries: dict[str, Callable] = dict(
         import_tables=lambda: importlib.import_module(f"{base}.tables"),
         routes=lazy(f"{base}.wire:routes"),
         seed_demo=lazy(f"{base}.demo:seed"),

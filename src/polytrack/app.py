@@ -64,6 +64,8 @@ class PolytrackApp(Starlette):
     would. Once a middleware is added, every request goes through the whole stack, API paths
     included, and the router still finds them by the dict lookup."""
 
+    router: "ExactPathsFirstRouter"
+
     def __init__(self, *, routes, lifespan, exception_handlers):
         super().__init__(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers)
         self.router = ExactPathsFirstRouter(routes=routes, lifespan=lifespan)
@@ -102,7 +104,8 @@ class ExactPathsFirstRouter(Router):
                 self.exact.setdefault(route.path, (route.methods, route.endpoint))
             elif isinstance(route, CaseInsensitiveRoute):
                 self.folded.setdefault(route.path.lower(), (route.methods, route.endpoint))
-        self.claiming = [route for route in self.routes if hasattr(route, "claims")]
+        # routes that claim a family of paths (Trackier's): claims(path) and an endpoint
+        self.claiming: list = [route for route in self.routes if hasattr(route, "claims")]
 
     async def app(self, scope, receive, send) -> None:
         endpoint = self.fixed_path_endpoint(scope) if scope["type"] == "http" else None
@@ -143,9 +146,9 @@ async def _housekeeping_forever(services: Services) -> None:
         try:
             services.calllog.flush()
             if ticks % PURGE_EVERY_TICKS == 0:
-                with services.engine.begin() as conn:
-                    services.tokens.purge_expired(conn)
-                    services.limiter.purge(conn)
+                with services.transaction() as db:
+                    services.tokens.purge_expired(db)
+                    services.limiter.purge(db)
         except Exception:  # housekeeping must never take the server down; retry next tick
             log.exception("housekeeping failed")
 

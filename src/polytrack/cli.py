@@ -284,8 +284,9 @@ def run_granian(settings) -> int:
 def serve_target(target: str, host: str, port: int, workers: int, log_level: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     Granian(
         target, address=host, port=port, workers=max(1, workers), interface=Interfaces.ASGI,
-        factory=True, log_level=log_level, log_access=False,
+        factory=True, log_level=LogLevels(log_level), log_access=False,
     ).serve()

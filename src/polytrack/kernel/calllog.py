@@ -85,11 +85,10 @@ class LoggedCall:
         self.started = time.perf_counter()
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.outcome = "internal_error"
         self.log.record(
             api=self.api, operation=self.operation, account=self.account, outcome=self.outcome,
             duration_ms=(time.perf_counter() - self.started) * 1000.0,
         )
-        return False

@@ -59,6 +59,7 @@ class Generation:
         """`path`: the shared file (created if missing); None: this process only (an
         in-memory SQLite database has no other process)."""
         self.path = path
+        self._map: bytearray | mmap.mmap
         if path is None:
             self._map = bytearray(_BOTH.size)
         else:

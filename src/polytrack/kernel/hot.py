@@ -21,9 +21,9 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
-from sqlalchemy.engine import Engine, Result
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.sql.base import Executable
 
 from polytrack.kernel.coherence import generation_for
@@ -117,12 +117,12 @@ class HotDB:
     def executemany(self, statement, rows):  # TRANSITION: callers move to `many`
         self.many(statement, rows)
 
-    def execute(self, clause: Executable, params=()) -> Result:
+    def execute(self, clause: Executable, params=()) -> CursorResult[Any]:
         """A SQLAlchemy Core statement, on a pooled connection in a transaction of its own
         (committed at once, like the held connection's autocommit); rows come back buffered.
         Not inside `transaction()`: that one's statements must be fixed ones."""
         if isinstance(clause, Statement):  # TRANSITION: callers move to `run`
-            return self.run(clause, params)
+            return cast("CursorResult[Any]", self.run(clause, params))
         if getattr(self._local, "in_transaction", False):
             raise RuntimeError("a SQLAlchemy statement inside a HotDB transaction would not be part of it")
         if getattr(clause, "is_dml", False):
@@ -130,7 +130,9 @@ class HotDB:
                 return db.execute(clause)
         with self.engine.connect() as conn:
             result = conn.execute(clause)
-            return result.freeze()() if result.returns_rows else result
+            # A read: its rows, buffered before the connection goes back to the pool (what a
+            # read needs of a CursorResult; it has no rowcount).
+            return cast("CursorResult[Any]", result.freeze()()) if result.returns_rows else result
 
     def scalar(self, clause: Executable) -> Any:
         return self.execute(clause).scalar()

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Protocol, Sequence
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, Result
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.sql.base import Executable
 
 # Options of the SQLite connections (pooled or held by kernel.hot).
@@ -81,7 +81,7 @@ class Db(Protocol):
     def many(self, statement: Statement, rows: Sequence[Sequence[Any]]) -> int:
         """executemany; the number of rows changed in all."""
 
-    def execute(self, clause: Executable) -> Result:
+    def execute(self, clause: Executable) -> CursorResult[Any]:
         """A SQLAlchemy Core statement (select, insert, update, delete)."""
 
 
@@ -101,9 +101,9 @@ class Transaction:
     def __init__(self, connection: Connection):
         self.connection = connection
         self.dialect = connection.dialect.name
-        self._driver = None
+        self._driver: Any = None  # the DB-API connection, once a fixed statement needs it
 
-    def _cursor(self):
+    def _cursor(self) -> Any:
         if self._driver is None:
             if not self.connection.in_transaction():
                 self.connection.begin()  # what SQLAlchemy's autobegin does for a Core statement
@@ -128,7 +128,7 @@ class Transaction:
         cursor.executemany(statement.text(self.dialect), rows)
         return cursor.rowcount
 
-    def execute(self, clause: Executable, params: Any = None) -> Result:
+    def execute(self, clause: Executable, params: Any = None) -> CursorResult[Any]:
         return self.connection.execute(clause, params) if params is not None else self.connection.execute(clause)
 
     def scalar(self, clause: Executable) -> Any:
@@ -167,6 +167,7 @@ def transaction(engine: Engine) -> Iterator[Transaction]:
 def begin_sqlite_transaction(connection: Connection) -> None:
     """Send BEGIN (IMMEDIATE in `transaction()` blocks) if the driver is not in a transaction yet."""
     driver = connection.connection.dbapi_connection
+    assert driver is not None, "a connection checked out of the pool has its driver connection"
     if not driver.in_transaction:
         driver.execute("BEGIN IMMEDIATE" if connection.get_execution_options().get(_WRITER_OPTION) else "BEGIN")
 
@@ -210,7 +211,7 @@ def install_commit_hook(engine: Engine, generation) -> None:
             commit(dbapi_connection)
             generation.bump()
 
-        dialect.do_commit = do_commit
+        setattr(dialect, "do_commit", do_commit)  # noqa: B010  (an instance attribute on purpose)
         return
 
     changes_at_begin: dict[int, int] = {}  # id(driver connection) -> total_changes at BEGIN
@@ -230,4 +231,4 @@ def install_commit_hook(engine: Engine, generation) -> None:
         if before is None or driver.total_changes != before:
             generation.bump()
 
-    dialect.do_commit = do_commit_sqlite
+    setattr(dialect, "do_commit", do_commit_sqlite)  # noqa: B010
