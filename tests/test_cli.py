@@ -1,10 +1,15 @@
 """The command line: bad usage exits non-zero with a one-line message, never a traceback."""
 
+import json
+import re
 import socket
+import time
 
+import httpx
 import pytest
 
-from tests.serving import run
+from tests.pgcluster import free_port
+from tests.serving import Server, run
 
 
 def _fails_cleanly(done, fragment: str) -> None:
@@ -68,3 +73,60 @@ def test_banner_lists_every_api_and_one_curl_each():
     assert len(curls) >= 6
     for title in ("PAYT v2", "TrackerPro Admin", "Mapp JSON/RPC", "AvidTrak", "Trackier v1", "operator API"):
         assert f"# {title}" in lines, f"no curl example for {title}"
+
+
+# --- the printed OsmAnd URL follows the osmand_port setting ----------------------------------
+
+BASE = "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize("setting,expected", [
+    (None, "http://127.0.0.1:5055/"),  # the default
+    ("15055", "http://127.0.0.1:15055/"),
+    ("0", "http://127.0.0.1:8080/osmand"),  # listener off: devices post to the main port's /osmand
+])
+def test_demo_credentials_print_the_osmand_url_of_the_setting(setting, expected):
+    env = {} if setting is None else {"POLYTRACK_OSMAND_PORT": setting}
+    as_json = run("demo", "credentials", "--json", "--base-url", BASE, **env)
+    assert as_json.returncode == 0, as_json.stderr
+    payt = json.loads(as_json.stdout)["payt"]
+    assert payt["osmand_url"] == expected and payt["osmand_main_port_url"] == BASE + "/osmand"
+    banner = run("demo", "credentials", "--base-url", BASE, **env)
+    assert banner.returncode == 0, banner.stderr
+    assert f"osmand_url {expected}" in banner.stdout
+    if setting is not None:
+        assert ":5055" not in banner.stdout
+
+
+def test_demo_credentials_read_the_osmand_port_from_the_config_file(tmp_path):
+    config = tmp_path / "polytrack.toml"
+    config.write_text("osmand_port = 6055\n")
+    done = run("demo", "credentials", "--json", "--base-url", BASE, "--config", str(config))
+    assert json.loads(done.stdout)["payt"]["osmand_url"] == "http://127.0.0.1:6055/"
+
+
+@pytest.mark.parametrize("listener", ["own port", "off"])
+def test_serve_demo_banner_prints_the_osmand_url_devices_can_use(services, database_url, tmp_path, listener):
+    osmand_port = free_port() if listener == "own port" else 0
+    server = Server("--db", database_url, "--osmand-port", str(osmand_port), "--demo", cwd=tmp_path)
+    with server:
+        printed = re.search(r"osmand_url (\S+)", server.output())
+        assert printed, server.output()
+        url = printed.group(1)
+        if osmand_port:
+            assert url == f"http://127.0.0.1:{osmand_port}/"
+        else:
+            assert url == f"{server.url}/osmand"
+        # the printed URL takes a position from a demo device (the device listener may still be starting)
+        fix = {"id": "demo-device-1", "lat": 51.4862, "lon": -0.1229, "timestamp": int(time.time()) - 60}
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.post(url, params=fix, timeout=5)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert answer.status_code == 200, answer.text
+        assert ":5055" not in server.output()

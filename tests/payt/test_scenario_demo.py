@@ -55,3 +55,13 @@ def test_demo_credentials_name_devices_that_can_report(admin, services):
 def test_osmand_url_follows_the_base_host():
     assert demo.osmand_url("https://sandbox.example:9000") == "https://sandbox.example:5055/"
     assert demo.osmand_url("http://[::1]:8080") == "http://[::1]:5055/"
+
+
+def test_osmand_url_follows_the_osmand_port_setting():
+    assert demo.osmand_url("https://sandbox.example:9000", 15055) == "https://sandbox.example:15055/"
+    # listener off (osmand_port 0): devices post to /osmand on the main port
+    assert demo.osmand_url("http://127.0.0.1:8080/", 0) == "http://127.0.0.1:8080/osmand"
+    assert demo.credentials("http://127.0.0.1:8080", 0)["payt"]["osmand_url"] == "http://127.0.0.1:8080/osmand"
+    from polytrack.demo import credentials
+
+    assert credentials("http://127.0.0.1:8080", osmand_port=6055)["payt"]["osmand_url"] == "http://127.0.0.1:6055/"

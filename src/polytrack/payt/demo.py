@@ -25,27 +25,29 @@ def seed(services, conn) -> None:
     demo_fleet.seed_fleet(services, conn, client_id)
 
 
-DEFAULT_OSMAND_PORT = 5055
+DEFAULT_OSMAND_PORT = 5055  # the osmand_port setting's default (Traccar's device port)
 
 
-def osmand_url(base_url: str) -> str:
-    """The device listener's URL: the base URL's host on the default OsmAnd port (the
-    credentials get only a base URL; a server with another --osmand-port says so itself)."""
+def osmand_url(base_url: str, osmand_port: int = DEFAULT_OSMAND_PORT) -> str:
+    """Where devices send positions (OsmAnd protocol): the base URL's host on the device
+    listener's port, or /osmand on the main port when that listener is off (`osmand_port` 0)."""
     from urllib.parse import urlsplit
 
+    if not osmand_port:
+        return f"{base_url.rstrip('/')}/osmand"
     parts = urlsplit(base_url)
     host = parts.hostname or "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
-    return f"{parts.scheme or 'http'}://{host}:{DEFAULT_OSMAND_PORT}/"
+    return f"{parts.scheme or 'http'}://{host}:{osmand_port}/"
 
 
-def credentials(base_url: str) -> dict:
+def credentials(base_url: str, osmand_port: int = DEFAULT_OSMAND_PORT) -> dict:
     return {
         "payt": {"url": f"{base_url}/api2.ashx", "username": DEMO_EMAIL, "password": DEMO_PASSWORD,
                  # the demo vehicles' trackers, and where devices send positions (OsmAnd protocol):
-                 # the device port (Traccar's 5055 by default) or /osmand on the main port
-                 "device_ids": demo_fleet.device_ids(), "osmand_url": osmand_url(base_url),
+                 # the device listener (the osmand_port setting) or, always, /osmand on the main port
+                 "device_ids": demo_fleet.device_ids(), "osmand_url": osmand_url(base_url, osmand_port),
                  "osmand_main_port_url": f"{base_url}/osmand"},
         "trackerpro": {"url": f"{base_url}/trackerpro_admin.ashx", "key": DEMO_ADMIN_KEY},
     }

@@ -1,16 +1,19 @@
 """The demo client's fleet: folders of all four types, drivers, London locations, four vans
-with devices, a few tasks, and three days of positions (9-11 June 2024, London time).
+with devices, a few tasks, and three days of positions: the three days before the day the demo
+is seeded (London time), so "yesterday" and "this week" reports of a fresh sandbox have rows.
 
 Positions are generated deterministically along road-like routes (a street grid with
 dog-legs and varying speeds) from the depot to three customer sites and back, with stops at
 each site. They go in through the importer's bulk path and the same derivation as live
-positions, so reports on the demo show numbers computed from these fixes.
+positions, so reports on the demo show numbers computed from these fixes. Only the dates follow
+the seeding day: the routes, times of day, speeds and stops are the same whatever the day (a
+seed on 12 June 2024, the tests' frozen clock, puts them on 9-11 June 2024).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -21,7 +24,7 @@ from polytrack.payt.motion import haversine_m
 from polytrack.payt.tables import payt_devices
 
 DEMO_DEVICES = ("demo-device-1", "demo-device-2", "demo-device-3", "demo-device-4")
-DEMO_DAYS = (date(2024, 6, 9), date(2024, 6, 10), date(2024, 6, 11))
+DAYS_BEFORE_SEEDING = (3, 2, 1)  # the demo days, counted back from the seeding day
 LONDON = zone("Europe/London")
 
 DEPOT = ("Depot - Vauxhall", 51.4862, -0.1229, 150)
@@ -68,21 +71,32 @@ def seed_fleet(services, conn, client_id: int) -> list[int]:
             conn, clock, client_id, registration=registration, description=description, group_id=folders[folder],
             driver_id=driver_id, device_identifier=identifier, speed_limit_kph=limit, hourly_cost=18.5, km_cost=0.32,
         ))
-    _tasks(conn, client_id, vehicle_ids)
+    days = demo_days(seeding_day(clock))
+    _tasks(conn, client_id, vehicle_ids, days)
     received_ms = int(clock.timestamp() * 1000)
     for number, vehicle_id in enumerate(vehicle_ids):
         device_id = conn.execute(select(payt_devices.c.id)
                                  .where(payt_devices.c.identifier == DEMO_DEVICES[number])).scalar()
         rows = [(vehicle_id, device_id, t, received_ms, lat, lon, speed, heading, None, 5.0, None, None)
-                for t, lat, lon, speed, heading in vehicle_fixes(number)]
+                for t, lat, lon, speed, heading in vehicle_fixes(number, days)]
         insert_positions(conn, rows)
         derive.recompute(conn, vehicle_id, None)
     return vehicle_ids
 
 
-def _tasks(conn, client_id: int, vehicle_ids: list[int]) -> None:
+def seeding_day(clock) -> date:
+    """The London date of the clock's now: the day the demo is seeded."""
+    return clock.now().astimezone(LONDON).date()
+
+
+def demo_days(seeded: date) -> tuple[date, ...]:
+    """The days of the demo history for a seed on `seeded`: the three days before it."""
+    return tuple(seeded - timedelta(days=back) for back in DAYS_BEFORE_SEEDING)
+
+
+def _tasks(conn, client_id: int, vehicle_ids: list[int], days: tuple[date, ...]) -> None:
     for k, (name, lat, lon, _radius) in enumerate(SITES[:3]):
-        start = _local_ms(DEMO_DAYS[1], 9 + 2 * k, 0)
+        start = _local_ms(days[1], 9 + 2 * k, 0)
         fleet.create_task(conn, client_id, name=f"Delivery {name[7:]}", type="Visit", start_ms=start,
                           end_ms=start + 2 * 3600_000, grace_period_mins=15, vehicle_id=vehicle_ids[k % len(vehicle_ids)],
                           ext_id=4711 + k, status="Complete" if k == 0 else "Pending",
@@ -114,11 +128,12 @@ def street_route(rng: random.Random, a: tuple[float, float], b: tuple[float, flo
     return points
 
 
-def vehicle_fixes(number: int):
-    """(t_ms, lat, lon, speed_kph, heading) of one demo vehicle over the demo days."""
+def vehicle_fixes(number: int, days: tuple[date, ...]):
+    """(t_ms, lat, lon, speed_kph, heading) of one demo vehicle over the demo days (the same
+    drives at the same local times of day, whatever the days)."""
     rng = random.Random(1000 + number)
     depot = (DEPOT[1], DEPOT[2])
-    for day in DEMO_DAYS:
+    for day in days:
         t = _local_ms(day, 7, 30 + 7 * number) / 1000.0
         here = depot
         for minute in range(0, 15, 3):  # parked at the depot before leaving
