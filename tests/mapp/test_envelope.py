@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from polytrack.mapp import rpc as mapp_rpc
+from polytrack.kernel.operations import Operation
+from polytrack.mapp.operations.base import AUTH_NONE, registry
 from tests.mapp.helpers import PATH, SHOP, TOKEN_PATTERN, error_of, rpc
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -138,7 +139,7 @@ def test_an_unexpected_failure_is_an_internal_error_envelope(http, monkeypatch):
     def explode(call):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(mapp_rpc.METHODS, "explode", mapp_rpc.RpcMethod("explode", mapp_rpc.AUTH_NONE, explode))
+    monkeypatch.setitem(registry._operations, "explode", Operation("mapp", "explode", explode, options={"auth": AUTH_NONE}))
     response = http.post(PATH, json={"method": "explode", "id": 3})
     assert response.status_code == 200
     assert response.json() == {**error_of("Internal error"), "id": 3}

@@ -11,8 +11,10 @@ from starlette.testclient import TestClient
 
 from polytrack.app import create_app
 from polytrack.config import Settings
+from polytrack.kernel.operations import Operation
 from polytrack.mapp import catalog, wire
 from polytrack.mapp import rpc as mapp_rpc
+from polytrack.mapp.operations.base import AUTH_TOKEN, registry
 from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
 from polytrack.services import Services
 from tests.mapp.helpers import BLOG, PATH, SHOP, error_of, login_token, rpc
@@ -129,15 +131,17 @@ def _account_count(services) -> int:
 
 @pytest.fixture
 def writing_method(monkeypatch):
-    """A token method that stores an account through `call.conn`, then fails if asked to."""
+    """A token method that stores an account through `call.db` (its transaction), then fails if
+    asked to."""
 
     def handler(call):
-        call.conn.execute(mapp_accounts.insert().values(customer_id="555", title="t", timezone="UTC", created_at=0))
+        call.db.execute(mapp_accounts.insert().values(customer_id="555", title="t", timezone="UTC", created_at=0))
         if call.params.raw("fail"):
             raise mapp_rpc.not_implemented("writeThenFail")
         return "stored"
 
-    monkeypatch.setitem(mapp_rpc.METHODS, "write", mapp_rpc.RpcMethod("write", mapp_rpc.AUTH_TOKEN, handler))
+    write = Operation("mapp", "write", handler, writes=True, options={"auth": AUTH_TOKEN})
+    monkeypatch.setitem(registry._operations, "write", write)
 
 
 @pytest.mark.usefixtures("writing_method")

@@ -9,40 +9,47 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
+from polytrack.apis import CliError, CliKit
 from polytrack.mapp import domain
 from polytrack.mapp.domain import ProvisioningError
+from polytrack.services import Services
 
 
-def create_account(services, *, title: str, customer_id: str | None = None,
+def create_account(services: Services, *, title: str, customer_id: str | None = None,
                    timezone: str = domain.DEFAULT_TIMEZONE) -> dict:
-    with services.engine.begin() as conn:
-        return domain.create_account(conn, services.clock, title=title, customer_id=customer_id, timezone=timezone)
+    with services.transaction() as db:
+        return domain.create_account(db, services.clock, title=title, customer_id=customer_id, timezone=timezone)
 
 
-def create_user(services, *, login: str, password: str, customer_ids: list[str],
+def create_user(services: Services, *, login: str, password: str, customer_ids: list[str],
                 language: str = domain.DEFAULT_LANGUAGE) -> dict:
-    with services.engine.begin() as conn:
-        return domain.create_user(conn, services.clock, login=login, password=password,
+    with services.transaction() as db:
+        return domain.create_user(db, services.clock, login=login, password=password,
                                   customer_ids=customer_ids, language=language)
 
 
-def grant(services, *, login: str, customer_ids: list[str]) -> dict:
-    with services.engine.begin() as conn:
-        return domain.grant(conn, services.clock, login=login, customer_ids=customer_ids)
+def grant(services: Services, *, login: str, customer_ids: list[str]) -> dict:
+    with services.transaction() as db:
+        return domain.grant(db, services.clock, login=login, customer_ids=customer_ids)
 
 
 # --- operator HTTP ----------------------------------------------------------------------------
 
-def _text(data: dict, name: str, *, required: bool = True) -> str | None:
+def _optional_text(data: dict, name: str) -> str | None:
     value = data.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise AdminError(400, f"missing field: {name}")
         return None
     if not isinstance(value, str):
         raise AdminError(400, f"{name} must be a string")
+    return value
+
+
+def _text(data: dict, name: str) -> str:
+    value = _optional_text(data, name)
+    if value is None:
+        raise AdminError(400, f"missing field: {name}")
     return value
 
 
@@ -69,14 +76,14 @@ def admin_routes(services) -> list:
     async def post_account(request):
         data = await json_body(request)
         title = _text(data, "title")
-        customer_id = _text(data, "customerId", required=False)
-        timezone = _text(data, "timezone", required=False) or domain.DEFAULT_TIMEZONE
+        customer_id = _optional_text(data, "customerId")
+        timezone = _optional_text(data, "timezone") or domain.DEFAULT_TIMEZONE
         return _provision(lambda: create_account(services, title=title, customer_id=customer_id, timezone=timezone))
 
     async def post_user(request):
         data = await json_body(request)
         login, password = _text(data, "login"), _text(data, "pass")
-        language = _text(data, "language", required=False) or domain.DEFAULT_LANGUAGE
+        language = _optional_text(data, "language") or domain.DEFAULT_LANGUAGE
         customer_ids = _customer_ids(data)
         return _provision(lambda: create_user(services, login=login, password=password,
                                               customer_ids=customer_ids, language=language))
@@ -97,9 +104,7 @@ def admin_routes(services) -> list:
 
 # --- CLI --------------------------------------------------------------------------------------
 
-def register_cli(root, admin) -> None:
-    from polytrack.cli import _add_db_flags
-
+def register_cli(root, admin, kit: CliKit) -> None:
     mapp = admin.add_parser("mapp", help="Mapp Intelligence: accounts, Q3 users, account access")
     sub = mapp.add_subparsers(dest="mapp_command", required=True)
 
@@ -107,29 +112,27 @@ def register_cli(root, admin) -> None:
     account.add_argument("--title", required=True)
     account.add_argument("--customer-id", help="digits; a random 15-digit id when omitted")
     account.add_argument("--timezone", default=domain.DEFAULT_TIMEZONE)
-    _add_db_flags(account)
+    kit.add_db_flags(account)
     account.set_defaults(func=lambda a: _run(lambda: create_account(
-        _services(a), title=a.title, customer_id=a.customer_id, timezone=a.timezone)))
+        kit.open_services(a), title=a.title, customer_id=a.customer_id, timezone=a.timezone)))
 
     user = sub.add_parser("create-user", help="create a Q3 user with access to some accounts")
     user.add_argument("--login", required=True)
     user.add_argument("--pass", "--password", dest="password", required=True)
     user.add_argument("--customer-id", action="append", default=[], help="repeat for several accounts")
     user.add_argument("--language", default=domain.DEFAULT_LANGUAGE, help="profile language (de, en, fr, es, cn)")
-    _add_db_flags(user)
+    kit.add_db_flags(user)
     user.set_defaults(func=lambda a: _run(lambda: create_user(
-        _services(a), login=a.login, password=a.password, customer_ids=a.customer_id, language=a.language)))
+        kit.open_services(a), login=a.login, password=a.password, customer_ids=a.customer_id, language=a.language)))
 
     grant_parser = sub.add_parser("grant", help="give a Q3 user access to accounts")
     grant_parser.add_argument("--login", required=True)
     grant_parser.add_argument("--customer-id", action="append", required=True, help="repeat for several accounts")
-    _add_db_flags(grant_parser)
-    grant_parser.set_defaults(func=lambda a: _run(lambda: grant(_services(a), login=a.login, customer_ids=a.customer_id)))
+    kit.add_db_flags(grant_parser)
+    grant_parser.set_defaults(func=lambda a: _run(lambda: grant(kit.open_services(a), login=a.login, customer_ids=a.customer_id)))
 
 
 def _run(action) -> int:
-    from polytrack.cli import CliError
-
     try:
         result = action()
     except ProvisioningError as exc:
@@ -137,8 +140,3 @@ def _run(action) -> int:
     print(json.dumps(result, indent=2))
     return 0
 
-
-def _services(args):
-    from polytrack.cli import open_services
-
-    return open_services(args)

@@ -7,6 +7,7 @@ import shlex
 
 from sqlalchemy import select
 
+from polytrack.kernel.sql import Db
 from polytrack.mapp import domain
 from polytrack.mapp.tables import mapp_accounts, mapp_users
 
@@ -15,17 +16,17 @@ DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-pass"
 
 
-def seed(services, conn) -> None:
+def seed(services, db: Db) -> None:
     """Create what is missing; running it again changes nothing."""
     clock = services.clock
     for customer_id, title in DEMO_ACCOUNTS:
-        if conn.execute(select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == customer_id)).first() is None:
-            domain.create_account(conn, clock, title=title, customer_id=customer_id)
+        if db.execute(select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == customer_id)).first() is None:
+            domain.create_account(db, clock, title=title, customer_id=customer_id)
     customer_ids = [customer_id for customer_id, _ in DEMO_ACCOUNTS]
-    if conn.execute(select(mapp_users.c.id).where(mapp_users.c.login == DEMO_LOGIN)).first() is None:
-        domain.create_user(conn, clock, login=DEMO_LOGIN, password=DEMO_PASSWORD, customer_ids=customer_ids)
+    if db.execute(select(mapp_users.c.id).where(mapp_users.c.login == DEMO_LOGIN)).first() is None:
+        domain.create_user(db, clock, login=DEMO_LOGIN, password=DEMO_PASSWORD, customer_ids=customer_ids)
     else:
-        domain.grant(conn, clock, login=DEMO_LOGIN, customer_ids=customer_ids)
+        domain.grant(db, clock, login=DEMO_LOGIN, customer_ids=customer_ids)
 
 
 def credentials(base_url: str) -> dict:

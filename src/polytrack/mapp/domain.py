@@ -1,7 +1,8 @@
 """Mapp accounts, Q3 users and their tokens as plain functions over the tables; no HTTP here.
 
-Authentication failures raise `rpc.authorization_failed()`; provisioning failures raise
-`ProvisioningError` (the operator API and CLI render those).
+Authentication lookups return None when the credential does not hold (the wire answers
+"Authorization failed" and counts the failure); provisioning failures raise `ProvisioningError`
+(the operator API and CLI render those).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
+from polytrack.kernel.clock import Clock
+from polytrack.kernel.coherence import CoherentCache
 from polytrack.kernel.dates import DateError, zone
-from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, random_digits, random_hex, verify_password
-from polytrack.kernel.tokens import TOKEN_COLUMNS
-from polytrack.mapp.rpc import LANGUAGES, authorization_failed
+from polytrack.kernel.sql import Db, Statement
+from polytrack.kernel.tokens import TOKEN_COLUMNS, TokenStore
+from polytrack.mapp.rpc import LANGUAGES
 from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
 
 API = "mapp"
@@ -57,28 +59,22 @@ class Caller(NamedTuple):
 
 # --- authentication ---------------------------------------------------------------------------
 
-def check_password(conn: Connection, login: str, password: str) -> User:
-    row = conn.execute(
-        select(mapp_users.c.id, mapp_users.c.login, mapp_users.c.password_hash, mapp_users.c.language)
-        .where(mapp_users.c.login == login)
-    ).first()
+_USER_BY_LOGIN = Statement("SELECT id, login, password_hash, language FROM mapp_users WHERE login = ?")
+
+
+def check_password(db: Db, login: str, password: str) -> User | None:
+    """The user, if `login` exists and `password` is its password; else None."""
+    row = db.one(_USER_BY_LOGIN, (login,))
     # verify_password spends the time of a hash even for an unknown login.
-    if not verify_password(password, row.password_hash if row else None):
-        raise authorization_failed()
-    return User(id=row.id, login=row.login, language=row.language)
+    if not verify_password(password, row[2] if row else None):
+        return None
+    user_id, login, _, language = row
+    return User(id=user_id, login=login, language=language)
 
 
-def enter_account(conn: Connection, user: User, customer_id: str, language: str | None) -> Caller:
-    """`user` acting in account `customer_id`; Authorization failed unless the user has access."""
-    caller = _caller(conn, user.id, customer_id, language or user.language)
-    if caller is None:
-        raise authorization_failed()
-    return caller
-
-
-# The caller a token or a password login stands for: the user acting in one account, and only
-# while the user still has access to it. Runs on every token call, so a driver statement.
-_CALLER = RawStatement("""
+# The caller a password login stands for: the user acting in one account, and only while the
+# user has access to it.
+_CALLER = Statement("""
     SELECT u.login, a.id, a.title, a.timezone
     FROM mapp_users u
     JOIN mapp_user_accounts ua ON ua.user_id = u.id
@@ -87,24 +83,24 @@ _CALLER = RawStatement("""
 """)
 
 
-def _caller(db, user_id: int, customer_id: str, language: str) -> Caller | None:
-    """`db`: a SQLAlchemy connection (its transaction) or the hot path's HotDB."""
-    row = _CALLER.run(db, (user_id, customer_id)).fetchone()
+def enter_account(db: Db, user: User, customer_id: str, language: str | None) -> Caller | None:
+    """`user` acting in account `customer_id`, or None if the user has no access to it."""
+    row = db.one(_CALLER, (user.id, customer_id))
     if row is None:
         return None
     login, account_id, title, timezone = row
     return Caller(
-        user_id=user_id, login=login, account_id=account_id, customer_id=customer_id,
-        account_title=title, timezone=timezone, language=language,
+        user_id=user.id, login=login, account_id=account_id, customer_id=customer_id,
+        account_title=title, timezone=timezone, language=language or user.language,
     )
 
 
-def issue_token(conn: Connection, tokens, caller: Caller, *, idle_seconds: float) -> str:
+def issue_token(db: Db, tokens: TokenStore, caller: Caller, *, idle_seconds: float) -> str:
     """A new token bound to (user, account, language). Earlier tokens stay valid: clients such
     as ZEIT's log in before every analysis and never log out."""
     token = f"{random_hex(16)}_{random_hex(16)}"
     return tokens.issue(
-        conn, api=API, kind=TOKEN_KIND, subject=str(caller.user_id),
+        db, api=API, kind=TOKEN_KIND, subject=str(caller.user_id),
         scope=f"{caller.customer_id}:{caller.language}", token=token, idle_seconds=idle_seconds,
     )
 
@@ -114,7 +110,7 @@ def issue_token(conn: Connection, tokens, caller: Caller, *, idle_seconds: float
 # customerIds are digits, so trimming the language letters and the colon leaves the customerId)
 # and that account. Left joins: a token whose user lost access is still expired or touched like
 # any other. The CASE keeps PostgreSQL from casting other APIs' subjects, which need not be numbers.
-_CALLER_BY_TOKEN = RawStatement(f"""
+_CALLER_BY_TOKEN = Statement(f"""
     SELECT {TOKEN_COLUMNS}, u.login, a.id, a.title, a.timezone
     FROM kernel_tokens t
     LEFT JOIN mapp_accounts a ON a.customer_id = rtrim(t.scope, ':abcdefghijklmnopqrstuvwxyz')
@@ -125,10 +121,10 @@ _CALLER_BY_TOKEN = RawStatement(f"""
 """)
 
 
-def caller_for_token(db, tokens, token: str, cache=None) -> Caller | None:
+def caller_for_token(db: Db, tokens: TokenStore, token: str, cache: CoherentCache | None = None) -> Caller | None:
     """The live token's caller (its idle expiry slides), or None. A token stops working when
-    its user loses access to the account it was issued for. `db`: the hot path's HotDB (or a
-    SQLAlchemy connection); `cache`: a read cache of live tokens (TokenStore.resolve_joined)."""
+    its user loses access to the account it was issued for. `cache`: a read cache of live
+    tokens (TokenStore.resolve_joined)."""
     found = tokens.resolve_joined(db, _CALLER_BY_TOKEN, api=API, kind=TOKEN_KIND, token=token, cache=cache)
     if found is None:
         return None
@@ -142,13 +138,13 @@ def caller_for_token(db, tokens, token: str, cache=None) -> Caller | None:
     )
 
 
-def revoke_token(conn: Connection, tokens, token: str) -> bool:
-    return tokens.revoke(conn, api=API, kind=TOKEN_KIND, token=token)
+def revoke_token(db: Db, tokens: TokenStore, token: str) -> bool:
+    return tokens.revoke(db, api=API, kind=TOKEN_KIND, token=token)
 
 
-def accounts_of(conn: Connection, user_id: int) -> list[dict]:
+def accounts_of(db: Db, user_id: int) -> list[dict]:
     """[{customerId, title}] of every account the user may access, by customerId."""
-    rows = conn.execute(
+    rows = db.execute(
         select(mapp_accounts.c.customer_id, mapp_accounts.c.title)
         .join(mapp_user_accounts, mapp_user_accounts.c.account_id == mapp_accounts.c.id)
         .where(mapp_user_accounts.c.user_id == user_id)
@@ -166,7 +162,7 @@ class ProvisioningError(Exception):
         self.message = message
 
 
-def create_account(conn: Connection, clock, *, title: str, customer_id: str | None = None,
+def create_account(db: Db, clock: Clock, *, title: str, customer_id: str | None = None,
                    timezone: str = DEFAULT_TIMEZONE) -> dict:
     title = (title or "").strip()
     if not title or len(title) > 255:
@@ -176,19 +172,19 @@ def create_account(conn: Connection, clock, *, title: str, customer_id: str | No
     except DateError as exc:
         raise ProvisioningError(400, str(exc)) from exc
     if customer_id is None:
-        customer_id = _unused_customer_id(conn)
+        customer_id = _unused_customer_id(db)
     customer_id = str(customer_id).strip()
     if not CUSTOMER_ID_RE.match(customer_id):
         raise ProvisioningError(400, "customerId must be a string of 1 to 32 digits")
-    if _account_id(conn, customer_id) is not None:
+    if _account_id(db, customer_id) is not None:
         raise ProvisioningError(409, f"customerId {customer_id} already exists")
-    conn.execute(mapp_accounts.insert().values(
+    db.execute(mapp_accounts.insert().values(
         customer_id=customer_id, title=title, timezone=timezone, created_at=clock.timestamp(),
     ))
     return {"customerId": customer_id, "title": title, "timezone": timezone}
 
 
-def create_user(conn: Connection, clock, *, login: str, password: str, customer_ids: list[str],
+def create_user(db: Db, clock: Clock, *, login: str, password: str, customer_ids: list[str],
                 language: str = DEFAULT_LANGUAGE) -> dict:
     login = (login or "").strip()
     if not login or len(login) > 255:
@@ -198,56 +194,56 @@ def create_user(conn: Connection, clock, *, login: str, password: str, customer_
     language = (language or DEFAULT_LANGUAGE).strip().lower()
     if language not in LANGUAGES:
         raise ProvisioningError(400, f"language must be one of {', '.join(LANGUAGES)}")
-    if conn.execute(select(mapp_users.c.id).where(mapp_users.c.login == login)).first():
+    if db.execute(select(mapp_users.c.id).where(mapp_users.c.login == login)).first():
         raise ProvisioningError(409, f"login {login} already exists")
-    account_ids = _existing_account_ids(conn, customer_ids)
-    user_id = conn.execute(mapp_users.insert().values(
+    account_ids = _existing_account_ids(db, customer_ids)
+    user_id = db.execute(mapp_users.insert().values(
         login=login, password_hash=hash_password(password), language=language, created_at=clock.timestamp(),
-    )).inserted_primary_key[0]
-    _grant(conn, clock, user_id, account_ids)
-    return {"login": login, "language": language, "customerIds": customer_ids_of(conn, user_id)}
+    ).returning(mapp_users.c.id)).scalar_one()
+    _grant(db, clock, user_id, account_ids)
+    return {"login": login, "language": language, "customerIds": customer_ids_of(db, user_id)}
 
 
-def grant(conn: Connection, clock, *, login: str, customer_ids: list[str]) -> dict:
+def grant(db: Db, clock: Clock, *, login: str, customer_ids: list[str]) -> dict:
     """Give `login` access to the accounts (idempotent)."""
-    row = conn.execute(select(mapp_users.c.id).where(mapp_users.c.login == (login or "").strip())).first()
+    row = db.execute(select(mapp_users.c.id).where(mapp_users.c.login == (login or "").strip())).first()
     if row is None:
         raise ProvisioningError(404, f"unknown login {login}")
-    _grant(conn, clock, row.id, _existing_account_ids(conn, customer_ids))
-    return {"login": login.strip(), "customerIds": customer_ids_of(conn, row.id)}
+    _grant(db, clock, row.id, _existing_account_ids(db, customer_ids))
+    return {"login": login.strip(), "customerIds": customer_ids_of(db, row.id)}
 
 
-def customer_ids_of(conn: Connection, user_id: int) -> list[str]:
-    return [account["customerId"] for account in accounts_of(conn, user_id)]
+def customer_ids_of(db: Db, user_id: int) -> list[str]:
+    return [account["customerId"] for account in accounts_of(db, user_id)]
 
 
-def _grant(conn: Connection, clock, user_id: int, account_ids: list[int]) -> None:
-    have = set(conn.execute(
+def _grant(db: Db, clock: Clock, user_id: int, account_ids: list[int]) -> None:
+    have = set(db.execute(
         select(mapp_user_accounts.c.account_id).where(mapp_user_accounts.c.user_id == user_id)
     ).scalars())
     new = [account_id for account_id in dict.fromkeys(account_ids) if account_id not in have]
     if new:
-        conn.execute(mapp_user_accounts.insert(), [
+        db.execute(mapp_user_accounts.insert().values([
             {"user_id": user_id, "account_id": account_id, "created_at": clock.timestamp()} for account_id in new
-        ])
+        ]))
 
 
-def _existing_account_ids(conn: Connection, customer_ids: list[str]) -> list[int]:
+def _existing_account_ids(db: Db, customer_ids: list[str]) -> list[int]:
     ids = []
     for customer_id in customer_ids:
-        account_id = _account_id(conn, str(customer_id).strip())
+        account_id = _account_id(db, str(customer_id).strip())
         if account_id is None:
             raise ProvisioningError(404, f"unknown customerId {customer_id}")
         ids.append(account_id)
     return ids
 
 
-def _account_id(conn: Connection, customer_id: str) -> int | None:
-    return conn.execute(select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == customer_id)).scalar()
+def _account_id(db: Db, customer_id: str) -> int | None:
+    return db.execute(select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == customer_id)).scalar()
 
 
-def _unused_customer_id(conn: Connection) -> str:
+def _unused_customer_id(db: Db) -> str:
     while True:
         candidate = random_digits(GENERATED_CUSTOMER_ID_DIGITS)
-        if _account_id(conn, candidate) is None:
+        if _account_id(db, candidate) is None:
             return candidate

@@ -1,19 +1,17 @@
-"""The JSON/RPC building blocks every Mapp method uses: errors, lenient parameter reading and
-the method registry. No HTTP here (wire.py), no storage (domain.py).
+"""The JSON/RPC building blocks of Mapp that are neither wire nor operations: errors, lenient
+parameter reading and results encoded once. No HTTP here (wire.py), no storage (domain.py).
 
-Clients send one logical value in several JSON types (spec §1.4): `rowLimit` as 10000 or
-"10000", `hideFooters` as 1, true or [1], dates with or without a time. `Params` reads each kind
-in one place so every method accepts the same spellings and rejects the rest the same way.
+Clients send one logical value in several JSON types: `rowLimit` as 10000 or "10000",
+`hideFooters` as 1, true or [1], dates with or without a time. `Params` reads each kind in one
+place so every method accepts the same spellings and rejects the rest the same way.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Literal, overload
 
 from polytrack.kernel.dates import DateError, parse_ymd_or_datetime
 from polytrack.kernel.render import to_json
@@ -28,7 +26,7 @@ class RpcError(Exception):
     """A JSON-RPC error answer. `kind` is the message class recorded in the call log
     ("Authorization failed", "Missing parameter", ...); `message` goes on the wire."""
 
-    code = 501  # the only code the vendor documents; used for every error (spec §4)
+    code = 501  # the only code the vendor documents; used for every error
 
     def __init__(self, kind: str, message: str | None = None):
         super().__init__(message or kind)
@@ -37,12 +35,14 @@ class RpcError(Exception):
 
 
 class RateLimited(Exception):
-    """Over one of the two request limits; rendered in the documented special shape (spec §5)."""
+    """Over a request limit: rendered in the documented special shape, "To many requests (<limit>)
+    within <period> seconds.". `outcome` is what the call log records."""
 
-    def __init__(self, limit: int, period: int):
+    def __init__(self, limit: int, period: int, outcome: str = "To many requests"):
         super().__init__(f"{limit} per {period} s")
         self.limit = limit
         self.period = period
+        self.outcome = outcome
 
 
 def authorization_failed() -> RpcError:
@@ -78,7 +78,7 @@ _MISSING = object()
 
 class Params:
     """The `params` object of a request. Unknown keys are ignored, never rejected. Each reader
-    raises `Missing parameter: <name>` / `Invalid parameter: <name>` (spec §4)."""
+    raises `Missing parameter: <name>` / `Invalid parameter: <name>`."""
 
     def __init__(self, values: dict):
         self.values = values
@@ -89,6 +89,12 @@ class Params:
     def raw(self, name: str, default=None):
         value = self.values.get(name)
         return default if value is None else value
+
+    @overload
+    def text(self, name: str, *, required: Literal[True], strip: bool = True) -> str: ...
+
+    @overload
+    def text(self, name: str, *, required: bool = False, strip: bool = True) -> str | None: ...
 
     def text(self, name: str, *, required: bool = False, strip: bool = True) -> str | None:
         """A string, stripped (unless `strip` is False: passwords keep their blanks). Integers
@@ -105,6 +111,12 @@ class Params:
         if not isinstance(value, str):
             raise invalid_parameter(name)
         return value
+
+    @overload
+    def digits(self, name: str, *, required: Literal[True]) -> str: ...
+
+    @overload
+    def digits(self, name: str, *, required: bool = False) -> str | None: ...
 
     def digits(self, name: str, *, required: bool = False) -> str | None:
         """A digit string such as a customerId (Track ID), from a string or a JSON integer."""
@@ -185,67 +197,10 @@ def _to_integer(value) -> int | None:
 # --- results ----------------------------------------------------------------------------------
 
 class Encoded:
-    """A method result already encoded as JSON: fixed lists are encoded once at import, and
-    wire.py writes the envelope around the text instead of encoding them on every call."""
+    """A method result already encoded as JSON: fixed lists are encoded once at import, and the
+    wire writes the envelope around the text instead of encoding them on every call."""
 
     __slots__ = ("json",)
 
     def __init__(self, value):
         self.json = to_json(value)
-
-
-# --- the method registry ----------------------------------------------------------------------
-
-# How a method authenticates (spec §1.5, §8):
-AUTH_NONE = "none"              # getConnectionTest
-AUTH_LOGIN = "login"            # login + pass (getAccountList)
-AUTH_ACCOUNT = "account"        # customerId + login + pass (login, deleteTvData)
-AUTH_TOKEN = "token"            # token, or customerId + login + pass instead (spec §9.9)
-AUTH_TOKEN_SOFT = "token_soft"  # the token is resolved if valid, never an error (logout)
-
-
-class Call:
-    """One request as a method handler sees it.
-
-    `conn` is the operation's SQLAlchemy transaction, begun on first use and committed when the
-    method returns (rolled back when it raises): methods that read nothing stored, the hot
-    token calls among them, never pay for one. `config` holds the settings read at start-up."""
-
-    __slots__ = ("services", "config", "method", "params", "caller", "user", "token", "_conn", "_transactions")
-
-    def __init__(self, services, config, method: str, params: Params, transactions: ExitStack):
-        self.services = services
-        self.config = config
-        self.method = method
-        self.params = params
-        self.caller = None  # domain.Caller: user bound to one account (token methods, login)
-        self.user = None    # domain.User: credentials-only methods (getAccountList)
-        self.token: str | None = None
-        self._conn = None
-        self._transactions = transactions  # closes the transaction when the dispatch ends
-
-    @property
-    def conn(self):
-        if self._conn is None:
-            self._conn = self._transactions.enter_context(self.services.engine.begin())
-        return self._conn
-
-
-@dataclass(frozen=True)
-class RpcMethod:
-    name: str
-    auth: str
-    handler: Callable[[Call], object]
-
-
-METHODS: dict[str, RpcMethod] = {}
-
-
-def rpc_method(name: str, *, auth: str):
-    """Register `handler(call) -> result` as the JSON-RPC method `name` (case-sensitive)."""
-
-    def register(handler):
-        METHODS[name] = RpcMethod(name=name, auth=auth, handler=handler)
-        return handler
-
-    return register
