@@ -135,7 +135,7 @@ def test_failure_on_the_hot_connection_is_500_code_51(http, services, auth, monk
     def broken(*_args, **_kwargs):
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(hot.HotDB, "execute", broken)
+    monkeypatch.setattr(hot.HotDB, "run", broken)  # every statement of the held connection
     response = http.get("/advertiser", headers=auth)
     error(response, 500, 51)
     assert "connection lost" not in response.text

@@ -7,16 +7,20 @@ its digest is stored.
 
 from __future__ import annotations
 
+import json
+
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
+from polytrack.apis import CliError, CliKit
 from polytrack.kernel.secrets import random_hex
 from polytrack.trackier import domain
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.shapes import day
 
 MAX_KEY_LENGTH = 255
+MAX_NAME_LENGTH = 255  # trackier_networks.name
 
 
 def _network_info(network: domain.Network, created_at: float | None = None) -> dict:
@@ -32,10 +36,12 @@ def create_network(services, *, name: str, timezone: str | None = None, currency
     name = (name or "").strip()
     if not name:
         raise AdminError(400, "missing field(s): name")
-    with services.engine.begin() as conn:
+    if len(name) > MAX_NAME_LENGTH:
+        raise AdminError(400, f"name must be at most {MAX_NAME_LENGTH} characters")
+    with services.transaction() as db:
         try:
             network = domain.create_network(
-                conn, services.clock, name=name, timezone=timezone or domain.DEFAULT_TIMEZONE,
+                db, services.clock, name=name, timezone=timezone or domain.DEFAULT_TIMEZONE,
                 currency=currency or domain.DEFAULT_CURRENCY, live=live,
             )
         except ValueError as exc:
@@ -51,8 +57,8 @@ def create_api_key(services, *, network_id: str, role: str, ips=None, user_id: s
     key = (key or "").strip() or random_hex(16)
     if len(key) > MAX_KEY_LENGTH or any(ch.isspace() for ch in key):
         raise AdminError(400, f"key must be 1-{MAX_KEY_LENGTH} characters without spaces")
-    with services.engine.begin() as conn:
-        network = domain.network_by_object_id(conn, network_id or "")
+    with services.transaction() as db:
+        network = domain.network_by_object_id(db, network_id or "")
         if network is None:
             raise AdminError(404, f"no network with _id {network_id!r}")
         user_row = None
@@ -60,11 +66,11 @@ def create_api_key(services, *, network_id: str, role: str, ips=None, user_id: s
             if role not in domain.ROLE_USER_TYPE:
                 raise AdminError(400, "only advertiser and affiliate keys belong to a user")
             try:
-                user_row = domain.find_user(conn, network, user_type=domain.ROLE_USER_TYPE[role], ident=str(user_id))
+                user_row = domain.find_user(db, network, user_type=domain.ROLE_USER_TYPE[role], ident=str(user_id))
             except TrackierError:
                 raise AdminError(404, f"no {domain.ROLE_USER_TYPE[role]} {user_id!r} in this network") from None
         try:
-            domain.create_api_key(conn, services.clock, network=network, role=role, key=key, ips=ips,
+            domain.create_api_key(db, services.clock, network=network, role=role, key=key, ips=ips,
                                   user_id=user_row.id if user_row else None, live=live)
         except ValueError as exc:
             raise AdminError(400, str(exc)) from exc
@@ -86,18 +92,38 @@ def _flag(data: dict, name: str, default: bool = True) -> bool:
     raise AdminError(400, f"{name} must be true or false")
 
 
+def _text(data: dict, name: str) -> str | None:
+    """A text field of an operator body (JSON, form or query); None when absent, null or empty."""
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise AdminError(400, f"{name} must be a string")
+    if "\x00" in value:  # no PostgreSQL text column can hold it
+        raise AdminError(400, f"{name} must not contain NUL characters")
+    return value
+
+
+def _user_id(data: dict) -> str | None:
+    """The user's _id or display id: a string, or the display id as a JSON number."""
+    value = data.get("user_id")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return _text(data, "user_id")
+
+
 def admin_routes(services) -> list:
     async def post_network(request):
         data = await json_body(request)
-        result = create_network(services, name=str(data.get("name") or ""), timezone=data.get("timezone") or None,
-                                currency=data.get("currency") or None, live=_flag(data, "live"))
+        result = create_network(services, name=_text(data, "name") or "", timezone=_text(data, "timezone"),
+                                currency=_text(data, "currency"), live=_flag(data, "live"))
         return JSONResponse(result, status_code=201)
 
     async def post_api_key(request):
         data = await json_body(request)
         result = create_api_key(
-            services, network_id=request.path_params["network_id"], role=str(data.get("role") or ""),
-            ips=data.get("ips"), user_id=data.get("user_id"), key=data.get("key"), live=_flag(data, "live"),
+            services, network_id=request.path_params["network_id"], role=_text(data, "role") or "",
+            ips=data.get("ips"), user_id=_user_id(data), key=_text(data, "key"), live=_flag(data, "live"),
         )
         return JSONResponse(result, status_code=201)
 
@@ -107,9 +133,7 @@ def admin_routes(services) -> list:
     ]
 
 
-def register_cli(root, admin) -> None:
-    from polytrack.cli import _add_db_flags
-
+def register_cli(root, admin, kit: CliKit) -> None:
     trackier = admin.add_parser("trackier", help="Trackier: networks and API keys")
     sub = trackier.add_subparsers(dest="trackier_command", required=True)
 
@@ -117,8 +141,9 @@ def register_cli(root, admin) -> None:
     network.add_argument("--name", required=True)
     network.add_argument("--timezone", default=domain.DEFAULT_TIMEZONE, help="PHP/IANA zone, e.g. Asia/Kolkata")
     network.add_argument("--currency", default=domain.DEFAULT_CURRENCY)
-    _add_db_flags(network)
-    network.set_defaults(func=lambda a: _run(create_network, a, name=a.name, timezone=a.timezone, currency=a.currency))
+    kit.add_db_flags(network)
+    network.set_defaults(func=lambda a: _run(kit, create_network, a, name=a.name, timezone=a.timezone,
+                                             currency=a.currency))
 
     key = sub.add_parser("create-api-key", help="create an API key (printed once)")
     key.add_argument("--network", required=True, help="the network's _id")
@@ -126,17 +151,13 @@ def register_cli(root, admin) -> None:
     key.add_argument("--ip", action="append", default=[], help="whitelisted IP or CIDR (repeat); none = any")
     key.add_argument("--user-id", help="advertiser/affiliate _id or display id (for those roles)")
     key.add_argument("--key", help="use this key instead of a random one")
-    _add_db_flags(key)
-    key.set_defaults(func=lambda a: _run(create_api_key, a, network_id=a.network, role=a.role, ips=a.ip,
+    kit.add_db_flags(key)
+    key.set_defaults(func=lambda a: _run(kit, create_api_key, a, network_id=a.network, role=a.role, ips=a.ip,
                                          user_id=a.user_id, key=a.key))
 
 
-def _run(action, args, **kwargs) -> int:
-    import json
-
-    from polytrack.cli import CliError, open_services
-
-    services = open_services(args)
+def _run(kit: CliKit, action, args, **kwargs) -> int:
+    services = kit.open_services(args)
     try:
         result = action(services, **kwargs)
     except AdminError as exc:

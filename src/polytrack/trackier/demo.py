@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from polytrack.kernel.secrets import lookup_digest
+from polytrack.kernel.sql import Db
 from polytrack.trackier import domain
 from polytrack.trackier.tables import trackier_api_keys, trackier_users
 
@@ -26,23 +27,23 @@ DEMO_ADVERTISERS = (
 )
 
 
-def seed(services, conn) -> None:
+def seed(services, db: Db) -> None:
     """Idempotent: each piece is created only if missing."""
     clock = services.clock
-    network = domain.network_by_object_id(conn, DEMO_NETWORK_ID)
+    network = domain.network_by_object_id(db, DEMO_NETWORK_ID)
     if network is None:
-        network = domain.create_network(conn, clock, name=DEMO_NETWORK_NAME, timezone=DEMO_TIMEZONE,
+        network = domain.create_network(db, clock, name=DEMO_NETWORK_NAME, timezone=DEMO_TIMEZONE,
                                         currency=DEMO_CURRENCY, object_id=DEMO_NETWORK_ID)
-    key_exists = conn.execute(
+    key_exists = db.execute(
         select(trackier_api_keys.c.id).where(trackier_api_keys.c.key_digest == lookup_digest(DEMO_NETWORK_API_KEY))
     ).first()
     if not key_exists:
-        domain.create_api_key(conn, clock, network=network, role="network", key=DEMO_NETWORK_API_KEY, ips=[])
+        domain.create_api_key(db, clock, network=network, role="network", key=DEMO_NETWORK_API_KEY, ips=[])
     for advertiser in DEMO_ADVERTISERS:
-        exists = conn.execute(select(trackier_users.c.id).where(trackier_users.c.object_id == advertiser["_id"])).first()
+        exists = db.execute(select(trackier_users.c.id).where(trackier_users.c.object_id == advertiser["_id"])).first()
         if not exists:
             body = {k: v for k, v in advertiser.items() if k != "_id"}
-            domain.create_user(conn, clock, network, user_type="advertiser", data=body, object_id=advertiser["_id"])
+            domain.create_user(db, clock, network, user_type="advertiser", data=body, object_id=advertiser["_id"])
 
 
 def credentials(base_url: str) -> dict:

@@ -1,11 +1,11 @@
 """Trackier operations as plain functions over the tables: networks, API keys, users.
 
 No HTTP here. Failures raise TrackierError with the vendor's code; wire.py renders them.
-Every query is scoped to one network (the tenant).
+Every query is scoped to one network (the tenant). Every function takes a `kernel.sql.Db`: the
+held connection for a read, one transaction for a write.
 
 The reads every API call makes (the key lookup, listing and finding users) are fixed
-`RawStatement`s, run on the hot path's held connection (`services.hot`) or on a SQLAlchemy
-connection alike: SQLAlchemy's execute would cost more than the rest of the call together
+`Statement`s: SQLAlchemy's execute would cost more than the rest of the call together
 (bench/RESULTS.md). Writes (provisioning, creating users) keep SQLAlchemy Core.
 """
 
@@ -15,19 +15,18 @@ import ipaddress
 import json
 import re
 import secrets
-from collections import namedtuple
 from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from polytrack.kernel.coherence import read_through
+from polytrack.kernel.clock import Clock
+from polytrack.kernel.coherence import CoherentCache, read_through
 from polytrack.kernel.dates import DateError, zone
-from polytrack.kernel.rawsql import RawStatement
 from polytrack.kernel.secrets import hash_password, lookup_digest
+from polytrack.kernel.sql import Db, Statement
 from polytrack.trackier import errors
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.tables import trackier_api_keys, trackier_networks, trackier_sequences, trackier_users
@@ -41,7 +40,7 @@ DEFAULT_TIMEZONE = "UTC"
 DEFAULT_CURRENCY = "USD"
 
 OBJECT_ID_RE = re.compile(r"^[0-9a-fA-F]{24}$")
-DISPLAY_ID_RE = re.compile(r"^[0-9]{1,18}$")
+DISPLAY_ID_RE = re.compile(r"^[0-9]{1,10}$")  # longer ones exceed MAX_INT32: not found
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
@@ -49,7 +48,7 @@ MAX_INT32 = 2**31 - 1
 MAX_PASSWORD_LENGTH = 1024  # scrypt cost grows with input; nobody types more
 
 
-def new_object_id(clock) -> str:
+def new_object_id(clock: Clock) -> str:
     """A MongoDB-style ObjectId: 4 bytes of creation time, then 8 random bytes (24 hex)."""
     return f"{int(clock.timestamp()) & 0xFFFFFFFF:08x}{secrets.token_hex(8)}"
 
@@ -102,20 +101,22 @@ def check_currency(code: str) -> str:
     return "RUB" if code == "RUR" else code  # the docs spell the rouble both ways (spec 7 #22)
 
 
-def create_network(conn: Connection, clock, *, name: str, timezone: str = DEFAULT_TIMEZONE,
+def create_network(db: Db, clock: Clock, *, name: str, timezone: str = DEFAULT_TIMEZONE,
                    currency: str = DEFAULT_CURRENCY, live: bool = True, object_id: str | None = None) -> Network:
     """Raises ValueError for a bad time zone or currency."""
-    values = dict(
-        object_id=(object_id or new_object_id(clock)).lower(), name=name, timezone=check_timezone(timezone),
-        currency=check_currency(currency), live=live, created_at=clock.timestamp(),
-    )
-    new_id = conn.execute(trackier_networks.insert().values(**values)).inserted_primary_key[0]
-    return Network(id=new_id, object_id=values["object_id"], name=name, timezone=values["timezone"],
-                   currency=values["currency"], live=live)
+    object_id = (object_id or new_object_id(clock)).lower()
+    timezone, currency = check_timezone(timezone), check_currency(currency)
+    insert = trackier_networks.insert().values(object_id=object_id, name=name, timezone=timezone, currency=currency,
+                                               live=live, created_at=clock.timestamp())
+    new_id = db.execute(insert.returning(trackier_networks.c.id)).scalar_one()
+    return Network(id=new_id, object_id=object_id, name=name, timezone=timezone, currency=currency, live=live)
 
 
-def network_by_object_id(conn: Connection, object_id: str) -> Network | None:
-    row = conn.execute(select(trackier_networks).where(trackier_networks.c.object_id == object_id.strip().lower())).first()
+def network_by_object_id(db: Db, object_id: str) -> Network | None:
+    object_id = object_id.strip().lower()
+    if not OBJECT_ID_RE.match(object_id):
+        return None  # no such _id (and nothing a database would choke on reaches the query)
+    row = db.execute(select(trackier_networks).where(trackier_networks.c.object_id == object_id)).first()
     return _network(row) if row else None
 
 
@@ -161,7 +162,7 @@ def ip_allowed(whitelist: list[str], client_host: str | None) -> bool:
     return False
 
 
-def create_api_key(conn: Connection, clock, *, network: Network, role: str, key: str, ips=None,
+def create_api_key(db: Db, clock: Clock, *, network: Network, role: str, key: str, ips=None,
                    user_id: int | None = None, live: bool = True) -> int:
     """Raises ValueError for a bad role/user combination or whitelist, KeyError if the key exists."""
     if role not in ROLES:
@@ -169,18 +170,17 @@ def create_api_key(conn: Connection, clock, *, network: Network, role: str, key:
     if (role == "network") != (user_id is None):
         raise ValueError("a network key has no user; advertiser and affiliate keys need user_id")
     digest = lookup_digest(key)
-    if conn.execute(select(trackier_api_keys.c.id).where(trackier_api_keys.c.key_digest == digest)).first():
+    if db.execute(select(trackier_api_keys.c.id).where(trackier_api_keys.c.key_digest == digest)).first():
         raise KeyError("this API key already exists")
-    return conn.execute(
-        trackier_api_keys.insert().values(
-            key_digest=digest, role=role, network_id=network.id, user_id=user_id,
-            ip_whitelist=json.dumps(normalise_ip_whitelist(ips)), live=live, created_at=clock.timestamp(),
-        )
-    ).inserted_primary_key[0]
+    insert = trackier_api_keys.insert().values(
+        key_digest=digest, role=role, network_id=network.id, user_id=user_id,
+        ip_whitelist=json.dumps(normalise_ip_whitelist(ips)), live=live, created_at=clock.timestamp(),
+    )
+    return db.execute(insert.returning(trackier_api_keys.c.id)).scalar_one()
 
 
 # The key with its network and (for advertiser/affiliate keys) its user's state, in one query.
-_KEY_WITH_OWNERS = RawStatement("""
+_KEY_WITH_OWNERS = Statement("""
     SELECT k.id, k.role, k.user_id, k.ip_whitelist, k.live,
            n.id, n.object_id, n.name, n.timezone, n.currency, n.live,
            u.live, u.deleted
@@ -201,14 +201,14 @@ def _whitelist(text: str | None) -> list[str]:
     return whitelist if isinstance(whitelist, list) else ["invalid"]
 
 
-def api_key(db, key: str, cache=None) -> ApiKey | None:
-    """The key's row joined with its owners; `db` is the HotDB or a SQLAlchemy connection;
-    `cache` (kernel.coherence) keeps a known key until any process commits a change."""
+def api_key(db: Db, key: str, cache: CoherentCache | None = None) -> ApiKey | None:
+    """The key's row joined with its owners, or None for an unknown key; `cache`
+    (kernel.coherence) keeps a known key until any process commits a change."""
     return read_through(cache, key, lambda: _api_key(db, key))
 
 
-def _api_key(db, key: str) -> ApiKey | None:
-    row = _KEY_WITH_OWNERS.run(db, (lookup_digest(key),)).fetchone()
+def _api_key(db: Db, key: str) -> ApiKey | None:
+    row = db.one(_KEY_WITH_OWNERS, (lookup_digest(key),))
     if row is None:
         return None
     (key_id, role, user_id, whitelist, key_live, network_id, object_id, name, timezone, currency,
@@ -221,31 +221,25 @@ def _api_key(db, key: str) -> ApiKey | None:
     )
 
 
-def authenticate(db, key: str | None, client_host: str | None, cache=None) -> ApiKey:
-    """The spec's order (6.1): missing 12, unknown 13, IP 41, locked 42."""
-    if not key:
-        raise TrackierError(errors.UNAUTHORIZED)
-    found = api_key(db, key, cache)
-    if found is None:
-        raise TrackierError(errors.INVALID_API_KEY)
-    if not ip_allowed(found.ip_whitelist, client_host):
+def check_access(key: ApiKey, client_host: str | None) -> None:
+    """The checks of a known key, in the spec's order (6.1, after missing 12 and unknown 13):
+    IP not whitelisted 41, then key, network or user locked 42."""
+    if not ip_allowed(key.ip_whitelist, client_host):
         raise TrackierError(errors.IP_NOT_WHITELISTED)
-    if not (found.live and found.network.live and found.user_usable):
+    if not (key.live and key.network.live and key.user_usable):
         raise TrackierError(errors.ACCOUNT_LOCKED)
-    return found
 
 
 # --- users (advertisers and affiliates) -------------------------------------------------------
 
-def next_sequence_value(conn: Connection, network_id: int, name: str) -> int:
+def next_sequence_value(db: Db, network_id: int, name: str) -> int:
     """The next display id of `name` in the network: one atomic UPSERT ... RETURNING."""
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(trackier_sequences).values(network_id=network_id, name=name, last_value=1)
-    stmt = stmt.on_conflict_do_update(
+    insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+    bump = insert(trackier_sequences).values(network_id=network_id, name=name, last_value=1).on_conflict_do_update(
         index_elements=[trackier_sequences.c.network_id, trackier_sequences.c.name],
         set_={"last_value": trackier_sequences.c.last_value + 1},
-    ).returning(trackier_sequences.c.last_value)
-    return conn.execute(stmt).scalar_one()
+    )
+    return db.execute(bump.returning(trackier_sequences.c.last_value)).scalar_one()
 
 
 def _text(data: dict, name: str, problems: dict, *, required: bool = False, max_length: int = 255,
@@ -264,6 +258,9 @@ def _text(data: dict, name: str, problems: dict, *, required: bool = False, max_
     value = value.strip()
     if len(value) > max_length:
         problems.setdefault(name, []).append(f"{label} must be at most {max_length} characters")
+        return None
+    if "\x00" in value:  # no PostgreSQL text column can hold it
+        problems.setdefault(name, []).append(f"{label} must not contain NUL characters")
         return None
     return value
 
@@ -301,67 +298,89 @@ def validate_new_user(data: dict) -> dict:
     }
 
 
-def create_user(conn: Connection, clock, network: Network, *, user_type: str, data: dict,
-                object_id: str | None = None):
-    """Create an advertiser or affiliate from a request body; returns the stored row."""
+def create_user(db: Db, clock: Clock, network: Network, *, user_type: str, data: dict,
+                object_id: str | None = None) -> UserRow:
+    """Create an advertiser or affiliate from a request body; returns the stored row. `db` is a
+    transaction: a failure rolls back the display id it took."""
     fields = validate_new_user(data)
     email_key = fields["email"].lower()
-    if _email_taken(conn, network.id, email_key):
+    if _email_taken(db, network.id, email_key):
         raise TrackierError(errors.DUPLICATED, errors={"email": ["Email already exists"]})
     meta = {"afields": fields["custom_fields"]} if fields["custom_fields"] else {}
     values = dict(
         object_id=(object_id or new_object_id(clock)).lower(), network_id=network.id,
-        display_id=next_sequence_value(conn, network.id, user_type), type=user_type,
+        display_id=next_sequence_value(db, network.id, user_type), type=user_type,
         name=fields["name"], username=None, email=fields["email"], email_key=email_key,
         password_hash=hash_password(fields["password"]), phone=fields["phone"], country=fields["country"],
         currency=network.currency, zone=None, live=True, deleted=False, meta=json.dumps(meta),
         login_at=None, created_at=clock.timestamp(), modified_at=None,
     )
     try:
-        with conn.begin_nested():  # a concurrent create of the same e-mail loses here, cleanly
-            conn.execute(trackier_users.insert().values(**values))
-    except IntegrityError:
+        db.execute(trackier_users.insert().values(**values))
+    except IntegrityError:  # a concurrent create of the same e-mail won; the transaction rolls back
         raise TrackierError(errors.DUPLICATED, errors={"email": ["Email already exists"]}) from None
-    return conn.execute(select(trackier_users).where(trackier_users.c.object_id == values["object_id"])).one()
+    return UserRow._make(db.one(_USER_BY_OBJECT_ID, (network.id, user_type, False, values["object_id"])))
 
 
-def _email_taken(conn: Connection, network_id: int, email_key: str) -> bool:
-    return conn.execute(
+def _email_taken(db: Db, network_id: int, email_key: str) -> bool:
+    return db.execute(
         select(trackier_users.c.id).where(trackier_users.c.network_id == network_id, trackier_users.c.email_key == email_key)
     ).first() is not None
 
 
-# A user row as the readers below return it: the columns of trackier_users, in table order, by
-# name (what SQLAlchemy's rows offer too, so shapes.user_object takes either).
-UserRow = namedtuple("UserRow", [column.name for column in trackier_users.columns])
+class UserRow(NamedTuple):
+    """A user as the functions here return it: every column of trackier_users (a test checks
+    that none is missing: shapes.user_json keys its memo by the whole row)."""
+
+    id: int
+    object_id: str
+    network_id: int
+    display_id: int
+    type: str
+    name: str
+    username: str | None
+    email: str
+    email_key: str
+    password_hash: str
+    phone: str | None
+    country: str | None
+    currency: str
+    zone: str | None
+    live: bool
+    deleted: bool
+    meta: str
+    login_at: float | None
+    created_at: float
+    modified_at: float | None
+
+
 _USER_COLUMNS = ", ".join(UserRow._fields)
 _USERS = f"SELECT {_USER_COLUMNS} FROM trackier_users WHERE network_id = ? AND type = ? AND deleted = ?"
-_LIST_USERS = RawStatement(f"{_USERS} ORDER BY display_id")
-_LIST_USERS_PAGE = RawStatement(f"{_USERS} ORDER BY display_id LIMIT ? OFFSET ?")
-_USER_BY_OBJECT_ID = RawStatement(f"{_USERS} AND object_id = ?")
-_USER_BY_DISPLAY_ID = RawStatement(f"{_USERS} AND display_id = ?")
+_LIST_USERS = Statement(f"{_USERS} ORDER BY display_id")
+_LIST_USERS_PAGE = Statement(f"{_USERS} ORDER BY display_id LIMIT ? OFFSET ?")
+_USER_BY_OBJECT_ID = Statement(f"{_USERS} AND object_id = ?")
+_USER_BY_DISPLAY_ID = Statement(f"{_USERS} AND display_id = ?")
 
 
-def list_users(db, network: Network, *, user_type: str, limit: int | None = None, page: int = 1) -> list:
-    """Undeleted users of one type in the network, by display id; `db` is the HotDB or a
-    SQLAlchemy connection."""
+def list_users(db: Db, network: Network, *, user_type: str, limit: int | None = None, page: int = 1) -> list[UserRow]:
+    """Undeleted users of one type in the network, by display id."""
     if limit is None:
-        rows = _LIST_USERS.run(db, (network.id, user_type, False)).fetchall()
+        rows = db.all(_LIST_USERS, (network.id, user_type, False))
     else:
-        rows = _LIST_USERS_PAGE.run(db, (network.id, user_type, False, limit, (page - 1) * limit)).fetchall()
+        rows = db.all(_LIST_USERS_PAGE, (network.id, user_type, False, limit, (page - 1) * limit))
     return [UserRow._make(row) for row in rows]
 
 
-def find_user(db, network: Network, *, user_type: str, ident: str) -> UserRow:
-    """A live-or-not, undeleted user of the network by 24-hex _id or display id; 404/31 if none."""
+def find_user(db: Db, network: Network, *, user_type: str, ident: str) -> UserRow:
+    """A live-or-not, undeleted user of the network by 24-hex _id or display id (of any length:
+    one beyond 32 bits cannot exist); 404/31 if none."""
     ident = (ident or "").strip()
     if OBJECT_ID_RE.match(ident):
-        cursor = _USER_BY_OBJECT_ID.run(db, (network.id, user_type, False, ident.lower()))
+        row = db.one(_USER_BY_OBJECT_ID, (network.id, user_type, False, ident.lower()))
     elif DISPLAY_ID_RE.match(ident) and int(ident) <= MAX_INT32:
-        cursor = _USER_BY_DISPLAY_ID.run(db, (network.id, user_type, False, int(ident)))
+        row = db.one(_USER_BY_DISPLAY_ID, (network.id, user_type, False, int(ident)))
     else:
         raise TrackierError(errors.NOT_FOUND)
-    row = cursor.fetchone()
     if row is None:
         raise TrackierError(errors.NOT_FOUND)
     return UserRow._make(row)

@@ -74,3 +74,9 @@ class TrackierError(Exception):
 def invalid(errors: dict[str, list[str]]) -> TrackierError:
     """Validation failure: 400, code 20, the messages per field in data.errors."""
     return TrackierError(PARAMETER_ERROR, errors=errors)
+
+
+def too_many_requests(retry_after: float) -> TrackierError:
+    """429, code 40, with the seconds to wait: the rate limit's answer, and the failed-key
+    throttle's (an address that sent too many unknown keys)."""
+    return TrackierError(TOO_MANY_REQUESTS, headers={"Retry-After": str(int(retry_after))})

@@ -1,125 +1,128 @@
-"""Trackier's route table and the Starlette route that claims its paths.
+"""Trackier's paths: which declared operation a method and path name, and the Starlette route
+that claims Trackier's part of the URL space.
 
-Every route answers at the bare path and under `/api` (spec 1.1), with or without a trailing
-slash. Only the documented resource prefixes are claimed, so the other APIs and the future
+The table is built from the operations' declarations (their `method`, path `template` and
+`aliases`, see operations/base.py), so what is routed is exactly what is declared. Every path
+answers bare and under `/api`, with or without a trailing slash.
+
+A `{...}` segment matches only an id: 24 hex digits (the long id) or an integer (the display
+id, of any length: one too large to exist is simply not found). So words such as `campaigns`
+never reach an id route (`/advertiser/campaigns` is the advertiser's own campaign list, not
+advertiser "campaigns"), and a literal segment always wins over a parameter. Templates that
+differ only in their parameters' names (`GET /campaign/pub-payout/{campId}/{publisherId}`,
+`POST /campaign/pub-payout/{campId}/{payoutId}`) are one path with several methods.
+
+Only the first segments of declared templates are claimed, so the other APIs and the future
 click URLs (`/{linkId}`, `/click`, `/acquisition` ...) keep the rest of the root.
-
-A template segment `{id}` matches only an id: 24 hex digits (the long id) or an integer (the
-display id). Literal words such as `campaigns` therefore never reach an `{id}` route (spec 6.2);
-`{name}` with any other name matches any one segment, and literal segments win over it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import Iterable, NamedTuple
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
-# First path segments of the documented API (section 2-4), including the aliases of spec 6.3.
-PREFIXES = (
-    "advertiser", "affiliate", "affiliates", "campaign", "caps", "commissions", "dictionary", "dict",
-    "goal", "goals", "jobs", "network",
-)
-_CLAIMED_RE = re.compile(r"^(?:/api)?/(?:" + "|".join(PREFIXES) + r")(?:/.*)?$")
-ID_RE = re.compile(r"^(?:[0-9a-fA-F]{24}|[0-9]{1,18})$")
+from polytrack.kernel.operations import Operation
+
+ID_RE = re.compile(r"^(?:[0-9a-fA-F]{24}|[0-9]+)$")
+
+# A template's segments: a literal word, or None for a parameter (an id).
+Pattern = tuple[str | None, ...]
 
 
-# Methods whose handlers write unless they say otherwise.
-WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+class Route(NamedTuple):
+    """One method of one path."""
+
+    operation: Operation
+    template: str  # as declared, naming this method's parameters
+    names: tuple[str | None, ...]  # the parameter's name at each segment; None for a literal
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    method: str
-    template: str
-    roles: frozenset[str]
-    handler: Callable  # handler(call) -> response body (dict or wire.JsonText), HTTP 200
-    # True: the handler runs in one SQLAlchemy transaction (`call.conn`); False: it only reads,
-    # on the hot path's held connection (`call.hot`)
-    writes: bool
-    # True: a read whose answer depends only on the stored data, the key and the request (not
-    # on the clock); the wire keeps answers in a read cache until a commit (kernel.coherence)
-    cacheable: bool = False
+class Path:
+    """One path (templates equal but for their parameters' names) and its methods."""
+
+    __slots__ = ("template", "pattern", "methods", "allowed")
+
+    def __init__(self, template: str, pattern: Pattern):
+        self.template = template  # the first declared: how the call log names the path
+        self.pattern = pattern
+        self.methods: dict[str, Route] = {}
+        # the methods implemented on this path (the Allow header of a 405), sorted
+        self.allowed: tuple[str, ...] = ()
 
 
 class Resolved(NamedTuple):
-    endpoint: Endpoint | None  # None: the path exists but not for this method
+    operation: Operation | None  # None: the path exists, but not with this method
     template: str
     path_params: dict[str, str]
-    allowed_methods: tuple[str, ...]
+    allowed: tuple[str, ...]  # Path.allowed
+
+
+def _segments(template: str) -> tuple[Pattern, tuple[str | None, ...]]:
+    segments = template.strip("/").split("/")
+    pattern = tuple(None if s.startswith("{") else s for s in segments)
+    names = tuple(s[1:-1] if s.startswith("{") else None for s in segments)
+    return pattern, names
 
 
 class RouteTable:
-    def __init__(self):
-        # template -> {method: endpoint}, and the template's methods for the Allow header
-        self._by_template: dict[str, dict[str, Endpoint]] = {}
-        self._allowed: dict[str, tuple[str, ...]] = {}
-        # templates without parameters by their path: an exact match wins without a scan
-        self._literal: dict[str, str] = {}
-        self._patterns: list[tuple[tuple, str, list[str]]] = []  # (sort key, template, segments)
+    def __init__(self, operations: Iterable[Operation]):
+        paths: dict[Pattern, Path] = {}
+        for operation in operations:
+            method = operation.options["method"]
+            for template in (operation.options["template"], *operation.options["aliases"]):
+                pattern, names = _segments(template)
+                path = paths.setdefault(pattern, Path(template, pattern))
+                if method in path.methods:
+                    raise ValueError(f"Trackier: {method} {template} declared twice")
+                path.methods[method] = Route(operation, template, names)
+        for path in paths.values():
+            path.allowed = tuple(sorted(m for m, route in path.methods.items() if route.operation.implemented))
+        # paths without parameters by their text: one dict lookup (the hot calls are such)
+        self._literal = {"/" + path.template.strip("/"): path for p, path in paths.items() if None not in p}
+        # the others by (segment count, first segment), literal segments first, position by position
+        self._patterns: dict[tuple[int, str | None], list[Path]] = {}
+        for pattern, path in sorted(paths.items(), key=lambda item: [word is None for word in item[0]]):
+            if None in pattern:
+                self._patterns.setdefault((len(pattern), pattern[0]), []).append(path)
+        self.prefixes = sorted({pattern[0] for pattern in paths if pattern[0] is not None})
+        self._claimed = re.compile(r"^(?:/api)?/(?:" + "|".join(map(re.escape, self.prefixes)) + r")(?:/.*)?$")
 
-    def add(self, method: str, template: str, roles, handler, *, writes: bool | None = None,
-            cacheable: bool = False) -> None:
-        method = method.upper()
-        if method in self._by_template.get(template, {}):
-            raise ValueError(f"duplicate Trackier route {method} {template}")
-        if template not in self._by_template:
-            segments = template.strip("/").split("/")
-            # literal segments sort before parameters, position by position
-            key = tuple(1 if s.startswith("{") else 0 for s in segments)
-            self._patterns.append((key, template, segments))
-            self._patterns.sort(key=lambda p: p[0])
-            if not any(segment.startswith("{") for segment in segments):
-                self._literal["/" + "/".join(segments)] = template
-        if writes is None:
-            writes = method in WRITING_METHODS
-        endpoints = self._by_template.setdefault(template, {})
-        if cacheable and writes:
-            raise ValueError(f"Trackier route {method} {template}: a writing handler cannot be cacheable")
-        endpoints[method] = Endpoint(method, template, frozenset(roles), handler, writes, cacheable)
-        self._allowed[template] = tuple(sorted(endpoints))
-
-    def endpoint(self, method: str, template: str, *, roles=("network",), writes: bool | None = None,
-                 cacheable: bool = False):
-        """Decorator registering a handler for METHOD template. `writes` defaults to True for
-        POST, PUT, PATCH and DELETE; `cacheable`: see Endpoint."""
-        def register(handler):
-            self.add(method, template, roles, handler, writes=writes, cacheable=cacheable)
-            return handler
-        return register
+    def claims(self, path: str) -> bool:
+        """Whether a request path (as sent, bare or under /api) is Trackier's."""
+        return self._claimed.match(path) is not None
 
     def resolve(self, method: str, path: str) -> Resolved | None:
-        """None when no template matches the path (an unknown URI). `path` as api_path gives it."""
-        template = self._literal.get(path)
-        if template is not None:
-            return Resolved(self._by_template[template].get(method.upper()), template, {}, self._allowed[template])
-        segments = path.strip("/").split("/")
-        for _key, template, pattern in self._patterns:
-            params = _match(pattern, segments)
-            if params is None:
-                continue
-            chosen = self._by_template[template].get(method.upper())
-            return Resolved(chosen, template, params, self._allowed[template])
+        """None when no path matches (an unknown URI). `path` as api_path gives it, `method`
+        upper-case."""
+        found = self._literal.get(path)
+        if found is not None:
+            route = found.methods.get(method)
+            if route is None:
+                return Resolved(None, found.template, {}, found.allowed)
+            return Resolved(route.operation, route.template, {}, found.allowed)
+        segments = path[1:].split("/")
+        for candidate in self._patterns.get((len(segments), segments[0]), ()):
+            if _matches(candidate.pattern, segments):
+                route = candidate.methods.get(method)
+                if route is None:
+                    return Resolved(None, candidate.template, {}, candidate.allowed)
+                params = {name: segment for name, segment in zip(route.names, segments) if name is not None}
+                return Resolved(route.operation, route.template, params, candidate.allowed)
         return None
 
 
-def _match(pattern: list[str], segments: list[str]) -> dict[str, str] | None:
-    if len(pattern) != len(segments):
-        return None
-    params = {}
+def _matches(pattern: Pattern, segments: list[str]) -> bool:
     for expected, actual in zip(pattern, segments):
-        if expected.startswith("{"):
-            name = expected[1:-1]
-            if not actual or (name == "id" and not ID_RE.match(actual)):
-                return None
-            params[name] = actual
+        if expected is None:
+            if not ID_RE.match(actual):
+                return False
         elif expected != actual:
-            return None
-    return params
+            return False
+    return True
 
 
 def api_path(path: str) -> str:
@@ -130,15 +133,16 @@ def api_path(path: str) -> str:
 
 
 class TrackierPathsRoute(BaseRoute):
-    """Claims every path under the Trackier prefixes, bare or under /api; the endpoint does the rest."""
+    """Claims every path under the declared prefixes, bare or under /api; the endpoint does the rest."""
 
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, table: RouteTable):
         self.endpoint = endpoint
+        self.table = table
 
     def claims(self, path: str) -> bool:
         """Every method of these paths is ours (the endpoint answers 405 itself); the app's
         router uses this to skip the route walk."""
-        return _CLAIMED_RE.match(path) is not None
+        return self.table.claims(path)
 
     def matches(self, scope: Scope):
         if scope["type"] == "http" and self.claims(scope["path"]):

@@ -41,8 +41,10 @@ def meta(text: str | None) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-# The JSON encoder of wire.json_response (compact, UTF-8 as is), for fragments spliced into it.
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# Trackier's JSON text: compact, UTF-8 as is (what kernel.render.to_json writes, without its
+# per-call set-up: Trackier's answers hold no Raw fragments or Decimals). The wire renders
+# whole answers with it; fragments made with it splice into them.
+json_text = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 # (stored row, network _id, network zone) -> the User object as JSON text. The row holds every
 # column, so an edit anywhere gives a new key, never a stale answer. Bounded: emptied when full.
@@ -55,7 +57,7 @@ def user_json(row, network: Network) -> str:
     key = (row, network.object_id, network.timezone)  # rows are tuples: hashable, compared by value
     text = _USER_JSON.get(key)
     if text is None:
-        text = _JSON.encode(user_object(row, network))
+        text = json_text(user_object(row, network))
         if len(_USER_JSON) >= USER_JSON_CACHE_SIZE:
             _USER_JSON.clear()
         _USER_JSON[key] = text

@@ -1,0 +1,38 @@
+"""Network API: advertisers (network keys)."""
+
+from __future__ import annotations
+
+from polytrack.kernel.render import Raw
+from polytrack.trackier import domain
+from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.shapes import user_json, user_object
+
+USER_TYPE = "advertiser"
+
+
+@operation("GET", "/advertiser", cacheable=True)
+def list_advertisers(call: TrackierCall) -> Raw:
+    # No pagination is documented: everything by default, `limit`/`page` honoured when given.
+    limit, page = call.paging(default_limit=None)
+    rows = domain.list_users(call.db, call.network, user_type=USER_TYPE, limit=limit, page=page)
+    # The docs' example has no `success`; we always send it (harmless to clients that ignore it).
+    # {"success": true, "data": {"advertisers": [<User>...]}}, from memoised User texts
+    users = ",".join([user_json(row, call.network) for row in rows])
+    return Raw('{"success":true,"data":{"advertisers":[' + users + "]}}")
+
+
+@operation("POST", "/advertiser", writes=True)
+def create_advertiser(call: TrackierCall) -> dict:
+    row = domain.create_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, data=call.body)
+    return {"success": True, "data": {"user": user_object(row, call.network), "message": "Advertiser Added!!"}}
+
+
+@operation("GET", "/advertiser/{id}", cacheable=True)
+def get_advertiser(call: TrackierCall) -> Raw:
+    row = domain.find_user(call.db, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    # {"success": true, "data": {"advertiser": <User>}}
+    return Raw('{"success":true,"data":{"advertiser":' + user_json(row, call.network) + "}}")
+
+
+planned("POST", "/advertiser/{id}")  # edit: a partial update, by POST
+planned("DELETE", "/advertiser/{id}")
