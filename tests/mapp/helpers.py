@@ -1,5 +1,8 @@
 """Shared constants and request helpers of the Mapp tests."""
 
+import asyncio
+import json
+
 PATH = "/cgi-bin/wt/JSONRPC.cgi"
 SHOP, BLOG, OTHER = "100000000000001", "100000000000002", "900000000000009"
 TOKEN_PATTERN = r"^[0-9a-f]{32}_[0-9a-f]{32}$"
@@ -23,3 +26,23 @@ def login_token(http, customer_id=SHOP, login="alice", password="alice-pass", **
     body = rpc(http, "login", {"customerId": customer_id, "login": login, "pass": password, **extra})
     assert "result" in body, body
     return body["result"]
+
+
+def post_in_messages(app, pieces: list[bytes], headers: tuple[tuple[bytes, bytes], ...] = ()) -> dict:
+    """POST a body to the ASGI app as one `http.request` message per piece (what a server does
+    with a chunked upload; the test client sends one message), without a Content-Length unless
+    `headers` give one."""
+    messages = [{"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1} for i, piece in enumerate(pieces)]
+    sent = []
+
+    async def receive():
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
+    asyncio.run(app(scope, receive, send))
+    return json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))

@@ -2,7 +2,6 @@
 once what another worker or the operator committed, the operation's transaction commits or rolls
 back as a whole, and the prebuilt answers are the same bytes the general renderer would give."""
 
-import asyncio
 import json
 
 import pytest
@@ -17,7 +16,7 @@ from polytrack.mapp import rpc as mapp_rpc
 from polytrack.mapp.operations.base import AUTH_TOKEN, registry
 from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
 from polytrack.services import Services
-from tests.mapp.helpers import BLOG, PATH, SHOP, error_of, login_token, rpc
+from tests.mapp.helpers import BLOG, PATH, SHOP, error_of, login_token, post_in_messages, rpc
 
 pytestmark = pytest.mark.usefixtures("services", "world")
 
@@ -184,25 +183,6 @@ def test_token_calls_are_logged_with_caller_and_outcome(admin):
 
 
 # --- reading the body -----------------------------------------------------------------------------
-
-def post_in_messages(app, pieces: list[bytes]) -> dict:
-    """POST a body to the ASGI app as one `http.request` message per piece (what a server does
-    with a chunked upload; the test client sends one message), without a Content-Length."""
-    messages = [{"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1} for i, piece in enumerate(pieces)]
-    sent = []
-
-    async def receive():
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
-    asyncio.run(app(scope, receive, send))
-    return json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
-
 
 def test_a_body_sent_in_several_messages_is_read_whole(app, http):
     token = login_token(http)

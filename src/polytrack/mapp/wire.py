@@ -110,16 +110,28 @@ def _respond(body: dict | str, content_type: str = JSON_TYPE) -> TextResponse:
 
 # --- reading the request ----------------------------------------------------------------------
 
+# An id nested deeper is not echoed: JSON encoders stop at about a thousand levels, fewer
+# when the stack is already deep, so a deeper id could not be written back reliably.
+MAX_ID_DEPTH = 512
+
+
 def _request_id(document: dict) -> Any:
-    """The `id` to echo: any JSON value, or _NO_ID when the request has none. An id nested too
-    deep to be written back is treated as none, like the id of a body that cannot be read."""
+    """The `id` to echo: any JSON value, or _NO_ID when the request has none. An id nested more
+    than MAX_ID_DEPTH levels deep is treated as none, like the id of a body that cannot be read."""
     request_id = document.get("id", _NO_ID)
-    if isinstance(request_id, (list, dict)):
-        try:
-            _encode_id({"id": request_id})  # as deep as it sits in an answer
-        except RecursionError:
-            return _NO_ID
+    if isinstance(request_id, (list, dict)) and _nested_deeper_than(request_id, MAX_ID_DEPTH):
+        return _NO_ID
     return request_id
+
+
+def _nested_deeper_than(value: list | dict, limit: int) -> bool:
+    containers: list = [value]
+    for _ in range(limit):  # level by level, without recursion
+        containers = [child for item in containers for child in (item.values() if isinstance(item, dict) else item)
+                      if isinstance(child, (list, dict))]
+        if not containers:
+            return False
+    return True
 
 
 def _method_and_params(document: dict) -> tuple[str, Params]:
@@ -247,7 +259,8 @@ class Endpoint:
         e.g. getConnectionTest). The limiter leases slots in batches, so most hits touch no
         database."""
         subject = f"login:{login}" if login else f"ip:{address or 'unknown'}"
-        if len(subject) > 200:  # the key column holds 255 characters
+        # The key column holds 255 characters, and PostgreSQL text no NUL.
+        if len(subject) > 200 or "\x00" in subject:
             subject = "digest:" + lookup_digest(subject)
         return [Limit(f"mapp:{subject}:{period}", limit, period) for limit, period in self.windows]
 
