@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -65,7 +65,7 @@ _USER_BY_LOGIN = Statement("SELECT id, login, password_hash, language FROM mapp_
 def check_password(db: Db, login: str, password: str) -> User | None:
     """The user, if `login` exists and `password` is its password; else None."""
     # No login holds a NUL (PostgreSQL text cannot), and PostgreSQL refuses to look one up.
-    row = db.one(_USER_BY_LOGIN, (login,)) if "\x00" not in login else None
+    row: Any = db.one(_USER_BY_LOGIN, (login,)) if "\x00" not in login else None
     # verify_password spends the time of a hash even for an unknown login.
     if not verify_password(password, row[2] if row else None):
         return None
