@@ -1,0 +1,118 @@
+"""Trackier's operations: every endpoint declared once, routed from the declarations, and the
+ones not implemented yet answering exactly as an undeclared path does."""
+
+import re
+
+import pytest
+
+from polytrack.apis import operations_table
+from polytrack.trackier import admin as trackier_admin
+from polytrack.trackier import package
+from polytrack.trackier.domain import UserRow
+from polytrack.trackier.operations import registries
+from polytrack.trackier.routing import RouteTable
+from polytrack.trackier.tables import trackier_users
+from tests.trackier.conftest import error, new_advertiser
+
+IMPLEMENTED = ["GET /advertiser", "POST /advertiser", "GET /advertiser/{id}"]
+NOT_ROUTED = {"success": False, "error": {"code": 32, "message": "Invalid Request Method"},
+              "data": {"message": "Invalid Request Method"}}
+
+
+def operations():
+    [registry] = registries()
+    return list(registry)
+
+
+def test_every_endpoint_of_the_docs_is_declared_once():
+    names = [operation.name for operation in operations()]
+    # 74 Network API + 9 Advertiser API + 9 Affiliate API endpoints, and 11 legacy ones
+    assert len(names) == len(set(names)) == 103
+    assert [operation.name for operation in operations() if operation.implemented] == IMPLEMENTED
+    roles = {operation.name: operation.options["roles"] for operation in operations()}
+    assert sum(1 for r in roles.values() if r == {"advertiser"}) == 9
+    assert sum(1 for r in roles.values() if r == {"affiliate"}) == 12
+    for operation in operations():
+        method, template = operation.name.split(" ")
+        assert (operation.options["method"], operation.options["template"]) == (method, template)
+
+
+def test_polytrack_apis_lists_them_from_the_registry():
+    [table] = operations_table([package])
+    assert table["api"] == "trackier" and table["implemented"] == 3 and len(table["operations"]) == 103
+    assert table["operations"][:3] == [
+        {"name": "GET /advertiser", "implemented": True, "writes": False, "cacheable": True},
+        {"name": "POST /advertiser", "implemented": True, "writes": True, "cacheable": False},
+        {"name": "GET /advertiser/{id}", "implemented": True, "writes": False, "cacheable": True},
+    ]
+
+
+def _example_path(template: str) -> str:
+    return re.sub(r"\{[^}]+\}", "5dfa0000000000000000a001", template)
+
+
+def _planned_calls() -> list:
+    return [pytest.param(operation.options["method"], _example_path(template), id=f"{operation.name} at {template}")
+            for operation in operations() if not operation.implemented
+            for template in (operation.options["template"], *operation.options["aliases"])]
+
+
+@pytest.mark.parametrize("method,path", _planned_calls())
+def test_a_planned_operation_answers_as_an_undeclared_path_does(http, auth, method, path):
+    """501 code 32, or 405 with the implemented methods where its path has some: what the path
+    answered before the operation was declared, and after authentication and the rate-limit hit."""
+    response = http.request(method, f"/api{path}", headers=auth, json={"name": "x"})
+    if path.startswith("/advertiser/5dfa"):  # POST and DELETE /advertiser/{id}: GET is implemented
+        assert error(response, 405, 32) == NOT_ROUTED and response.headers["allow"] == "GET"
+    else:
+        assert error(response, 501, 32) == NOT_ROUTED and "allow" not in response.headers
+    error(http.request(method, path), 401, 12)
+
+
+def test_planned_operations_of_the_self_service_apis_are_501_for_every_role(http, services, network, auth):
+    advertiser = new_advertiser(http, auth)
+    own_key = {"X-Api-Key": trackier_admin.create_api_key(services, network_id=network["_id"], role="advertiser",
+                                                          user_id=advertiser["_id"])["key"]}
+    for headers in (auth, own_key):
+        for path in ("/advertiser/campaigns", "/advertiser/account", "/advertiser/conversion-impor", "/affiliate/report"):
+            error(http.get(path, headers=headers), 501, 32)
+
+
+def test_declared_paths_leave_implemented_ones_alone(http, auth):
+    created = new_advertiser(http, auth)
+    for ident in (created["_id"], str(created["display_id"])):
+        assert http.get(f"/advertiser/{ident}", headers=auth).json()["data"]["advertiser"] == created
+    response = http.put(f"/advertiser/{created['_id']}", headers=auth)
+    assert error(response, 405, 32) and response.headers["allow"] == "GET"
+    response = http.delete("/advertiser", headers=auth)
+    assert error(response, 405, 32) and response.headers["allow"] == "GET, POST"
+    # words are never ids; undeclared paths under the prefixes stay 501
+    for path in ("/advertiser/campaignz", "/goal/payout", "/campaign/stats", "/network/link/1", "/dict"):
+        error(http.get(path, headers=auth), 501, 32)
+
+
+def test_route_table_literal_words_aliases_and_parameter_names():
+    table = RouteTable(operations())
+    found = table.resolve("GET", "/campaign/domains")
+    assert found.operation.name == "GET /campaign/domains" and found.path_params == {}
+    found = table.resolve("GET", "/campaign/42")
+    assert found.operation.name == "GET /campaign/{id}" and found.path_params == {"id": "42"}
+    # one path, several methods, each with its own parameter names
+    found = table.resolve("GET", "/campaign/pub-payout/7/8")
+    assert found.path_params == {"campId": "7", "publisherId": "8"}
+    found = table.resolve("DELETE", "/campaign/pub-payout/7/8")
+    assert found.operation.name == "DELETE /campaign/pub-payout/{campId}/{payoutId}"
+    assert found.path_params == {"campId": "7", "payoutId": "8"}
+    # aliases reach the operation they stand for
+    assert table.resolve("GET", "/dict/countries").operation.name == "GET /dictionary/countries"
+    assert table.resolve("GET", "/affiliates/earning/3").operation.name == "GET /affiliate/earning/{id}"
+    found = table.resolve("GET", "/network/pub-payout/7/8")
+    assert found.operation.name == "GET /campaign/pub-payout/{campId}/{publisherId}"
+    assert table.resolve("GET", "/advertiser/not-an-id") is None
+    assert table.prefixes == ["advertiser", "affiliate", "affiliates", "campaign", "caps", "commissions", "dict",
+                              "dictionary", "goal", "goals", "jobs", "network"]
+
+
+def test_user_row_holds_every_column():
+    """shapes.user_json keys its memo by the whole row: a column left out could serve stale text."""
+    assert set(UserRow._fields) == set(trackier_users.columns.keys())
