@@ -16,6 +16,7 @@ from polytrack.avidtrak import domain
 from polytrack.avidtrak.tables import avidtrak_accounts, avidtrak_wallets
 from polytrack.avidtrak.wire import global_parameters
 from polytrack.kernel.db import make_engine
+from polytrack.kernel.sql import transaction
 from polytrack.kernel.params import Params
 from tests.avidtrak.conftest import URL, call
 
@@ -32,8 +33,8 @@ def other_worker(database_url):
 
 def test_pincode_regenerated_by_another_worker_is_refused_at_once(http, services, other_worker, agency, pro_client):
     assert call(http, pro_client["pincode"], "get_remaining_balance")["code"] == 1  # hot connection warm
-    with other_worker.begin() as conn:
-        new = domain.regenerate_pincode(conn, services, domain.account_by_userid(conn, "joesplumbing"))
+    with transaction(other_worker) as db:
+        new = domain.regenerate_pincode(db, services, domain.account_by_userid(db, "joesplumbing"))
     assert call(http, pro_client["pincode"], "get_remaining_balance") == {
         "code": 4, "status": "Authentication Failed", "data": None}
     assert call(http, new, "get_remaining_balance")["data"]["billed_to"] == "agency"
@@ -41,20 +42,20 @@ def test_pincode_regenerated_by_another_worker_is_refused_at_once(http, services
 
 def test_account_deleted_by_another_worker_is_refused_at_once(http, other_worker, agency, lite_client):
     assert call(http, lite_client["pincode"], "get_remaining_balance")["code"] == 1
-    with other_worker.begin() as conn:
-        conn.execute(delete(avidtrak_accounts).where(avidtrak_accounts.c.userid == "mikesradio"))
+    with transaction(other_worker) as db:
+        db.execute(delete(avidtrak_accounts).where(avidtrak_accounts.c.userid == "mikesradio"))
     assert call(http, lite_client["pincode"], "get_remaining_balance")["code"] == 4
 
 
 def test_balance_changed_by_another_worker_shows_on_the_next_call(http, services, other_worker, agency, pro_client):
     assert call(http, pro_client["pincode"], "get_remaining_balance")["data"]["balance"] == "50.00"
-    with other_worker.begin() as conn:
-        domain.add_credit(conn, services, domain.account_by_userid(conn, "acme_agency"), Decimal("-50.25"))
+    with transaction(other_worker) as db:
+        domain.add_credit(db, services, domain.account_by_userid(db, "acme_agency"), Decimal("-50.25"))
     assert call(http, pro_client["pincode"], "get_remaining_balance")["data"] == {
         "balance": "-0.25", "currency": "USD", "billed_to": "agency", "account_status": "suspended"}
     assert call(http, agency["pincode"], "client_list")["data"][0]["status"] == "suspended"
-    with other_worker.begin() as conn:
-        domain.add_credit(conn, services, domain.account_by_userid(conn, "acme_agency"), Decimal("0.25"))
+    with transaction(other_worker) as db:
+        domain.add_credit(db, services, domain.account_by_userid(db, "acme_agency"), Decimal("0.25"))
     assert call(http, agency["pincode"], "get_remaining_balance")["data"] == {
         "balance": "0.00", "currency": "USD", "billed_to": "self", "account_status": "active"}
     assert call(http, agency["pincode"], "client_list")["data"][0]["status"] == "active"
@@ -74,8 +75,8 @@ def test_balance_joins_the_right_wallet_for_each_kind(http, admin, agency, pro_c
 
 @pytest.mark.parametrize("method", ["get_remaining_balance", "client_list"])
 def test_payer_without_a_wallet_is_an_internal_error_envelope(http, admin, services, agency, pro_client, method):
-    with services.transaction() as conn:
-        conn.execute(delete(avidtrak_wallets))
+    with services.transaction() as db:
+        db.execute(delete(avidtrak_wallets))
     pincode = agency["pincode"]
     assert call(http, pincode, method) == {
         "code": 0, "status": "Unknown Error", "data": {"error": "internal_error", "message": "Internal error"}}

@@ -6,15 +6,21 @@ does them here: over HTTP under /_polytrack/avidtrak/... and with `polytrack adm
 
 from __future__ import annotations
 
+import argparse
+import json
+from typing import Any, Callable
+
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
+from polytrack.apis import CliError, CliKit
 from polytrack.avidtrak import domain, values
 from polytrack.avidtrak.errors import AvidTrakError
-from polytrack.avidtrak.wire import DEFAULT_TIMEZONE
+from polytrack.kernel.sql import Db
+from polytrack.services import Services
 
 # AvidTrak error id -> HTTP status of the operator API
 _ADMIN_STATUS = {"userid_exists": 409}
@@ -36,27 +42,27 @@ def _required(data: dict, *names: str) -> list[str]:
     return [_text(data, name) for name in names]
 
 
-def _account(conn, userid: str) -> domain.Account:
-    account = domain.account_by_userid(conn, userid)
+def _account(db: Db, userid: str) -> domain.Account:
+    account = domain.account_by_userid(db, userid)
     if account is None:
         raise AdminError(404, f"no avidtrak account with userid {userid!r}")
     return account
 
 
-def _timezone(services) -> str:
-    return services.settings.api_setting("avidtrak.timezone", DEFAULT_TIMEZONE)
+def _timezone(services: Services) -> str:
+    return services.settings.api_setting("avidtrak.timezone", values.DEFAULT_TIMEZONE)
 
 
 # --- operations (shared by HTTP and CLI) -------------------------------------------------------
 
-def create_account(services, data: dict) -> dict:
+def create_account(services: Services, data: dict) -> dict:
     """kind agency | individual | client (a client needs `agency`, the agency's userid)."""
     kind, userid, password = _required(data, "kind", "userid", "password")
     kind = kind.lower()
     if kind not in domain.KINDS:
         raise AdminError(400, "kind must be agency, individual or client")
     try:
-        fields = {
+        fields: dict[str, Any] = {
             "userid": values.userid(userid),
             "password": values.password(password),
             "account_type": None if kind == "agency" else values.account_type(_required(data, "account_type")[0]),
@@ -68,15 +74,15 @@ def create_account(services, data: dict) -> dict:
         initial_credit = values.money(_text(data, "initial_credit") or "0", "initial_credit")
         if initial_credit < 0 or (initial_credit > 0 and kind == "client"):
             raise AdminError(400, "initial_credit must be >= 0, and clients of an agency have no wallet of their own")
-        with services.engine.begin() as conn:
+        with services.transaction() as db:
             agency = None
             if kind == "client":
-                agency = _account(conn, _required(data, "agency")[0])
+                agency = _account(db, _required(data, "agency")[0])
                 if not agency.is_agency:
                     raise AdminError(400, f"{agency.userid!r} is not an agency")
-            created = domain.create_account(conn, services, kind=kind, agency=agency, **fields)
+            created = domain.create_account(db, services, kind=kind, agency=agency, **fields)
             if initial_credit > 0:
-                domain.add_credit(conn, services, created.account, initial_credit, "initial credit")
+                domain.add_credit(db, services, created.account, initial_credit, "initial credit")
     except AvidTrakError as exc:
         raise _admin_error(exc) from exc
     except IntegrityError as exc:
@@ -85,37 +91,37 @@ def create_account(services, data: dict) -> dict:
     return {"userid": created.account.userid, "pincode": created.pincode, "site_key": created.site_key}
 
 
-def credit(services, userid: str, data: dict) -> dict:
+def credit(services: Services, userid: str, data: dict) -> dict:
     """Credit (amount > 0) or adjust (amount < 0) a payer's wallet; suspension follows the sign."""
     (amount_text,) = _required(data, "amount")
     note = _text(data, "note")
     try:
         amount = values.money(amount_text, "amount")
         note = values.short_text(note, "note", limit=255)
-        with services.engine.begin() as conn:
-            account = _account(conn, userid)
-            balance = domain.add_credit(conn, services, account, amount, note)
+        with services.transaction() as db:
+            account = _account(db, userid)
+            balance = domain.add_credit(db, services, account, amount, note)
     except AvidTrakError as exc:
         raise _admin_error(exc) from exc
     return {"balance": values.money_text(balance), "account_status": domain.account_status(balance)}
 
 
-def regenerate_pincode(services, userid: str) -> dict:
-    with services.engine.begin() as conn:
-        pincode = domain.regenerate_pincode(conn, services, _account(conn, userid))
+def regenerate_pincode(services: Services, userid: str) -> dict:
+    with services.transaction() as db:
+        pincode = domain.regenerate_pincode(db, services, _account(db, userid))
     return {"pincode": pincode}
 
 
-def ledger(services, userid: str) -> dict:
-    with services.engine.begin() as conn:
-        account = _account(conn, userid)
-        entries = domain.ledger_entries(conn, account, _timezone(services))
+def ledger(services: Services, userid: str) -> dict:
+    with services.transaction() as db:
+        account = _account(db, userid)
+        entries = domain.ledger_entries(db, account, _timezone(services))
     return {"userid": account.userid, "entries": entries}
 
 
 # --- HTTP -------------------------------------------------------------------------------------
 
-def admin_routes(services) -> list:
+def admin_routes(services: Services) -> list:
     async def post_account(request: Request):
         return JSONResponse(create_account(services, await json_body(request)), status_code=201)
 
@@ -138,13 +144,23 @@ def admin_routes(services) -> list:
 
 # --- CLI --------------------------------------------------------------------------------------
 
-def register_cli(root, admin) -> None:
-    from polytrack.cli import _add_db_flags
-
+def register_cli(root, admin, kit: CliKit) -> None:
     parser = admin.add_parser("avidtrak", help="AvidTrak: accounts, credit, pincodes")
     sub = parser.add_subparsers(dest="avidtrak_command", required=True)
 
-    create = sub.add_parser("create-account", help="create an agency, individual or agency client (prints the pincode)")
+    def command(name: str, summary: str, operation: Callable[[Services, argparse.Namespace], dict]):
+        """A subcommand that runs `operation(services, args)` and prints its answer as JSON."""
+        subparser = sub.add_parser(name, help=summary)
+        kit.add_db_flags(subparser)
+        subparser.set_defaults(func=lambda args: _run(kit, operation, args))
+        return subparser
+
+    create = command("create-account", "create an agency, individual or agency client (prints the pincode)",
+                     lambda services, a: create_account(services, {
+                         "kind": a.kind, "userid": a.userid, "password": a.password,
+                         "account_type": a.account_type, "agency": a.agency, "email": a.email,
+                         "contact_name": a.contact_name, "contact_number": a.contact_number,
+                         "domain": a.domain, "initial_credit": a.initial_credit}))
     create.add_argument("--kind", required=True, choices=domain.KINDS)
     create.add_argument("--userid", required=True)
     create.add_argument("--password", required=True)
@@ -155,39 +171,25 @@ def register_cli(root, admin) -> None:
     create.add_argument("--contact-number", default="")
     create.add_argument("--domain", default="")
     create.add_argument("--initial-credit", default="")
-    _add_db_flags(create)
-    create.set_defaults(func=lambda a: _run(lambda s: create_account(s, {
-        "kind": a.kind, "userid": a.userid, "password": a.password, "account_type": a.account_type,
-        "agency": a.agency, "email": a.email, "contact_name": a.contact_name,
-        "contact_number": a.contact_number, "domain": a.domain, "initial_credit": a.initial_credit,
-    }), a))
 
-    add = sub.add_parser("credit", help="credit (or, negative, adjust) a wallet")
+    add = command("credit", "credit (or, negative, adjust) a wallet",
+                  lambda services, a: credit(services, a.userid, {"amount": a.amount, "note": a.note}))
     add.add_argument("--userid", required=True)
     add.add_argument("--amount", required=True, help="e.g. 25.00 or -3.50")
     add.add_argument("--note", default="")
-    _add_db_flags(add)
-    add.set_defaults(func=lambda a: _run(lambda s: credit(s, a.userid, {"amount": a.amount, "note": a.note}), a))
 
-    regen = sub.add_parser("regenerate-pincode", help="issue a new pincode; the old one stops working at once")
+    regen = command("regenerate-pincode", "issue a new pincode; the old one stops working at once",
+                    lambda services, a: regenerate_pincode(services, a.userid))
     regen.add_argument("--userid", required=True)
-    _add_db_flags(regen)
-    regen.set_defaults(func=lambda a: _run(lambda s: regenerate_pincode(s, a.userid), a))
 
-    show = sub.add_parser("ledger", help="print the ledger of an account")
+    show = command("ledger", "print the ledger of an account", lambda services, a: ledger(services, a.userid))
     show.add_argument("--userid", required=True)
-    _add_db_flags(show)
-    show.set_defaults(func=lambda a: _run(lambda s: ledger(s, a.userid), a))
 
 
-def _run(operation, args) -> int:
-    import json
-
-    from polytrack.cli import CliError, open_services
-
-    services = open_services(args)
+def _run(kit: CliKit, operation: Callable[[Services, argparse.Namespace], dict], args: argparse.Namespace) -> int:
+    services = kit.open_services(args)
     try:
-        result = operation(services)
+        result = operation(services, args)
     except AdminError as exc:
         raise CliError(exc.message) from exc
     finally:

@@ -41,7 +41,8 @@ class AvidTrakClient:
         self.http = http if http is not None else httpx.Client(timeout=timeout)
 
     def call(self, method: str, **params):
-        pairs = [("pincode", self.pincode), ("format", self.format), ("method", method)]
+        pairs: list[tuple[str, str | int | float | bool | None]] = [
+            ("pincode", self.pincode), ("format", self.format), ("method", method)]
         for name, value in params.items():
             if isinstance(value, (list, tuple)):
                 pairs.extend((f"{name}[]", str(item)) for item in value)
@@ -79,7 +80,7 @@ def parse_xml(text: str) -> dict:
     if root.tag != "response":
         raise ValueError(f"unexpected root element <{root.tag}>")
     return {
-        "code": int(root.findtext("code")),
+        "code": int(root.findtext("code") or ""),
         "status": root.findtext("status") or "",
         "data": element_value(root.find("data")),
     }

@@ -7,15 +7,17 @@ Agency acme_agency (pincode 4815162342, 50.00 credit), its pro client joesplumbi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from polytrack.avidtrak import domain
+from polytrack.kernel.sql import Db
 
-AGENCY = {
+AGENCY: dict[str, Any] = {
     "userid": "acme_agency", "pincode": "4815162342", "password": "AcmeDemo2024",
     "email": "ops@acme-agency.example", "contact_name": "Acme Agency",
 }
 AGENCY_CREDIT = Decimal("50.00")
-CLIENTS = [
+CLIENTS: list[dict[str, Any]] = [
     {
         "userid": "joesplumbing", "pincode": "7300914852", "password": "Pipes2024", "account_type": "pro",
         "email": "owner@joesplumbing.example", "contact_name": "Joseph Smith", "contact_number": "4105557788",
@@ -25,14 +27,14 @@ CLIENTS = [
 ]
 
 
-def seed(services, conn) -> None:
-    agency = domain.account_by_userid(conn, AGENCY["userid"])
+def seed(services, db: Db) -> None:
+    agency = domain.account_by_userid(db, AGENCY["userid"])
     if agency is None:
-        agency = domain.create_account(conn, services, kind="agency", **AGENCY).account
-        domain.add_credit(conn, services, agency, AGENCY_CREDIT, "demo credit")
+        agency = domain.create_account(db, services, kind="agency", **AGENCY).account
+        domain.add_credit(db, services, agency, AGENCY_CREDIT, "demo credit")
     for client in CLIENTS:
-        if domain.account_by_userid(conn, client["userid"]) is None:
-            domain.create_account(conn, services, kind="client", agency=agency, **client)
+        if domain.account_by_userid(db, client["userid"]) is None:
+            domain.create_account(db, services, kind="client", agency=agency, **client)
 
 
 def credentials(base_url: str) -> dict:

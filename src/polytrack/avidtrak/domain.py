@@ -10,15 +10,14 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
 
 from polytrack.avidtrak import sealing, values
 from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parameter, no_data, userid_exists
 from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_ledger as ledger
 from polytrack.avidtrak.tables import avidtrak_wallets as wallets
-from polytrack.kernel.coherence import read_through
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.coherence import CoherentCache, read_through
+from polytrack.kernel.sql import Db, Statement
 from polytrack.kernel.secrets import hash_password, lookup_digest, random_alnum, random_digits
 
 PINCODE_LENGTH = 10
@@ -41,7 +40,10 @@ class Account(NamedTuple):
     @property
     def payer_id(self) -> int:
         """Whose wallet pays: an agency pays for its clients (spec §6.2)."""
-        return self.parent_id if self.kind == "client" else self.id
+        if self.kind == "client":
+            assert self.parent_id is not None, "a client hangs under its agency"
+            return self.parent_id
+        return self.id
 
     @property
     def is_agency(self) -> bool:
@@ -59,10 +61,10 @@ def _account(row) -> Account:
 _ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.kind, accounts.c.parent_id, accounts.c.userid, accounts.c.account_type)
 
 
-# Every API call's authentication, on the hot path (kernel.hot, driver cursor): the pincode's
-# account and its payer's balance (a client's payer is its agency, spec §6.2) in one query.
+# Every API call's authentication, on the hot path (a fixed statement on the held connection):
+# the pincode's account and its payer's balance (a client's payer is its agency, spec §6.2) in one query.
 # LEFT JOIN: a payer without a wallet still authenticates; only a balance read then fails.
-_ACCOUNT_AND_PAYER_BALANCE = RawStatement("""
+_ACCOUNT_AND_PAYER_BALANCE = Statement("""
     SELECT a.id, a.kind, a.parent_id, a.userid, a.account_type, w.balance
     FROM avidtrak_accounts a
     LEFT JOIN avidtrak_wallets w
@@ -71,16 +73,17 @@ _ACCOUNT_AND_PAYER_BALANCE = RawStatement("""
 """)
 
 
-def authenticate(hot, pincode: str, cache=None) -> tuple[Account, Decimal | None] | None:
+def authenticate(db: Db, pincode: str, cache: CoherentCache | None = None) -> tuple[Account, Decimal | None] | None:
     """The pincode's account and its payer's balance (None without a wallet), or None for an
-    unknown pincode. `hot` is services.hot: autocommit reads, so a pincode regenerated or a
-    balance changed by any worker counts from the next call on; `cache` (kernel.coherence)
-    keeps a known pincode's answer until any process commits a change."""
-    return read_through(cache, pincode, lambda: _account_and_payer_balance(hot, pincode))
+    unknown pincode. `db` is the held connection (services.hot): autocommit reads, so a
+    pincode regenerated or a balance changed by any worker counts from the next call on;
+    `cache` (kernel.coherence) keeps a known pincode's answer until any process commits a
+    change."""
+    return read_through(cache, pincode, lambda: _account_and_payer_balance(db, pincode))
 
 
-def _account_and_payer_balance(hot, pincode: str) -> tuple[Account, Decimal | None] | None:
-    row = hot.one(_ACCOUNT_AND_PAYER_BALANCE, (lookup_digest(pincode),))
+def _account_and_payer_balance(db: Db, pincode: str) -> tuple[Account, Decimal | None] | None:
+    row = db.one(_ACCOUNT_AND_PAYER_BALANCE, (lookup_digest(pincode),))
     if row is None:
         return None
     account_id, kind, parent_id, userid, account_type, raw_balance = row
@@ -94,8 +97,8 @@ def _money_read(raw) -> Decimal:
     return Decimal(raw).quantize(values.CENT)
 
 
-def account_by_userid(conn: Connection, userid: str) -> Account | None:
-    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.userid_folded == userid.strip().lower())).first()
+def account_by_userid(db: Db, userid: str) -> Account | None:
+    row = db.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.userid_folded == userid.strip().lower())).first()
     return _account(row) if row else None
 
 
@@ -108,17 +111,17 @@ class NewAccount:
     site_key: str | None
 
 
-def _unused_pincode(conn: Connection) -> str:
+def _unused_pincode(db: Db) -> str:
     """10 random digits, first non-zero (spec §4.2), not the pincode of any account."""
     while True:
         candidate = random_digits(PINCODE_LENGTH)
-        taken = conn.execute(select(accounts.c.id).where(accounts.c.pincode_digest == lookup_digest(candidate))).first()
+        taken = db.execute(select(accounts.c.id).where(accounts.c.pincode_digest == lookup_digest(candidate))).first()
         if taken is None:
             return candidate
 
 
 def create_account(
-    conn: Connection,
+    db: Db,
     services,
     *,
     kind: str,
@@ -148,45 +151,46 @@ def create_account(
     elif account_type not in values.ACCOUNT_TYPES:
         raise invalid_parameter("account_type")
     folded = userid.lower()
-    if conn.execute(select(accounts.c.id).where(accounts.c.userid_folded == folded)).first():
+    if db.execute(select(accounts.c.id).where(accounts.c.userid_folded == folded)).first():
         raise userid_exists()
-    pincode = pincode or _unused_pincode(conn)
+    pincode = pincode or _unused_pincode(db)
     if account_type != "lite":  # agencies and pro accounts run website tracking
         site_key = site_key or random_alnum(SITE_KEY_LENGTH)
     else:
         site_key = None
     now = values.utc_naive(services.clock.now())
-    account_id = conn.execute(
+    account_id = db.execute(
         accounts.insert().values(
             kind=kind, parent_id=agency.id if agency else None, userid=userid, userid_folded=folded,
             password_hash=hash_password(password), account_type=account_type, email=email,
             contact_name=contact_name, contact_number=contact_number, domain=domain,
             pincode_digest=lookup_digest(pincode), site_key=site_key, status="active", created_on=now,
-        )
-    ).inserted_primary_key[0]
+        ).returning(accounts.c.id)
+    ).scalar_one()
     account = Account(id=account_id, kind=kind, parent_id=agency.id if agency else None, userid=userid,
                       account_type=account_type)
     if agency is not None:
-        _store_sealed_pincode(conn, services, account, pincode)
+        _store_sealed_pincode(db, services, account, pincode)
     else:
-        conn.execute(wallets.insert().values(account_id=account_id, balance=ZERO, updated_on=now))
+        db.execute(wallets.insert().values(account_id=account_id, balance=ZERO, updated_on=now))
     return NewAccount(account=account, pincode=pincode, site_key=site_key)
 
 
-def _store_sealed_pincode(conn: Connection, services, client: Account, pincode: str) -> None:
-    key = sealing.seal_key(conn, services)
+def _store_sealed_pincode(db: Db, services, client: Account, pincode: str) -> None:
+    key = sealing.seal_key(db, services)
+    assert client.parent_id is not None, "a sealed pincode belongs to a client of an agency"
     sealed = sealing.seal(key, agency_id=client.parent_id, client_id=client.id, pincode=pincode)
-    conn.execute(update(accounts).where(accounts.c.id == client.id).values(pincode_sealed=sealed))
+    db.execute(update(accounts).where(accounts.c.id == client.id).values(pincode_sealed=sealed))
 
 
-def regenerate_pincode(conn: Connection, services, account: Account) -> str:
+def regenerate_pincode(db: Db, services, account: Account) -> str:
     """A new pincode for the account; the old one stops working with this transaction's commit.
     A client's sealed copy is replaced; an agency's clients keep theirs (the seal does not depend
     on the agency's pincode)."""
-    pincode = _unused_pincode(conn)
-    conn.execute(update(accounts).where(accounts.c.id == account.id).values(pincode_digest=lookup_digest(pincode)))
+    pincode = _unused_pincode(db)
+    db.execute(update(accounts).where(accounts.c.id == account.id).values(pincode_digest=lookup_digest(pincode)))
     if account.kind == "client":
-        _store_sealed_pincode(conn, services, account, pincode)
+        _store_sealed_pincode(db, services, account, pincode)
     return pincode
 
 
@@ -214,7 +218,7 @@ def remaining_balance(account: Account, balance: Decimal | None) -> dict:
     }
 
 
-def add_credit(conn: Connection, services, account: Account, amount: Decimal, note: str = "") -> Decimal:
+def add_credit(db: Db, services, account: Account, amount: Decimal, note: str = "") -> Decimal:
     """Operator credit (amount > 0) or adjustment (amount < 0) of the account's own wallet; the
     new balance. The UPDATE ... RETURNING is atomic, so concurrent credits never lose one."""
     if account.kind == "client":
@@ -223,7 +227,7 @@ def add_credit(conn: Connection, services, account: Account, amount: Decimal, no
         raise invalid_parameter("amount")
     now = values.utc_naive(services.clock.now())
     new_balance = wallets.c.balance + amount
-    raw_after = conn.execute(
+    raw_after = db.execute(
         update(wallets)
         # a result outside Numeric(12,2) matches no row (PostgreSQL would raise an overflow)
         .where(wallets.c.account_id == account.id, new_balance.between(-values.MONEY_LIMIT, values.MONEY_LIMIT))
@@ -234,18 +238,18 @@ def add_credit(conn: Connection, services, account: Account, amount: Decimal, no
         raise invalid_parameter("amount")
     # SQLite keeps NUMERIC as a binary float; two decimals are exact again once quantised.
     balance_after = Decimal(raw_after).quantize(values.CENT)
-    conn.execute(ledger.insert().values(
+    db.execute(ledger.insert().values(
         payer_id=account.id, account_id=account.id, entry_type="credit" if amount > 0 else "adjustment",
         amount=amount, balance_after=balance_after, note=note, created_on=now,
     ))
     return balance_after
 
 
-def ledger_entries(conn: Connection, account: Account, tz_name: str) -> list[dict]:
+def ledger_entries(db: Db, account: Account, tz_name: str) -> list[dict]:
     """The entries of the account's wallet (payers) or concerning it (clients), oldest first."""
     column = ledger.c.account_id if account.kind == "client" else ledger.c.payer_id
     concerned = accounts.alias("concerned")
-    rows = conn.execute(
+    rows = db.execute(
         select(ledger, concerned.c.userid.label("concerned_userid"))
         .join(concerned, concerned.c.id == ledger.c.account_id)
         .where(column == account.id).order_by(ledger.c.id)
@@ -262,7 +266,7 @@ def ledger_entries(conn: Connection, account: Account, tz_name: str) -> list[dic
 
 # --- API reads ----------------------------------------------------------------------------------
 
-def client_list(conn: Connection, services, agency: Account, agency_balance: Decimal | None,
+def client_list(db: Db, services, agency: Account, agency_balance: Decimal | None,
                 tz_name: str) -> list[dict]:
     """client_list (spec §10.19): the agency's clients ordered by userid, with their pincodes.
     `agency_balance` (read by `authenticate`) decides whether they show as suspended."""
@@ -270,13 +274,13 @@ def client_list(conn: Connection, services, agency: Account, agency_balance: Dec
         raise agency_only()
     if agency_balance is None:
         raise MissingWallet(f"avidtrak agency {agency.id} has no wallet")
-    rows = conn.execute(
+    rows = db.execute(
         select(accounts).where(accounts.c.parent_id == agency.id)
         .order_by(accounts.c.userid_folded, accounts.c.id)
     ).all()
     if not rows:
         raise no_data()
-    key = sealing.seal_key(conn, services)
+    key = sealing.seal_key(db, services)
     status = account_status(agency_balance)
     listed = []
     for row in rows:

@@ -21,36 +21,29 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
-
-from polytrack.avidtrak.tables import avidtrak_server_keys
 from polytrack.avidtrak.values import utc_naive
 from polytrack.kernel.secrets import digests_equal, lookup_digest
+from polytrack.kernel.sql import Db, Statement
 
 NONCE_BYTES = 16
 SEAL_KEY_NAME = "pincode_seal"
 
 
-def seal_key(conn: Connection, services) -> bytes:
+_STORED_KEY = Statement("SELECT value FROM avidtrak_server_keys WHERE name = ?")
+# Two workers may create the key at once: the first insert wins, the other reads it back.
+_NEW_KEY = Statement("INSERT INTO avidtrak_server_keys (name, value, created_on) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING")
+
+
+def seal_key(db: Db, services) -> bytes:
     """The key sealing client pincodes: from the configuration, else the database's own."""
     configured = services.settings.api_setting("avidtrak.seal_secret", "")
     if configured:
         return hashlib.sha256(b"avidtrak-seal-secret:" + configured.encode()).digest()
-    row = conn.execute(select(avidtrak_server_keys.c.value).where(avidtrak_server_keys.c.name == SEAL_KEY_NAME)).first()
+    row = db.one(_STORED_KEY, (SEAL_KEY_NAME,))
     if row is None:
-        candidate = secrets.token_hex(32)
-        try:
-            # A savepoint, so losing the race to another worker does not end our transaction.
-            with conn.begin_nested():
-                conn.execute(avidtrak_server_keys.insert().values(
-                    name=SEAL_KEY_NAME, value=candidate, created_on=utc_naive(services.clock.now()),
-                ))
-        except IntegrityError:
-            pass
-        row = conn.execute(select(avidtrak_server_keys.c.value).where(avidtrak_server_keys.c.name == SEAL_KEY_NAME)).one()
-    return bytes.fromhex(row.value)
+        db.run(_NEW_KEY, (SEAL_KEY_NAME, secrets.token_hex(32), utc_naive(services.clock.now())))
+        row = db.one(_STORED_KEY, (SEAL_KEY_NAME,))
+    return bytes.fromhex(row[0])
 
 
 def _pad(key: bytes, agency_id: int, client_id: int, nonce: bytes) -> bytes:

@@ -21,6 +21,9 @@ ACCOUNT_TYPES = ("pro", "lite")
 # C0 controls and DEL: they cannot be written in XML 1.0, so they are refused on input.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# Times are printed in this zone unless the avidtrak.timezone setting names another.
+DEFAULT_TIMEZONE = "UTC"
+
 CENT = Decimal("0.01")
 # Numeric(12,2): at most 10 digits before the point.
 MONEY_LIMIT = Decimal("9999999999.99")
