@@ -174,7 +174,7 @@ def _windows(settings) -> tuple[tuple[int, int], ...]:
 class Endpoint:
     """The JSON-RPC endpoint, with everything it needs read once when the routes are built."""
 
-    __slots__ = ("services", "runner", "settings", "windows", "tokens", "guard")
+    __slots__ = ("services", "runner", "settings", "windows", "live_tokens", "guard")
 
     def __init__(self, services: Services):
         settings = services.settings
@@ -182,7 +182,7 @@ class Endpoint:
         self.runner = Runner(services, registry, refused=_rate_limited)
         self.settings = MappSettings.from_settings(settings)
         self.windows = _windows(settings)
-        self.tokens = services.read_cache()  # live token -> caller (TokenStore.resolve_joined)
+        self.live_tokens = services.read_cache()  # token -> caller (TokenStore.resolve_joined)
         guard = FailedAuthGuard(
             services.limiter, services.hot, api="mapp",
             limit=settings.api_setting("mapp.failed_auth_limit", DEFAULT_LIMIT),
@@ -237,7 +237,7 @@ class Endpoint:
         # methods count too. The hits are committed on their own, so a failing method keeps them.
         caller = None
         if token and (auth == AUTH_TOKEN or auth == AUTH_TOKEN_SOFT):
-            caller = domain.caller_for_token(self.services.hot, self.services.tokens, token, self.tokens)
+            caller = domain.caller_for_token(self.services.hot, self.services.tokens, token, self.live_tokens)
         login = caller.login if caller else _claimed_login(params)
         logged.account = caller.log_name() if caller else (login or "")
         self.runner.count(self._limits(login, address))
