@@ -3,6 +3,7 @@
 import pytest
 from starlette.testclient import TestClient
 
+from polytrack.app import create_app
 from polytrack.trackier import admin as trackier_admin
 from tests.trackier.conftest import error, new_advertiser
 
@@ -95,3 +96,49 @@ def test_advertiser_key_may_not_use_network_routes(http, services, network, auth
     error(http.get(f"/advertiser/{advertiser['_id']}", headers={"X-Api-Key": key}), 403, 5)
     # unknown URIs are still 501 and wrong methods 405 for every role
     error(http.get("/advertiser/nothing/here", headers={"X-Api-Key": key}), 501, 32)
+
+
+def _client(services, address: str, **knobs) -> TestClient:
+    """A client calling from `address`, of an app built with these knobs (read when routes are built)."""
+    for name, value in knobs.items():
+        services.settings.api[f"trackier.{name}"] = value
+    return TestClient(create_app(services=services), base_url="http://testserver", client=(address, 1234))
+
+
+def test_unknown_keys_block_their_address_with_429_code_40(services, key):
+    """After `failed_auth_limit` unknown keys from one address, every key from it is refused the
+    way the rate limit refuses (the right one too: the answer says nothing about the key), while
+    the same key from elsewhere works."""
+    with _client(services, "10.1.2.3") as attacker, _client(services, "10.9.9.9") as owner:
+        for attempt in range(20):  # the default limit
+            error(attacker.get("/advertiser", headers={"X-Api-Key": f"guess-{attempt}"}), 401, 13)
+        for headers in ({"X-Api-Key": key}, {"X-Api-Key": "guess-again"}):
+            response = attacker.get("/advertiser", headers=headers)
+            body = error(response, 429, 40)
+            assert body["error"]["message"] == "Too Many Request"
+            assert 0 < int(response.headers["retry-after"]) <= 600
+        error(attacker.get("/advertiser"), 401, 12)  # no key: nothing to check
+        assert owner.get("/advertiser", headers={"X-Api-Key": key}).status_code == 200
+
+
+def test_failed_auth_knobs(services, key):
+    with _client(services, "10.1.2.3", failed_auth_limit=3, failed_auth_period=60) as attacker:
+        for _ in range(3):
+            error(attacker.get("/advertiser", headers={"X-Api-Key": "nope"}), 401, 13)
+        response = attacker.get("/advertiser", headers={"X-Api-Key": key})
+        error(response, 429, 40)
+        assert 0 < int(response.headers["retry-after"]) <= 60
+    with _client(services, "10.1.2.4", failed_auth_limit=0) as unguarded:  # 0 turns the throttle off
+        for _ in range(30):
+            error(unguarded.get("/advertiser", headers={"X-Api-Key": "nope"}), 401, 13)
+        assert unguarded.get("/advertiser", headers={"X-Api-Key": key}).status_code == 200
+
+
+def test_wrong_ip_and_locked_keys_are_not_failed_credentials(services, network):
+    """A key that exists was not guessed: 41 and 42 do not count against the address."""
+    whitelisted = _whitelisted_key(services, network, ["10.0.0.1"])
+    locked = trackier_admin.create_api_key(services, network_id=network["_id"], role="network", live=False)["key"]
+    with _client(services, "10.1.2.3", failed_auth_limit=2) as client:
+        for _ in range(5):
+            error(client.get("/advertiser", headers={"X-Api-Key": whitelisted}), 403, 41)
+            error(client.get("/advertiser", headers={"X-Api-Key": locked}), 403, 42)
