@@ -24,8 +24,9 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev
 
+# ARGS: more flags of `polytrack serve`, e.g. make run ARGS="--no-rate-limits" (later flags win)
 run: venv
-	$(BIN)/polytrack serve --demo --host $(HOST) --port $(PORT) --db sqlite:///./polytrack.db
+	$(BIN)/polytrack serve --demo --host $(HOST) --port $(PORT) --db sqlite:///./polytrack.db $(ARGS)
 
 # The PostgreSQL server binaries (initdb, pg_ctl, postgres) come from Debian's package.
 postgresql:
@@ -51,5 +52,8 @@ wrk:
 bench: venv wrk
 	$(BIN)/python -m bench http
 
+# What `make run` and `make test` leave in the tree (bench/out keeps benchmark output: not here).
 clean:
-	rm -rf $(VENV) polytrack.db polytrack.db-wal polytrack.db-shm
+	rm -rf $(VENV) polytrack.db polytrack.db-wal polytrack.db-shm polytrack.db-generation \
+	  src/*.egg-info .hypothesis .pytest_cache .mypy_cache
+	find src tests bench tools -name __pycache__ -type d -prune -exec rm -rf {} +
