@@ -13,6 +13,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from sqlalchemy import delete, event
 
 from polytrack.avidtrak import domain
+from polytrack.avidtrak.server_keys import server_keys
 from polytrack.avidtrak.tables import avidtrak_accounts, avidtrak_wallets
 from polytrack.avidtrak.wire import global_parameters
 from polytrack.kernel.db import make_engine
@@ -34,7 +35,7 @@ def other_worker(database_url):
 def test_pincode_regenerated_by_another_worker_is_refused_at_once(http, services, other_worker, agency, pro_client):
     assert call(http, pro_client["pincode"], "get_remaining_balance")["code"] == 1  # hot connection warm
     with transaction(other_worker) as db:
-        new = domain.regenerate_pincode(db, services, domain.account_by_userid(db, "joesplumbing"))
+        new = domain.regenerate_pincode(db, server_keys(services.settings), domain.account_by_userid(db, "joesplumbing"))
     assert call(http, pro_client["pincode"], "get_remaining_balance") == {
         "code": 4, "status": "Authentication Failed", "data": None}
     assert call(http, new, "get_remaining_balance")["data"]["billed_to"] == "agency"
@@ -50,12 +51,12 @@ def test_account_deleted_by_another_worker_is_refused_at_once(http, other_worker
 def test_balance_changed_by_another_worker_shows_on_the_next_call(http, services, other_worker, agency, pro_client):
     assert call(http, pro_client["pincode"], "get_remaining_balance")["data"]["balance"] == "50.00"
     with transaction(other_worker) as db:
-        domain.add_credit(db, services, domain.account_by_userid(db, "acme_agency"), Decimal("-50.25"))
+        domain.add_credit(db, domain.account_by_userid(db, "acme_agency"), Decimal("-50.25"), "", services.clock.now())
     assert call(http, pro_client["pincode"], "get_remaining_balance")["data"] == {
         "balance": "-0.25", "currency": "USD", "billed_to": "agency", "account_status": "suspended"}
     assert call(http, agency["pincode"], "client_list")["data"][0]["status"] == "suspended"
     with transaction(other_worker) as db:
-        domain.add_credit(db, services, domain.account_by_userid(db, "acme_agency"), Decimal("0.25"))
+        domain.add_credit(db, domain.account_by_userid(db, "acme_agency"), Decimal("0.25"), "", services.clock.now())
     assert call(http, agency["pincode"], "get_remaining_balance")["data"] == {
         "balance": "0.00", "currency": "USD", "billed_to": "self", "account_status": "active"}
     assert call(http, agency["pincode"], "client_list")["data"][0]["status"] == "active"

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
 from polytrack.avidtrak import domain, values
+from polytrack.avidtrak.server_keys import server_keys
 from polytrack.avidtrak.errors import AvidTrakError
 from polytrack.kernel.sql import Db
 from polytrack.services import Services
@@ -80,9 +81,10 @@ def create_account(services: Services, data: dict) -> dict:
                 agency = _account(db, _required(data, "agency")[0])
                 if not agency.is_agency:
                     raise AdminError(400, f"{agency.userid!r} is not an agency")
-            created = domain.create_account(db, services, kind=kind, agency=agency, **fields)
+            now = services.clock.now()
+            created = domain.create_account(db, server_keys(services.settings), now, kind=kind, agency=agency, **fields)
             if initial_credit > 0:
-                domain.add_credit(db, services, created.account, initial_credit, "initial credit")
+                domain.add_credit(db, created.account, initial_credit, "initial credit", now)
     except AvidTrakError as exc:
         raise _admin_error(exc) from exc
     except IntegrityError as exc:
@@ -100,7 +102,7 @@ def credit(services: Services, userid: str, data: dict) -> dict:
         note = values.short_text(note, "note", limit=255)
         with services.transaction() as db:
             account = _account(db, userid)
-            balance = domain.add_credit(db, services, account, amount, note)
+            balance = domain.add_credit(db, account, amount, note, services.clock.now())
     except AvidTrakError as exc:
         raise _admin_error(exc) from exc
     return {"balance": values.money_text(balance), "account_status": domain.account_status(balance)}
@@ -108,7 +110,7 @@ def credit(services: Services, userid: str, data: dict) -> dict:
 
 def regenerate_pincode(services: Services, userid: str) -> dict:
     with services.transaction() as db:
-        pincode = domain.regenerate_pincode(db, services, _account(db, userid))
+        pincode = domain.regenerate_pincode(db, server_keys(services.settings), _account(db, userid))
     return {"pincode": pincode}
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from polytrack.avidtrak import domain
+from polytrack.avidtrak.server_keys import server_keys
 from polytrack.kernel.sql import Db
 
 AGENCY: dict[str, Any] = {
@@ -28,13 +29,14 @@ CLIENTS: list[dict[str, Any]] = [
 
 
 def seed(services, db: Db) -> None:
+    keys, now = server_keys(services.settings), services.clock.now()
     agency = domain.account_by_userid(db, AGENCY["userid"])
     if agency is None:
-        agency = domain.create_account(db, services, kind="agency", **AGENCY).account
-        domain.add_credit(db, services, agency, AGENCY_CREDIT, "demo credit")
+        agency = domain.create_account(db, keys, now, kind="agency", **AGENCY).account
+        domain.add_credit(db, agency, AGENCY_CREDIT, "demo credit", now)
     for client in CLIENTS:
         if domain.account_by_userid(db, client["userid"]) is None:
-            domain.create_account(db, services, kind="client", agency=agency, **client)
+            domain.create_account(db, keys, now, kind="client", agency=agency, **client)
 
 
 def credentials(base_url: str) -> dict:

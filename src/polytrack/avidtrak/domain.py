@@ -6,6 +6,7 @@ Failures raise AvidTrakError (errors.py); wire.py renders them as code 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -13,12 +14,13 @@ from sqlalchemy import select, update
 
 from polytrack.avidtrak import sealing, values
 from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parameter, no_data, userid_exists
+from polytrack.avidtrak.server_keys import ServerKeys
 from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_ledger as ledger
 from polytrack.avidtrak.tables import avidtrak_wallets as wallets
 from polytrack.kernel.coherence import CoherentCache, read_through
 from polytrack.kernel.sql import Db, Statement
-from polytrack.kernel.secrets import hash_password, lookup_digest, random_alnum, random_digits
+from polytrack.kernel.secrets import hash_password, random_alnum, random_digits
 
 PINCODE_LENGTH = 10
 SITE_KEY_LENGTH = 36
@@ -62,8 +64,8 @@ _ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.kind, accounts.c.parent_id, accoun
 
 
 # Every API call's authentication, on the hot path (a fixed statement on the held connection):
-# the pincode's account and its payer's balance (a client's payer is its agency, spec §6.2) in one query.
-# LEFT JOIN: a payer without a wallet still authenticates; only a balance read then fails.
+# the pincode's account and its payer's balance (a client's payer is its agency, spec §6.2) in
+# one query. LEFT JOIN: a payer without a wallet still authenticates; only a balance read then fails.
 _ACCOUNT_AND_PAYER_BALANCE = Statement("""
     SELECT a.id, a.kind, a.parent_id, a.userid, a.account_type, w.balance
     FROM avidtrak_accounts a
@@ -73,17 +75,18 @@ _ACCOUNT_AND_PAYER_BALANCE = Statement("""
 """)
 
 
-def authenticate(db: Db, pincode: str, cache: CoherentCache | None = None) -> tuple[Account, Decimal | None] | None:
+def authenticate(db: Db, keys: ServerKeys, pincode: str,
+                 cache: CoherentCache | None = None) -> tuple[Account, Decimal | None] | None:
     """The pincode's account and its payer's balance (None without a wallet), or None for an
     unknown pincode. `db` is the held connection (services.hot): autocommit reads, so a
     pincode regenerated or a balance changed by any worker counts from the next call on;
     `cache` (kernel.coherence) keeps a known pincode's answer until any process commits a
     change."""
-    return read_through(cache, pincode, lambda: _account_and_payer_balance(db, pincode))
+    return read_through(cache, pincode, lambda: _account_and_payer_balance(db, keys, pincode))
 
 
-def _account_and_payer_balance(db: Db, pincode: str) -> tuple[Account, Decimal | None] | None:
-    row = db.one(_ACCOUNT_AND_PAYER_BALANCE, (lookup_digest(pincode),))
+def _account_and_payer_balance(db: Db, keys: ServerKeys, pincode: str) -> tuple[Account, Decimal | None] | None:
+    row = db.one(_ACCOUNT_AND_PAYER_BALANCE, (keys.pincode_digest(pincode),))
     if row is None:
         return None
     account_id, kind, parent_id, userid, account_type, raw_balance = row
@@ -111,18 +114,20 @@ class NewAccount:
     site_key: str | None
 
 
-def _unused_pincode(db: Db) -> str:
+def _unused_pincode(db: Db, keys: ServerKeys) -> str:
     """10 random digits, first non-zero (spec §4.2), not the pincode of any account."""
     while True:
         candidate = random_digits(PINCODE_LENGTH)
-        taken = db.execute(select(accounts.c.id).where(accounts.c.pincode_digest == lookup_digest(candidate))).first()
+        digest = keys.pincode_digest(candidate)
+        taken = db.execute(select(accounts.c.id).where(accounts.c.pincode_digest == digest)).first()
         if taken is None:
             return candidate
 
 
 def create_account(
     db: Db,
-    services,
+    keys: ServerKeys,
+    now: datetime,
     *,
     kind: str,
     userid: str,
@@ -153,44 +158,45 @@ def create_account(
     folded = userid.lower()
     if db.execute(select(accounts.c.id).where(accounts.c.userid_folded == folded)).first():
         raise userid_exists()
-    pincode = pincode or _unused_pincode(db)
+    pincode = pincode or _unused_pincode(db, keys)
     if account_type != "lite":  # agencies and pro accounts run website tracking
         site_key = site_key or random_alnum(SITE_KEY_LENGTH)
     else:
         site_key = None
-    now = values.utc_naive(services.clock.now())
+    created_on = values.utc_naive(now)
     account_id = db.execute(
         accounts.insert().values(
             kind=kind, parent_id=agency.id if agency else None, userid=userid, userid_folded=folded,
             password_hash=hash_password(password), account_type=account_type, email=email,
             contact_name=contact_name, contact_number=contact_number, domain=domain,
-            pincode_digest=lookup_digest(pincode), site_key=site_key, status="active", created_on=now,
+            pincode_digest=keys.pincode_digest(pincode), pincode_key_id=keys.key_id, site_key=site_key,
+            status="active", created_on=created_on,
         ).returning(accounts.c.id)
     ).scalar_one()
     account = Account(id=account_id, kind=kind, parent_id=agency.id if agency else None, userid=userid,
                       account_type=account_type)
     if agency is not None:
-        _store_sealed_pincode(db, services, account, pincode)
+        _store_sealed_pincode(db, keys, account, pincode)
     else:
-        db.execute(wallets.insert().values(account_id=account_id, balance=ZERO, updated_on=now))
+        db.execute(wallets.insert().values(account_id=account_id, balance=ZERO, updated_on=created_on))
     return NewAccount(account=account, pincode=pincode, site_key=site_key)
 
 
-def _store_sealed_pincode(db: Db, services, client: Account, pincode: str) -> None:
-    key = sealing.seal_key(db, services)
+def _store_sealed_pincode(db: Db, keys: ServerKeys, client: Account, pincode: str) -> None:
     assert client.parent_id is not None, "a sealed pincode belongs to a client of an agency"
-    sealed = sealing.seal(key, agency_id=client.parent_id, client_id=client.id, pincode=pincode)
+    sealed = sealing.seal(keys.seal, agency_id=client.parent_id, client_id=client.id, pincode=pincode)
     db.execute(update(accounts).where(accounts.c.id == client.id).values(pincode_sealed=sealed))
 
 
-def regenerate_pincode(db: Db, services, account: Account) -> str:
+def regenerate_pincode(db: Db, keys: ServerKeys, account: Account) -> str:
     """A new pincode for the account; the old one stops working with this transaction's commit.
     A client's sealed copy is replaced; an agency's clients keep theirs (the seal does not depend
     on the agency's pincode)."""
-    pincode = _unused_pincode(db)
-    db.execute(update(accounts).where(accounts.c.id == account.id).values(pincode_digest=lookup_digest(pincode)))
+    pincode = _unused_pincode(db, keys)
+    db.execute(update(accounts).where(accounts.c.id == account.id)
+               .values(pincode_digest=keys.pincode_digest(pincode), pincode_key_id=keys.key_id))
     if account.kind == "client":
-        _store_sealed_pincode(db, services, account, pincode)
+        _store_sealed_pincode(db, keys, account, pincode)
     return pincode
 
 
@@ -218,20 +224,20 @@ def remaining_balance(account: Account, balance: Decimal | None) -> dict:
     }
 
 
-def add_credit(db: Db, services, account: Account, amount: Decimal, note: str = "") -> Decimal:
+def add_credit(db: Db, account: Account, amount: Decimal, note: str, now: datetime) -> Decimal:
     """Operator credit (amount > 0) or adjustment (amount < 0) of the account's own wallet; the
     new balance. The UPDATE ... RETURNING is atomic, so concurrent credits never lose one."""
     if account.kind == "client":
         raise AvidTrakError("billed_to_agency", "This account is billed to its agency; credit the agency")
     if amount == 0:
         raise invalid_parameter("amount")
-    now = values.utc_naive(services.clock.now())
+    updated_on = values.utc_naive(now)
     new_balance = wallets.c.balance + amount
     raw_after = db.execute(
         update(wallets)
         # a result outside Numeric(12,2) matches no row (PostgreSQL would raise an overflow)
         .where(wallets.c.account_id == account.id, new_balance.between(-values.MONEY_LIMIT, values.MONEY_LIMIT))
-        .values(balance=new_balance, updated_on=now)
+        .values(balance=new_balance, updated_on=updated_on)
         .returning(wallets.c.balance)
     ).scalar()
     if raw_after is None:
@@ -240,7 +246,7 @@ def add_credit(db: Db, services, account: Account, amount: Decimal, note: str = 
     balance_after = Decimal(raw_after).quantize(values.CENT)
     db.execute(ledger.insert().values(
         payer_id=account.id, account_id=account.id, entry_type="credit" if amount > 0 else "adjustment",
-        amount=amount, balance_after=balance_after, note=note, created_on=now,
+        amount=amount, balance_after=balance_after, note=note, created_on=updated_on,
     ))
     return balance_after
 
@@ -266,7 +272,7 @@ def ledger_entries(db: Db, account: Account, tz_name: str) -> list[dict]:
 
 # --- API reads ----------------------------------------------------------------------------------
 
-def client_list(db: Db, services, agency: Account, agency_balance: Decimal | None,
+def client_list(db: Db, keys: ServerKeys, agency: Account, agency_balance: Decimal | None,
                 tz_name: str) -> list[dict]:
     """client_list (spec §10.19): the agency's clients ordered by userid, with their pincodes.
     `agency_balance` (read by `authenticate`) decides whether they show as suspended."""
@@ -280,12 +286,11 @@ def client_list(db: Db, services, agency: Account, agency_balance: Decimal | Non
     ).all()
     if not rows:
         raise no_data()
-    key = sealing.seal_key(db, services)
     status = account_status(agency_balance)
     listed = []
     for row in rows:
-        pincode = sealing.unseal(key, agency_id=agency.id, client_id=row.id, sealed=row.pincode_sealed,
-                                 pincode_digest=row.pincode_digest)
+        pincode = sealing.unseal(keys.seal, agency_id=agency.id, client_id=row.id, sealed=row.pincode_sealed,
+                                 pincode_digest=row.pincode_digest, digest_of=keys.pincode_digest)
         listed.append({
             "userid": row.userid,
             "pincode": pincode,

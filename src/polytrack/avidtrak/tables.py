@@ -28,8 +28,11 @@ avidtrak_accounts = Table(
     Column("contact_name", String(100), nullable=False, default=""),
     Column("contact_number", String(10), nullable=False, default=""),
     Column("domain", String(255), nullable=False, default=""),
-    # the pincode itself is never stored: its lookup digest finds the account ...
+    # the pincode itself is never stored: its keyed digest finds the account (server_keys.py) ...
     Column("pincode_digest", String(64), nullable=False, unique=True),
+    # ... made with the key of this fingerprint; NULL: a plain SHA-256 stored before pincodes
+    # were keyed, which the server keys when it starts
+    Column("pincode_key_id", String(16), nullable=True),
     # ... and, for clients of an agency, a sealed copy lets client_list show it to the agency
     # (see avidtrak/sealing.py and docs/avidtrak.md)
     Column("pincode_sealed", String(128), nullable=True),
@@ -66,8 +69,8 @@ avidtrak_ledger = Table(
     Index("ix_avidtrak_ledger_account", "account_id", "id"),
 )
 
-# Server-side secrets of this package, created on first use (name -> hex value). Holds the
-# pincode sealing key unless the operator configures `avidtrak.seal_secret` outside the database.
+# Held the key sealing client pincodes before the server secret (server_keys.py) existed; the
+# server moves what it sealed to the new key when it starts and deletes it. Empty since.
 avidtrak_server_keys = Table(
     "avidtrak_server_keys",
     metadata,

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from polytrack.avidtrak import domain
+from polytrack.avidtrak import domain, server_keys
 from polytrack.avidtrak.errors import AvidTrakError, internal_error, not_implemented, rate_limited
 from polytrack.avidtrak.operations import registry
 from polytrack.avidtrak.operations.base import DEFAULT_CALLS_PER_MINUTE, AvidTrakCall, AvidTrakSettings
@@ -130,6 +130,7 @@ class Endpoint:
         self.settings = AvidTrakSettings(
             calls_per_minute=knob("avidtrak.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
             timezone=knob("avidtrak.timezone", DEFAULT_TIMEZONE),
+            keys=server_keys.prepare(services),  # stored rows upgraded to the keys before serving
         )
         self.runner = Runner(services, registry, refused=lambda _limit, _decision: rate_limited())
         self.pincodes = services.read_cache()  # pincode -> (account, payer balance)
@@ -161,7 +162,7 @@ class Endpoint:
         """The pincode, the method, then the Runner: the `data` of a code-1 answer."""
         if not pincode:
             raise _Refused(AUTH_REQUIRED)
-        found = domain.authenticate(self.services.hot, pincode, self.pincodes)
+        found = domain.authenticate(self.services.hot, self.settings.keys, pincode, self.pincodes)
         if found is None:
             raise _Refused(AUTH_FAILED)
         account, payer_balance = found

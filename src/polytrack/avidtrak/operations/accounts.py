@@ -11,7 +11,7 @@ registry.planned("update_user_details")
 
 @registry.operation("client_list", before=[require_agency])
 def client_list(call: AvidTrakCall) -> list[dict]:
-    return domain.client_list(call.db, call.services, call.account, call.payer_balance, call.settings.timezone)
+    return domain.client_list(call.db, call.settings.keys, call.account, call.payer_balance, call.settings.timezone)
 
 
 @registry.operation("get_remaining_balance")

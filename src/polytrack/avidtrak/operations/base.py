@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from polytrack.avidtrak.domain import Account
 from polytrack.avidtrak.errors import agency_only, pro_account_required
+from polytrack.avidtrak.server_keys import ServerKeys
 from polytrack.kernel.operations import Call, Limit, Operation, Registry
 from polytrack.kernel.params import Params
 
@@ -23,10 +24,11 @@ DEFAULT_CALLS_PER_MINUTE = 600
 
 
 class AvidTrakSettings(NamedTuple):
-    """The knobs handlers and hooks read; read once, when the routes are built."""
+    """What handlers and hooks read of the configuration; read once, when the routes are built."""
 
     calls_per_minute: int  # avidtrak.calls_per_minute: per account, AvidTrak documents no limit
     timezone: str  # avidtrak.timezone: the zone of printed times
+    keys: ServerKeys  # the pincode and seal keys (server_keys.py)
 
 
 class AvidTrakCall(Call):
