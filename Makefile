@@ -53,7 +53,8 @@ bench: venv wrk
 	$(BIN)/python -m bench http
 
 # What `make run` and `make test` leave in the tree (bench/out keeps benchmark output: not here).
+# polytrack.db-*: the database's WAL files, its read-cache generation file and the files made
+# next to it (AvidTrak's server secret: it belongs to this database and goes with it).
 clean:
-	rm -rf $(VENV) polytrack.db polytrack.db-wal polytrack.db-shm polytrack.db-generation \
-	  src/*.egg-info .hypothesis .pytest_cache .mypy_cache
+	rm -rf $(VENV) polytrack.db polytrack.db-* src/*.egg-info .hypothesis .pytest_cache .mypy_cache
 	find src tests bench tools -name __pycache__ -type d -prune -exec rm -rf {} +
