@@ -146,7 +146,7 @@ class TrackierEndpoint:
                              refused=lambda _limit, decision: errors.too_many_requests(decision.retry_after))
         self.routes = RouteTable(registry)
         self.keys = services.read_cache()  # API key -> domain.ApiKey
-        self.guard = FailedAuthGuard(
+        self.failed_keys = FailedAuthGuard(  # unknown keys per client address
             services.limiter, services.hot, api="trackier",
             limit=setting("trackier.failed_auth_limit", guard.DEFAULT_LIMIT),
             period=setting("trackier.failed_auth_period", guard.DEFAULT_PERIOD),
@@ -161,12 +161,12 @@ class TrackierEndpoint:
             raise TrackierError(errors.UNAUTHORIZED)
         client = scope.get("client")
         address = client[0] if client else None
-        retry_after = self.guard.blocked(address)
+        retry_after = self.failed_keys.blocked(address)
         if retry_after:
             raise errors.too_many_requests(retry_after)
         key = domain.api_key(self.services.hot, given, self.keys)
         if key is None:
-            self.guard.failed(address)
+            self.failed_keys.failed(address)
             raise TrackierError(errors.INVALID_API_KEY)
         domain.check_access(key, address)
         return key
@@ -180,7 +180,7 @@ class TrackierEndpoint:
             try:
                 key = self.authenticate(scope, query_string)
                 logged.account = f"{key.role}:{key.network.object_id}"
-                self.runner.count(per_key_limit(key, self.calls_per_minute))
+                self.runner.count(per_key_limit(key.id, self.calls_per_minute))
                 resolved = self.routes.resolve(method, path)
                 if resolved is None:
                     raise TrackierError(errors.INVALID_METHOD, status=501)

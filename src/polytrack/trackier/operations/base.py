@@ -19,6 +19,7 @@ so unknown paths count too; the registry therefore has no limit of its own.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Hashable, Iterable
 
 from polytrack.kernel.operations import Call, Limit, Operation, Registry
@@ -39,9 +40,10 @@ AFFILIATE = ("affiliate",)
 MAX_LIMIT = 1000  # the only documented maximum (click logs); applied to every list
 
 
-def per_key_limit(key: ApiKey, calls_per_minute: int) -> tuple[Limit]:
-    """The window every call of a key counts against."""
-    return (Limit(f"trackier:key:{key.id}", calls_per_minute, 60),)
+@lru_cache(maxsize=4096)  # made once per key, not on every call
+def per_key_limit(key_id: int, calls_per_minute: int) -> tuple[Limit]:
+    """The window every call of a key (by its id) counts against."""
+    return (Limit(f"trackier:key:{key_id}", calls_per_minute, 60),)
 
 
 class TrackierCall(Call):
