@@ -28,6 +28,7 @@ from polytrack.avidtrak.errors import AvidTrakError, internal_error, not_impleme
 from polytrack.avidtrak.operations import registry
 from polytrack.avidtrak.operations.base import DEFAULT_CALLS_PER_MINUTE, AvidTrakCall, AvidTrakSettings
 from polytrack.avidtrak.values import DEFAULT_TIMEZONE
+from polytrack.kernel import guard
 from polytrack.kernel.calllog import LoggedCall
 from polytrack.kernel.operations import NotImplementedYet, Operation, Runner
 from polytrack.kernel.params import BadInput, query_pairs, read_form_pairs
@@ -127,6 +128,12 @@ class Endpoint:
     def __init__(self, services: Services):
         self.services = services
         knob = services.settings.api_setting
+        # Unknown pincodes per client address: once over the limit, that address is refused.
+        self.guard = guard.FailedAuthGuard(
+            services.limiter, services.hot, api="avidtrak",
+            limit=knob("avidtrak.failed_auth_limit", guard.DEFAULT_LIMIT),
+            period=knob("avidtrak.failed_auth_period", guard.DEFAULT_PERIOD),
+        )
         self.settings = AvidTrakSettings(
             calls_per_minute=knob("avidtrak.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
             timezone=knob("avidtrak.timezone", DEFAULT_TIMEZONE),
@@ -146,7 +153,7 @@ class Endpoint:
                 return render("json", BAD_FORMAT, None)
             data: Any
             try:
-                data = self._answer(pairs, pincode, operation, logged)
+                data = self._answer(request, pairs, pincode, operation, logged)
                 code = SUCCESS
             except _Refused as refused:
                 code, data = refused.code, None
@@ -158,12 +165,21 @@ class Endpoint:
             logged.outcome = "ok" if code == SUCCESS else (data["error"] if code == UNKNOWN_ERROR else str(code))
             return render(fmt, code, data)
 
-    def _answer(self, pairs: list[tuple[str, str]], pincode: str, operation: Operation | None, logged: LoggedCall):
+    def _answer(self, request: Request, pairs: list[tuple[str, str]], pincode: str, operation: Operation | None,
+                logged: LoggedCall):
         """The pincode, the method, then the Runner: the `data` of a code-1 answer."""
         if not pincode:
             raise _Refused(AUTH_REQUIRED)
+        client = request.scope.get("client")
+        address = client[0] if client else None
+        if self.guard.blocked(address):
+            # Before the pincode is looked at, so the answer is the same whether it is right:
+            # rate_limited, which says "wait", rather than code 4, which says "wrong pincode"
+            # (docs/avidtrak.md "Failed pincodes").
+            raise rate_limited()
         found = domain.authenticate(self.services.hot, self.settings.keys, pincode, self.pincodes)
         if found is None:
+            self.guard.failed(address)
             raise _Refused(AUTH_FAILED)
         account, payer_balance = found
         logged.account = account.userid
