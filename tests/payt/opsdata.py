@@ -3,6 +3,7 @@ derivation and provisioning would leave it), and small HTTP helpers."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timezone
 
 from polytrack.payt import admin as payt_admin
@@ -128,3 +129,9 @@ def table_rows(body: dict, index: int = 0) -> list[dict]:
     tbl = body["dataset"]["tables"][index]
     labels = [c["label"] for c in tbl["cols"]]
     return [dict(zip(labels, [cell["v"] for cell in row["c"]])) for row in tbl["rows"]]
+
+
+def replace_handler(monkeypatch, registry, name, handler):
+    """Run `handler` for the operation `name` for the rest of the test."""
+    operation = registry.get(name)
+    monkeypatch.setitem(registry._operations, name.lower(), dataclasses.replace(operation, handler=handler))

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 
 from polytrack.app import create_app
 from polytrack.kernel.tables import kernel_call_log
-from polytrack.payt import wire
+from polytrack.payt.operations import PAYT, TRACKERPRO
 from polytrack.payt.tables import payt_admin_keys, payt_clients, payt_groups, payt_users
 from polytrack.services import Services
-from tests.payt.opsdata import login, ms, payt, table_rows, trackerpro
+from tests.payt.opsdata import login, ms, payt, replace_handler, table_rows, trackerpro
 
 ACCESS_DENIED = {"reason": "user_not_authenticated", "message": "Access to the System denied"}
 TASKS = {"fromDate": str(ms(2024, 1, 1)), "toDate": str(ms(2025, 1, 1))}
@@ -33,6 +33,7 @@ def read_calls(acme):
     return [
         ("payt", "Group", "GetByTypeID", {"groupTypeID": "3"}),
         ("payt", "Vehicle", "GetAllVehiclesFilteredByUserID", {}),
+        ("payt", "Report", "Historic", {"startDate": "20240610", "endDate": "20240612", "vehicleIDs": "0", "groupIDs": "0"}),
         ("trackerpro", "Vehicle", "GetAllVehiclesForClientID", {"company": acme["company"]}),
         ("trackerpro", "Task", "GetTasksByDate", {"company": acme["company"], **TASKS}),
         ("trackerpro", "Admin", "GetTasksByDate", {"company": acme["company"], **TASKS}),
@@ -54,8 +55,8 @@ class NoEngine:
 
 def test_every_read_only_operation_is_listed_here(acme):
     listed = {(kind, op.lower(), subop.lower()) for kind, op, subop, _ in read_calls(acme)}
-    registered = {("payt", *key) for key, h in wire.PAYT_OPS.items() if getattr(h, "read_only", False)}
-    registered |= {("trackerpro", *key) for key, h in wire.TRACKERPRO_OPS.items() if getattr(h, "read_only", False)}
+    registered = {(registry.api, *o.name.lower().split("/")) for registry in (PAYT, TRACKERPRO) for o in registry
+                  if o.implemented and not o.writes}
     assert listed == registered
 
 
@@ -159,8 +160,7 @@ def test_failures_keep_the_envelope_and_are_logged(http, services, acme, monkeyp
 
     def broken(call):
         raise RuntimeError("boom")
-    broken.read_only = True
-    monkeypatch.setitem(wire.PAYT_OPS, ("group", "getbytypeid"), broken)
+    replace_handler(monkeypatch, PAYT, "Group/GetByTypeID", broken)
     body = payt(http, ticket, "Group", "GetByTypeID", groupTypeID=3, reqId="z").json()
     assert body == {"version": "0.6", "reqId": "z", "status": "error",
                     "errors": [{"reason": "internal_error", "message": "Internal error"}]}
@@ -256,7 +256,7 @@ def test_a_change_committed_by_another_process_is_seen_at_once(http, services, a
 
 
 def test_cached_answers_are_still_charged(http, acme, monkeypatch):
-    from polytrack.payt.ops import common
+    from polytrack.payt.operations import base as common
 
     charged = []
     monkeypatch.setattr(common, "credit_check", lambda call: charged.append(call.caller.email) or len(charged) < 3)

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from polytrack.kernel.render import Raw, to_json
-from polytrack.payt import wire
-from polytrack.payt.wire import Column, DataTable, DateFormat, TableSchema
+from polytrack.payt import datasets, wire
+from polytrack.payt.datasets import Column, DataTable, DateFormat, TableSchema
 
 SCHEMA = TableSchema("T", [0, 2], (
     Column("Id", "number", autoincrement=True), Column("Text", "string"), Column("When", "datetime"),
@@ -41,32 +41,32 @@ def rows_for(texts):
                          ids=["new-date", "iso", "quoted"])
 def test_rows_json_matches_general_rendering(dates):
     rows = rows_for(TRICKY_TEXTS)
-    assert wire.rows_json(SCHEMA, rows, dates) == general(SCHEMA, rows, dates)
-    assert wire.rows_json(SCHEMA, rows[:1], dates) == general(SCHEMA, rows[:1], dates)
+    assert datasets.rows_json(SCHEMA, rows, dates) == general(SCHEMA, rows, dates)
+    assert datasets.rows_json(SCHEMA, rows[:1], dates) == general(SCHEMA, rows[:1], dates)
     # epoch milliseconds only (what the tables store): the default format's shortcut
     ms_only = [row for row in rows if not isinstance(row[2], datetime)]
     assert len(ms_only) < len(rows) and any(row[2] is None for row in ms_only)
     ms_only.append([7, "negative", -1000, False, -1])
-    assert wire.rows_json(SCHEMA, ms_only, dates) == general(SCHEMA, ms_only, dates)
-    assert wire.rows_json(SCHEMA, [], dates) == "[]"
+    assert datasets.rows_json(SCHEMA, ms_only, dates) == general(SCHEMA, ms_only, dates)
+    assert datasets.rows_json(SCHEMA, [], dates) == "[]"
 
 
 def test_rows_json_without_datetime_columns_and_odd_numbers():
     schema = TableSchema("N", [0], (Column("A", "number"), Column("B", "string"), Column("C", "number")))
     rows = [[1.5, text, float("nan") if n == 3 else n / 3] for n, text in enumerate(TRICKY_TEXTS)]
     rows.append([Decimal("2.25"), None, 10**20])
-    assert wire.rows_json(schema, rows, DateFormat(None)) == general(schema, rows, DateFormat(None))
+    assert datasets.rows_json(schema, rows, DateFormat(None)) == general(schema, rows, DateFormat(None))
 
 
 def test_a_raw_fragment_outside_datetime_columns_takes_the_general_way():
     rows = [[1, Raw("new Date(7)"), 5, True, None]]
-    assert wire.rows_json(SCHEMA, rows, DateFormat(None)) == general(SCHEMA, rows, DateFormat(None))
+    assert datasets.rows_json(SCHEMA, rows, DateFormat(None)) == general(SCHEMA, rows, DateFormat(None))
 
 
 def test_dataset_and_envelope_text_match_the_dict_rendering():
     dates = DateFormat(None)
     rows = rows_for(TRICKY_TEXTS[:5])
-    payload = wire.dataset("Set \"x\"", [DataTable(SCHEMA, rows), DataTable(SCHEMA, [])], dates)
+    payload = datasets.dataset("Set \"x\"", [DataTable(SCHEMA, rows), DataTable(SCHEMA, [])], dates)
     as_dict = {"datasetname": "Set \"x\"", "tables": [
         {"cols": [{"id": str(i), "label": c.label, "type": c.type, "p": {"autoincrement": True} if c.autoincrement else {}}
                   for i, c in enumerate(SCHEMA.columns)],

@@ -6,9 +6,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from polytrack.app import create_app
-from polytrack.payt import wire
-from polytrack.payt.ops import common
-from tests.payt.opsdata import login, payt, trackerpro
+from polytrack.payt.operations import PAYT
+from polytrack.payt.operations import base as common
+from tests.payt.opsdata import login, payt, replace_handler, trackerpro
 
 DATA_OPS = [
     ("Group", "GetByTypeID", {"groupTypeID": "3"}),
@@ -105,7 +105,7 @@ def test_trackerpro_unknown_op_and_missing_subop(http, acme):
 def test_internal_error_is_enveloped_and_logged(http, acme, monkeypatch):
     def broken(call):
         raise RuntimeError("boom")
-    monkeypatch.setitem(wire.PAYT_OPS, ("group", "getbytypeid"), broken)
+    replace_handler(monkeypatch, PAYT, "Group/GetByTypeID", broken)
     response = payt(http, login(http, acme["boss"]), "Group", "GetByTypeID", groupTypeID=3, reqId="z")
     assert response.status_code == 200
     assert response.json() == {"version": "0.6", "reqId": "z", "status": "error",

@@ -8,7 +8,6 @@ Every call names the client by `company`. HTTP answers 201 with {"id": ...} for 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
+from polytrack.apis import CliError, CliKit
 from polytrack.payt import derive, fleet
 from polytrack.payt.tables import payt_unknown_devices
 
@@ -72,9 +72,9 @@ def run_fleet_op(services, name: str, data: dict) -> dict:
     args = []
     if op.target:
         args.append(data[op.target])
-    with services.engine.begin() as conn:
-        client_id = fleet.client_id_for(conn, str(data["company"]))
-        leading = (conn, services.clock, client_id) if op.clock else (conn, client_id)
+    with services.transaction() as db:
+        client_id = fleet.client_id_for(db, str(data["company"]))
+        leading = (db, services.clock, client_id) if op.clock else (db, client_id)
         result = op.function(*leading, *args, **kwargs)
     if op.target:
         return {"id": int(data[op.target]), "updated": True}
@@ -82,16 +82,15 @@ def run_fleet_op(services, name: str, data: dict) -> dict:
 
 
 def unknown_devices(services, limit: int = 100) -> list[dict]:
-    with services.engine.connect() as conn:
-        rows = conn.execute(select(payt_unknown_devices).order_by(payt_unknown_devices.c.last_seen_ms.desc())
-                            .limit(limit))
-        return [row._asdict() for row in rows]
+    rows = services.hot.execute(select(payt_unknown_devices).order_by(payt_unknown_devices.c.last_seen_ms.desc())
+                                .limit(limit))
+    return [row._asdict() for row in rows]
 
 
 def rederive(services) -> dict:
     derive.use_settings(services.settings)
-    with services.engine.begin() as conn:
-        return {"vehicles": derive.rederive_all(conn)}
+    with services.transaction() as db:
+        return {"vehicles": derive.rederive_all(db)}
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -145,10 +144,8 @@ def fleet_routes(services) -> list:
 
 # --- CLI ---------------------------------------------------------------------------------------
 
-def register_fleet_cli(sub, add_db_flags, services_for, print_result) -> None:
+def register_fleet_cli(sub, kit: CliKit, print_result) -> None:
     """Add `polytrack admin payt <op>` for every fleet operation (flags named like the fields)."""
-    from polytrack.cli import CliError
-
     for name, op in FLEET_OPS.items():
         parser = sub.add_parser(name, help=op.help)
         parser.add_argument("--company", required=True)
@@ -158,26 +155,24 @@ def register_fleet_cli(sub, add_db_flags, services_for, print_result) -> None:
             parser.add_argument(f"--{field.replace('_', '-')}", dest=field, required=True)
         for field in op.optional:
             parser.add_argument(f"--{field.replace('_', '-')}", dest=field)
-        add_db_flags(parser)
+        kit.add_db_flags(parser)
 
         def run(args, name=name):
             data = {k: v for k, v in vars(args).items() if v is not None}
             try:
-                return print_result(run_fleet_op(services_for(args), name, data))
+                return print_result(run_fleet_op(kit.open_services(args), name, data))
             except fleet.FleetError as exc:
                 raise CliError(exc.message) from exc
 
         parser.set_defaults(func=run)
 
     unknown = sub.add_parser("unknown-devices", help="device ids that sent positions but are not registered")
-    add_db_flags(unknown)
-    unknown.set_defaults(func=lambda a: print_result({"unknown_devices": unknown_devices(services_for(a))}))
+    kit.add_db_flags(unknown)
+    unknown.set_defaults(func=lambda a: print_result({"unknown_devices": unknown_devices(kit.open_services(a))}))
 
 
-def register_data_cli(root, add_db_flags, services_for, print_result) -> None:
+def register_data_cli(root, kit: CliKit, print_result) -> None:
     """`polytrack payt import FILE` and `polytrack payt rederive`."""
-    from polytrack.cli import CliError
-
     payt = root.add_parser("payt", help="PAYT data: import positions, re-derive trips")
     sub = payt.add_subparsers(dest="payt_data_command", required=True)
     imp = sub.add_parser("import", help="import positions from a CSV or GPX file (see docs/payt-data.md)")
@@ -185,13 +180,13 @@ def register_data_cli(root, add_db_flags, services_for, print_result) -> None:
     imp.add_argument("--device", help="device identifier for every row (GPX, or CSV without a device column)")
     imp.add_argument("--format", choices=("csv", "gpx"), help="default: from the file name")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_db_flags(imp)
+    kit.add_db_flags(imp)
 
     def run_import(args) -> int:
         from polytrack.payt import importer
 
         try:
-            report = importer.import_file(services_for(args), args.file, device=args.device, fmt=args.format,
+            report = importer.import_file(kit.open_services(args), args.file, device=args.device, fmt=args.format,
                                           show_progress=not args.quiet)
         except importer.ImportFailed as exc:
             raise CliError(str(exc)) from exc
@@ -200,9 +195,5 @@ def register_data_cli(root, add_db_flags, services_for, print_result) -> None:
 
     imp.set_defaults(func=run_import)
     again = sub.add_parser("rederive", help="recompute all trips, stops and daily stats (after changing the rules)")
-    add_db_flags(again)
-    again.set_defaults(func=lambda a: print_result(rederive(services_for(a))))
-
-
-def dumps(result: dict) -> str:
-    return json.dumps(result, indent=2, default=str)
+    kit.add_db_flags(again)
+    again.set_defaults(func=lambda a: print_result(rederive(kit.open_services(a))))

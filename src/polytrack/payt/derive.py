@@ -8,7 +8,9 @@
 * `ensure_fresh` recomputes dirty vehicles from the last checkpoint before the dirty time; the
   report operations call it before they read. With nothing dirty it costs one indexed query.
 
-The state machine itself is in motion.py; sinks.py writes what it derives.
+The state machine itself is in motion.py; sinks.py writes what it derives. Every function
+takes a `kernel.sql.Db`: the ingest's held connection for the live path, a transaction for
+recomputation (reports, the importer, the demo, `polytrack payt rederive`).
 """
 
 from __future__ import annotations
@@ -17,17 +19,16 @@ import json
 from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Connection
+from typing import Any, Iterator
+
+from sqlalchemy import delete, select
 
 from polytrack.kernel.coherence import CoherentCache, Generation
 from polytrack.kernel.dates import zone
+from polytrack.kernel.sql import Db, Statement, Transaction
 from polytrack.payt.motion import Geofence, Machine, VehicleContext
-from polytrack.payt.sinks import BatchSink, DriverSql, LiveSink
-from polytrack.payt.tables import (
-    payt_clients, payt_daily_stats, payt_derivation_state, payt_events, payt_locations, payt_stops, payt_trips,
-    payt_vehicles,
-)
+from polytrack.payt.sinks import BatchSink, LiveSink
+from polytrack.payt.tables import payt_daily_stats, payt_derivation_state, payt_events, payt_stops, payt_trips
 
 
 DEFAULT_TIMEZONE = "Europe/London"
@@ -117,105 +118,109 @@ def load_context_cached(vehicle_id: int) -> VehicleContext | None:
     return _contexts.lookup(vehicle_id)
 
 
-def load_context(conn: Connection, vehicle_id: int, rules: Rules, *, cached: bool = True) -> VehicleContext | None:
+_VEHICLE_CONTEXT = Statement("""
+    SELECT v.client_id, v.speed_limit_kph, c.timezone
+    FROM payt_vehicles v JOIN payt_clients c ON c.id = v.client_id WHERE v.id = ?
+""")
+_LOCATIONS = Statement(
+    "SELECT id, latitude, longitude, radius_m, polygon_geojson FROM payt_locations WHERE client_id = ? ORDER BY id")
+
+
+def load_context(db: Db, vehicle_id: int, rules: Rules, *, cached: bool = True) -> VehicleContext | None:
     if cached:
         hit = _contexts.lookup(vehicle_id)
         if hit is not None:
             return hit
     snapshot = _contexts.snapshot()
-    row = conn.execute(
-        select(payt_vehicles.c.client_id, payt_vehicles.c.speed_limit_kph, payt_clients.c.timezone)
-        .join(payt_clients, payt_clients.c.id == payt_vehicles.c.client_id)
-        .where(payt_vehicles.c.id == vehicle_id)
-    ).first()
+    row = db.one(_VEHICLE_CONTEXT, (vehicle_id,))
     if row is None:
         return None
+    client_id, speed_limit_kph, timezone = row
     locations = []
-    for loc in conn.execute(
-        select(payt_locations.c.id, payt_locations.c.latitude, payt_locations.c.longitude,
-               payt_locations.c.radius_m, payt_locations.c.polygon_geojson)
-        .where(payt_locations.c.client_id == row.client_id).order_by(payt_locations.c.id)
-    ):
-        fence = geofence_for(*loc)
+    for location in db.all(_LOCATIONS, (client_id,)):
+        fence = geofence_for(*location)
         if fence is not None:
             locations.append(fence)
     try:
-        tz = zone(row.timezone or DEFAULT_TIMEZONE)
+        tz = zone(timezone or DEFAULT_TIMEZONE)
     except ValueError:
         tz = zone(DEFAULT_TIMEZONE)
-    context = VehicleContext(vehicle_id, tz, row.speed_limit_kph or rules.default_speed_limit_kph, locations)
+    context = VehicleContext(vehicle_id, tz, speed_limit_kph or rules.default_speed_limit_kph, locations)
     _contexts.store(vehicle_id, context, snapshot)
     return context
 
 
 # --- live path ---------------------------------------------------------------------------------
 
-_STATE_LOCK = {
-    "sqlite": "SELECT derived_until_ms, dirty_from_ms, state_json FROM payt_derivation_state WHERE vehicle_id=?",
-    "postgresql": "SELECT derived_until_ms, dirty_from_ms, state_json FROM payt_derivation_state WHERE vehicle_id=? FOR UPDATE",
+_STATE_SELECT = "SELECT derived_until_ms, dirty_from_ms, state_json FROM payt_derivation_state WHERE vehicle_id=?"
+_STATE_LOCK = {  # by dialect: PostgreSQL locks the row for the transaction
+    "sqlite": Statement(_STATE_SELECT),
+    "postgresql": Statement(_STATE_SELECT + " FOR UPDATE"),
 }
-_STATE_CREATE = "INSERT INTO payt_derivation_state (vehicle_id) VALUES (?) ON CONFLICT (vehicle_id) DO NOTHING"
-_STATE_SAVE = "UPDATE payt_derivation_state SET derived_until_ms=?, state_json=? WHERE vehicle_id=?"
-_STATE_DIRTY = (
+_STATE_CREATE = Statement("INSERT INTO payt_derivation_state (vehicle_id) VALUES (?) ON CONFLICT (vehicle_id) DO NOTHING")
+_STATE_SAVE = Statement("UPDATE payt_derivation_state SET derived_until_ms=?, state_json=? WHERE vehicle_id=?")
+_STATE_DIRTY = Statement(
     "UPDATE payt_derivation_state SET dirty_from_ms = CASE WHEN dirty_from_ms IS NULL OR dirty_from_ms > ? "
     "THEN ? ELSE dirty_from_ms END WHERE vehicle_id=?"
 )
-_POSITION_INSERT = (
+_STATE_DERIVED = Statement(
+    "UPDATE payt_derivation_state SET derived_until_ms=?, dirty_from_ms=NULL, state_json=? WHERE vehicle_id=?")
+_POSITION_INSERT = Statement(
     "INSERT INTO payt_positions (vehicle_id, device_id, fix_ms, received_ms, latitude, longitude, speed_kph, "
     "heading, altitude, accuracy, battery, ignition) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT (vehicle_id, fix_ms) DO NOTHING"
 )
+_SAVEPOINT = Statement("SAVEPOINT payt_positions_batch")
+_RELEASE = Statement("RELEASE SAVEPOINT payt_positions_batch")
+_ROLLBACK_TO = Statement("ROLLBACK TO SAVEPOINT payt_positions_batch")
 
 STORED, DUPLICATE, LATE = "stored", "duplicate", "late"
 
 
-def lock_state(sql: DriverSql, vehicle_id: int):
+def lock_state(db: Db, vehicle_id: int):
     """The vehicle's derivation state row, locked for this transaction on PostgreSQL (ingest and
     recomputation of one vehicle take turns); created if missing."""
-    query = _STATE_LOCK["postgresql" if sql.pg else "sqlite"]
-    row = sql.one(query, (vehicle_id,))
+    query = _STATE_LOCK[db.dialect]
+    row = db.one(query, (vehicle_id,))
     if row is None:
-        sql.run(_STATE_CREATE, (vehicle_id,))
-        row = sql.one(query, (vehicle_id,))
+        db.run(_STATE_CREATE, (vehicle_id,))
+        row = db.one(query, (vehicle_id,))
     return row
 
 
-def lock_states(sql: DriverSql, vehicle_ids: list[int]) -> dict[int, list]:
+def lock_states(db: Db, vehicle_ids: list[int]) -> dict[int, list]:
     """`lock_state` for several vehicles (`vehicle_ids` sorted) in one query: {id: [derived_until_ms,
     dirty_from_ms, state_json]}. PostgreSQL locks the rows in id order, so two transactions (two
     processes' batches, or a batch and a recomputation) never wait on each other in a cycle."""
-    states = _select_states(sql, vehicle_ids)
+    states = _select_states(db, vehicle_ids)
     missing = [vehicle_id for vehicle_id in vehicle_ids if vehicle_id not in states]
     if missing:
-        sql.many(_STATE_CREATE, [(vehicle_id,) for vehicle_id in missing])
-        states.update(_select_states(sql, missing))
+        db.many(_STATE_CREATE, [(vehicle_id,) for vehicle_id in missing])
+        states.update(_select_states(db, missing))
     return states
 
 
-def _select_states(sql: DriverSql, vehicle_ids: list[int]) -> dict[int, list]:
+def _select_states(db: Db, vehicle_ids: list[int]) -> dict[int, list]:
     # the IN list padded to a power of two: a handful of distinct texts for the statement caches
     size = 1 << (len(vehicle_ids) - 1).bit_length()
-    query = _STATE_LOCK_MANY.get((size, sql.pg))
+    query = _STATE_LOCK_MANY.get((size, db.dialect))
     if query is None:
-        query = _STATE_LOCK_MANY[(size, sql.pg)] = (
+        query = _STATE_LOCK_MANY[(size, db.dialect)] = Statement(
             "SELECT vehicle_id, derived_until_ms, dirty_from_ms, state_json FROM payt_derivation_state "
-            f"WHERE vehicle_id IN ({','.join('?' * size)})" + (" ORDER BY vehicle_id FOR UPDATE" if sql.pg else ""))
-    sql.run(query, (*vehicle_ids, *[vehicle_ids[-1]] * (size - len(vehicle_ids))))
-    return {row[0]: list(row[1:]) for row in sql.cursor.fetchall()}
+            f"WHERE vehicle_id IN ({','.join('?' * size)})"
+            + (" ORDER BY vehicle_id FOR UPDATE" if db.dialect == "postgresql" else ""))
+    rows = db.all(query, (*vehicle_ids, *[vehicle_ids[-1]] * (size - len(vehicle_ids))))
+    return {row[0]: list(row[1:]) for row in rows}
 
 
-_STATE_LOCK_MANY: dict[tuple[int, bool], str] = {}
+_STATE_LOCK_MANY: dict[tuple[int, str], Statement] = {}
 
 
-def apply_live(conn: Connection, rules: Rules, context: VehicleContext, position: tuple) -> str:
+def apply_live(db: Db, rules: Rules, context: VehicleContext, position: tuple) -> str:
     """Store one position and fold it into the derived tables. `position` is the row tuple
     (vehicle_id, device_id, fix_ms, received_ms, lat, lon, speed_kph, heading, altitude,
     accuracy, battery, ignition). Returns STORED, DUPLICATE or LATE."""
-    return apply_live_sql(DriverSql(conn), rules, context, position)
-
-
-def apply_live_sql(sql: DriverSql, rules: Rules, context: VehicleContext, position: tuple) -> str:
-    return apply_live_many(sql, rules, [(context, position)])[0]
+    return apply_live_many(db, rules, [(context, position)])[0]
 
 
 # vehicle id -> (state JSON, the machine that state was loaded into): a process that just wrote
@@ -223,16 +228,16 @@ def apply_live_sql(sql: DriverSql, rules: Rules, context: VehicleContext, positi
 _machines: dict[int, tuple[str, Machine]] = {}
 
 
-def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleContext, tuple]]) -> list[str]:
+def apply_live_many(db: Db, rules: Rules, positions: list[tuple[VehicleContext, tuple]]) -> list[str]:
     """`apply_live` for many positions in the caller's transaction (the ingest's group commit),
     each vehicle's in the order given; returns their outcomes in that order. Per batch, not per
     position: the vehicles' state rows are read (and on PostgreSQL locked, in id order) in one
     query, the positions inserted with one executemany, and what the machines derive written
     at the end, once per row (LiveSink). A vehicle's machine runs on from one of its positions
     to the next, exactly as one position per transaction would."""
-    states = lock_states(sql, sorted({position[0] for _context, position in positions}))
-    stored = _insert_positions(sql, [position for _context, position in positions])
-    sink = LiveSink(sql)
+    states = lock_states(db, sorted({position[0] for _context, position in positions}))
+    stored = _insert_positions(db, [position for _context, position in positions])
+    sink = LiveSink(db)
     running: dict[int, Machine] = {}  # vehicles fed here, states not saved yet
     outcomes = []
     for (context, position), is_new in zip(positions, stored):
@@ -242,7 +247,7 @@ def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleC
             outcomes.append(DUPLICATE)
             continue
         if derived_until is not None and fix_ms <= derived_until:
-            sql.run(_STATE_DIRTY, (fix_ms, fix_ms, vehicle_id))
+            db.run(_STATE_DIRTY, (fix_ms, fix_ms, vehicle_id))
             outcomes.append(LATE)
             continue
         machine = running.get(vehicle_id)
@@ -251,12 +256,12 @@ def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleC
                 state = machine.dumps()
             machine = running[vehicle_id] = _machine(vehicle_id, state, rules, context, sink.of(vehicle_id))
         machine.process(fix_ms, position[4], position[5], position[6], position[11])
-        states[vehicle_id] = (fix_ms, _dirty_from, state)
+        states[vehicle_id] = [fix_ms, _dirty_from, state]
         outcomes.append(STORED)
     if running:
         sink.write()
         saved = [(machine.last_ms, machine.dumps(), vehicle_id) for vehicle_id, machine in running.items()]
-        sql.many(_STATE_SAVE, saved)
+        db.many(_STATE_SAVE, saved)
         if len(_machines) > 10_000:
             _machines.clear()
         for (_until, state, vehicle_id), machine in zip(saved, running.values()):
@@ -264,19 +269,19 @@ def apply_live_many(sql: DriverSql, rules: Rules, positions: list[tuple[VehicleC
     return outcomes
 
 
-def _insert_positions(sql: DriverSql, rows: list[tuple]) -> list[bool]:
+def _insert_positions(db: Db, rows: list[tuple]) -> list[bool]:
     """Insert position rows (fixes already stored are skipped); which ones went in. One
     executemany when all are new (the common case); else undone and redone row by row, to
     know which were duplicates (of stored fixes, or of each other: the first copy wins)."""
     if len(rows) == 1:
-        return [bool(sql.run(_POSITION_INSERT, rows[0]))]
-    sql.run("SAVEPOINT payt_positions_batch")
-    if sql.many(_POSITION_INSERT, rows) == len(rows):
-        sql.run("RELEASE SAVEPOINT payt_positions_batch")
+        return [bool(db.run(_POSITION_INSERT, rows[0]).rowcount)]
+    db.run(_SAVEPOINT)
+    if db.many(_POSITION_INSERT, rows) == len(rows):
+        db.run(_RELEASE)
         return [True] * len(rows)
-    sql.run("ROLLBACK TO SAVEPOINT payt_positions_batch")
-    sql.run("RELEASE SAVEPOINT payt_positions_batch")
-    return [bool(sql.run(_POSITION_INSERT, row)) for row in rows]
+    db.run(_ROLLBACK_TO)
+    db.run(_RELEASE)
+    return [bool(db.run(_POSITION_INSERT, row).rowcount) for row in rows]
 
 
 def _machine(vehicle_id: int, state: str | None, rules: Rules, context: VehicleContext, sink) -> Machine:
@@ -293,13 +298,12 @@ def _machine(vehicle_id: int, state: str | None, rules: Rules, context: VehicleC
 
 # --- recomputation -----------------------------------------------------------------------------
 
-def mark_dirty(conn: Connection, vehicle_id: int, from_ms: int) -> None:
-    sql = DriverSql(conn)
-    lock_state(sql, vehicle_id)
-    sql.run(_STATE_DIRTY, (from_ms, from_ms, vehicle_id))
+def mark_dirty(db: Db, vehicle_id: int, from_ms: int) -> None:
+    lock_state(db, vehicle_id)
+    db.run(_STATE_DIRTY, (from_ms, from_ms, vehicle_id))
 
 
-def ensure_fresh(conn: Connection, vehicle_ids=None, from_ms: int | None = None, to_ms: int | None = None, *,
+def ensure_fresh(db: Db, vehicle_ids=None, from_ms: int | None = None, to_ms: int | None = None, *,
                  rules: Rules | None = None) -> int:
     """Recompute every dirty vehicle among `vehicle_ids` (None = all) whose dirty time is before
     `to_ms` (None = any), so trips/stops/events/daily stats are right before they are read.
@@ -315,76 +319,79 @@ def ensure_fresh(conn: Connection, vehicle_ids=None, from_ms: int | None = None,
     if to_ms is not None:
         query = query.where(payt_derivation_state.c.dirty_from_ms < to_ms)
     # in id order, as the ingest locks vehicles: two transactions never wait on each other in a cycle
-    dirty = conn.execute(query.order_by(payt_derivation_state.c.vehicle_id)).all()
+    dirty: list[Any] = list(db.execute(query.order_by(payt_derivation_state.c.vehicle_id)))
     for vehicle_id, dirty_from in dirty:
-        recompute(conn, vehicle_id, dirty_from, rules=rules)
+        recompute(db, vehicle_id, dirty_from, rules=rules)
     return len(dirty)
 
 
-def recompute(conn: Connection, vehicle_id: int, from_ms: int | None = None, *, rules: Rules | None = None,
+_CHECKPOINT_BEFORE = Statement("""
+    SELECT start_ms, confirmed_ms, resume_state FROM payt_stops
+    WHERE vehicle_id = ? AND confirmed_ms < ? AND resume_state IS NOT NULL
+    ORDER BY confirmed_ms DESC LIMIT 1
+""")
+
+
+def recompute(db: Db, vehicle_id: int, from_ms: int | None = None, *, rules: Rules | None = None,
               progress=None) -> int:
     """Re-derive one vehicle from the last checkpoint before `from_ms` (None = from scratch).
-    Returns the number of positions replayed."""
+    Returns the number of positions replayed. `db`: a transaction (the replay deletes and
+    rewrites the vehicle's derived rows, which must commit together)."""
     rules = rules or _active_rules
-    sql = DriverSql(conn)
-    state_row = lock_state(sql, vehicle_id)
+    state_row = lock_state(db, vehicle_id)
     if from_ms is None:
         from_ms = state_row[1] if state_row[1] is not None else -(2**62)
-    context = load_context(conn, vehicle_id, rules, cached=False)
+    context = load_context(db, vehicle_id, rules, cached=False)
     if context is None:
         return 0
-    checkpoint = conn.execute(
-        select(payt_stops.c.start_ms, payt_stops.c.confirmed_ms, payt_stops.c.resume_state)
-        .where(payt_stops.c.vehicle_id == vehicle_id, payt_stops.c.confirmed_ms < from_ms,
-               payt_stops.c.resume_state.is_not(None))
-        .order_by(payt_stops.c.confirmed_ms.desc()).limit(1)
-    ).first()
+    checkpoint = db.one(_CHECKPOINT_BEFORE, (vehicle_id, from_ms))
     sink = BatchSink(vehicle_id)
     if checkpoint is None:
         machine = Machine(rules, context, sink)
         replay_after, stop_start = None, None
         for table in (payt_trips, payt_stops, payt_events, payt_daily_stats):
-            conn.execute(delete(table).where(table.c.vehicle_id == vehicle_id))
+            db.execute(delete(table).where(table.c.vehicle_id == vehicle_id))
     else:
         stop_start, replay_after, state = checkpoint
         machine = Machine(rules, context, sink, state)
-        conn.execute(delete(payt_trips).where(payt_trips.c.vehicle_id == vehicle_id, payt_trips.c.start_ms > stop_start))
-        conn.execute(delete(payt_stops).where(payt_stops.c.vehicle_id == vehicle_id, payt_stops.c.start_ms > stop_start))
-        conn.execute(delete(payt_events).where(payt_events.c.vehicle_id == vehicle_id, payt_events.c.source_ms > replay_after))
+        db.execute(delete(payt_trips).where(payt_trips.c.vehicle_id == vehicle_id, payt_trips.c.start_ms > stop_start))
+        db.execute(delete(payt_stops).where(payt_stops.c.vehicle_id == vehicle_id, payt_stops.c.start_ms > stop_start))
+        db.execute(delete(payt_events).where(payt_events.c.vehicle_id == vehicle_id, payt_events.c.source_ms > replay_after))
         floor = machine.open_day_floor()
         if floor is not None:
-            conn.execute(delete(payt_daily_stats).where(payt_daily_stats.c.vehicle_id == vehicle_id,
-                                                        payt_daily_stats.c.day >= date.fromordinal(floor)))
+            db.execute(delete(payt_daily_stats).where(payt_daily_stats.c.vehicle_id == vehicle_id,
+                                                      payt_daily_stats.c.day >= date.fromordinal(floor)))
             for ordinal, row in machine.days.items():  # the checkpoint's days, as they were then
                 sink.day(ordinal, row)
     replayed = 0
     process = machine.process
-    for chunk in _stream_positions(conn, vehicle_id, replay_after):
+    for chunk in _stream_positions(db, vehicle_id, replay_after):
         for t, lat, lon, speed, ignition in chunk:
             process(t, lat, lon, speed, ignition)
         replayed += len(chunk)
         if progress is not None:
             progress(len(chunk))
-    sink.flush(conn, resumed_stop_ms=stop_start)
-    conn.execute(update(payt_derivation_state).where(payt_derivation_state.c.vehicle_id == vehicle_id).values(
-        derived_until_ms=machine.last_ms, dirty_from_ms=None,
-        state_json=machine.dumps() if machine.last is not None else None))
+    sink.flush(db, resumed_stop_ms=stop_start)
+    db.run(_STATE_DERIVED, (machine.last_ms, machine.dumps() if machine.last is not None else None, vehicle_id))
     return replayed
 
 
-def _stream_positions(conn: Connection, vehicle_id: int, after_ms: int | None):
-    """The vehicle's fixes in time order, in chunks, straight from the driver (the replay reads
-    millions of rows; a server-side cursor on PostgreSQL keeps memory flat)."""
-    sql = DriverSql(conn)
-    query = ("SELECT fix_ms, latitude, longitude, speed_kph, ignition FROM payt_positions "
-             "WHERE vehicle_id=? AND fix_ms > ? ORDER BY fix_ms")
+_REPLAY = Statement(
+    "SELECT fix_ms, latitude, longitude, speed_kph, ignition FROM payt_positions "
+    "WHERE vehicle_id=? AND fix_ms > ? ORDER BY fix_ms")
+
+
+def _stream_positions(db: Db, vehicle_id: int, after_ms: int | None) -> Iterator[list[Any]]:
+    """The vehicle's fixes in time order, in chunks (the replay reads millions of rows). SQLite's
+    cursor steps through the rows as they are fetched; on PostgreSQL a server-side cursor of the
+    transaction does the same (a plain cursor would hold every row in memory)."""
     params = (vehicle_id, after_ms if after_ms is not None else -(2**62))
-    if sql.pg:
-        cursor = conn.connection.driver_connection.cursor(name=f"replay_{vehicle_id}")
-        cursor.execute(query.replace("?", "%s"), params)
+    cursor: Any
+    if isinstance(db, Transaction) and db.dialect == "postgresql":
+        cursor = db.driver_cursor(name=f"replay_{vehicle_id}")
+        cursor.execute(_REPLAY.postgresql, params)
     else:
-        cursor = sql.cursor
-        cursor.execute(query, params)
+        cursor = db.run(_REPLAY, params)
     try:
         while chunk := cursor.fetchmany(STREAM_BATCH):
             yield chunk
@@ -392,10 +399,12 @@ def _stream_positions(conn: Connection, vehicle_id: int, after_ms: int | None):
         cursor.close()
 
 
-def rederive_all(conn: Connection, *, rules: Rules | None = None) -> int:
-    """Recompute every vehicle from scratch (after the rules changed)."""
-    vehicle_ids = [r[0] for r in conn.execute(select(payt_vehicles.c.id).order_by(payt_vehicles.c.id))]
-    for vehicle_id in vehicle_ids:
-        recompute(conn, vehicle_id, -(2**62), rules=rules)
-    return len(vehicle_ids)
+_ALL_VEHICLES = Statement("SELECT id FROM payt_vehicles ORDER BY id")
 
+
+def rederive_all(db: Db, *, rules: Rules | None = None) -> int:
+    """Recompute every vehicle from scratch (after the rules changed)."""
+    vehicle_ids = [row[0] for row in db.all(_ALL_VEHICLES)]
+    for vehicle_id in vehicle_ids:
+        recompute(db, vehicle_id, -(2**62), rules=rules)
+    return len(vehicle_ids)

@@ -11,14 +11,13 @@ from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
-from polytrack.kernel.coherence import read_through
-from polytrack.kernel.rawsql import RawStatement
+from polytrack.kernel.coherence import CoherentCache, read_through
+from polytrack.kernel.sql import Db, Statement
 from polytrack.kernel.secrets import hash_password, lookup_digest, random_guid, random_hex, verify_password
-from polytrack.kernel.tokens import TOKEN_COLUMNS
+from polytrack.kernel.tokens import TOKEN_COLUMNS, TokenStore
 from polytrack.payt.tables import (
-    payt_admin_keys, payt_clients, payt_users, payt_vehicles,
+    payt_admin_keys, payt_clients, payt_users,
 )
 
 API = "payt"
@@ -76,16 +75,17 @@ class Integrator(NamedTuple):
 
 # --- authentication ---------------------------------------------------------------------------
 
-def login(conn: Connection, tokens, *, username: str, password: str, idle_seconds: float) -> str:
+def login(db: Db, tokens: TokenStore, *, username: str, password: str, idle_seconds: float) -> str:
     """A new ticket for the user; every earlier ticket of that user dies (one live ticket per user)."""
-    row = conn.execute(
+    row = db.execute(
         select(payt_users.c.id, payt_users.c.client_id, payt_users.c.password_hash)
         .where(payt_users.c.email == username.strip().lower())
     ).first()
-    if not verify_password(password, row.password_hash if row else None):
+    # checked even for an unknown user (against no hash), so the answer takes as long either way
+    if not verify_password(password, row.password_hash if row else None) or row is None:
         raise not_authenticated()
     return tokens.issue(
-        conn, api=API, kind=TICKET, subject=str(row.id), scope=str(row.client_id),
+        db, api=API, kind=TICKET, subject=str(row.id), scope=str(row.client_id),
         token=random_guid(), idle_seconds=idle_seconds, revoke_others=True,
     )
 
@@ -94,7 +94,7 @@ def login(conn: Connection, tokens, *, username: str, password: str, idle_second
 # expired ticket is still found (and deleted) and a deleted user reads as no caller. The CASE
 # casts only PAYT tickets' subjects (user ids): another API's token may carry a subject that
 # is no number, and PostgreSQL would refuse the cast.
-_CALLER_BY_TICKET = RawStatement(f"""
+_CALLER_BY_TICKET = Statement(f"""
     SELECT {TOKEN_COLUMNS}, u.id, u.email, c.id, c.company, c.calls_per_minute, c.timezone
     FROM kernel_tokens t
     LEFT JOIN payt_users u
@@ -104,10 +104,9 @@ _CALLER_BY_TICKET = RawStatement(f"""
 """)
 
 
-def caller_for_ticket(conn, tokens, ticket: str | None, cache=None) -> Caller:
-    """The ticket's user (`conn`: the hot connection or a SQLAlchemy one; `cache`: a read cache
-    of live tickets, see TokenStore.resolve_joined)."""
-    found = tokens.resolve_joined(conn, _CALLER_BY_TICKET, api=API, kind=TICKET,
+def caller_for_ticket(db: Db, tokens: TokenStore, ticket: str | None, cache: CoherentCache | None = None) -> Caller:
+    """The ticket's user (`cache`: a read cache of live tickets, see TokenStore.resolve_joined)."""
+    found = tokens.resolve_joined(db, _CALLER_BY_TICKET, api=API, kind=TICKET,
                                   token=(ticket or "").strip().upper(), cache=cache)
     if found is None:
         raise not_authenticated()
@@ -120,8 +119,8 @@ def caller_for_ticket(conn, tokens, ticket: str | None, cache=None) -> Caller:
     )
 
 
-def caller_for_user(conn: Connection, user_id: int) -> Caller | None:
-    row = conn.execute(
+def caller_for_user(db: Db, user_id: int) -> Caller | None:
+    row = db.execute(
         select(payt_users.c.id, payt_users.c.email, payt_clients.c.id.label("client_id"), payt_clients.c.company,
                payt_clients.c.calls_per_minute, payt_clients.c.timezone)
         .join(payt_clients, payt_clients.c.id == payt_users.c.client_id)
@@ -135,89 +134,89 @@ def caller_for_user(conn: Connection, user_id: int) -> Caller | None:
     )
 
 
-def logout(conn: Connection, tokens, ticket: str) -> None:
-    if not tokens.revoke(conn, api=API, kind=TICKET, token=ticket.strip().upper()):
+def logout(db: Db, tokens: TokenStore, ticket: str) -> None:
+    if not tokens.revoke(db, api=API, kind=TICKET, token=ticket.strip().upper()):
         raise not_authenticated()
 
 
-_INTEGRATOR_BY_KEY = RawStatement("SELECT id, name FROM payt_admin_keys WHERE key_digest = ?")
+_INTEGRATOR_BY_KEY = Statement("SELECT id, name FROM payt_admin_keys WHERE key_digest = ?")
 
 
-def integrator_for_key(conn, key: str | None, cache=None) -> Integrator:
-    """The admin key's integrator (`conn`: the hot connection or a SQLAlchemy one; `cache`: a
-    read cache of known keys, kernel.coherence)."""
+def integrator_for_key(db: Db, key: str | None, cache: CoherentCache | None = None) -> Integrator:
+    """The admin key's integrator (`cache`: a read cache of known keys, kernel.coherence)."""
     if not key:
         raise not_authenticated()
-    found = read_through(cache, key, lambda: _integrator(conn, key))
+    found = read_through(cache, key, lambda: _integrator(db, key))
     if found is None:
         raise not_authenticated()
     return found
 
 
-def _integrator(conn, key: str) -> Integrator | None:
-    row = _INTEGRATOR_BY_KEY.run(conn, (lookup_digest(key),)).fetchone()
+def _integrator(db: Db, key: str) -> Integrator | None:
+    row = db.one(_INTEGRATOR_BY_KEY, (lookup_digest(key),))
     return None if row is None else Integrator(admin_key_id=row[0], name=row[1])
 
 
 # --- provisioning -----------------------------------------------------------------------------
 
-def create_admin_key(conn: Connection, clock, *, name: str, key: str) -> int:
-    return conn.execute(
+def create_admin_key(db: Db, clock, *, name: str, key: str) -> int:
+    return db.execute(
         payt_admin_keys.insert().values(name=name, key_digest=lookup_digest(key), created_at=clock.timestamp())
-    ).inserted_primary_key[0]
+        .returning(payt_admin_keys.c.id)
+    ).scalar_one()
 
 
-def ensure_client(conn: Connection, clock, *, company: str, admin_key_id: int | None, timezone: str = "Europe/London") -> int:
+def ensure_client(db: Db, clock, *, company: str, admin_key_id: int | None, timezone: str = "Europe/London") -> int:
     """The client's id, creating it if new. A client created through another admin key is
     off limits (access_denied)."""
-    row = conn.execute(
+    row = db.execute(
         select(payt_clients.c.id, payt_clients.c.admin_key_id).where(payt_clients.c.company == company)
     ).first()
     if row is not None:
         if admin_key_id is not None and row.admin_key_id != admin_key_id:
             raise PaytError("access_denied", "Access denied")
         return row.id
-    return conn.execute(
+    return db.execute(
         payt_clients.insert().values(
             company=company, admin_key_id=admin_key_id, timezone=timezone, calls_per_minute=0,
             created_at=clock.timestamp(),
-        )
-    ).inserted_primary_key[0]
+        ).returning(payt_clients.c.id)
+    ).scalar_one()
 
 
-def create_user(conn: Connection, clock, *, client_id: int, email: str, password: str) -> int:
+def create_user(db: Db, clock, *, client_id: int, email: str, password: str) -> int:
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
         raise invalid_query("Invalid parameter: email")
-    if conn.execute(select(payt_users.c.id).where(payt_users.c.email == email)).first():
+    if db.execute(select(payt_users.c.id).where(payt_users.c.email == email)).first():
         raise invalid_query("User name should be unique to client")
-    return conn.execute(
+    return db.execute(
         payt_users.insert().values(
             client_id=client_id, email=email, password_hash=hash_password(password), created_at=clock.timestamp()
-        )
-    ).inserted_primary_key[0]
+        ).returning(payt_users.c.id)
+    ).scalar_one()
 
 
-def register(conn: Connection, clock, tokens, integrator: Integrator, *, company: str, email: str, password: str) -> str:
+def register(db: Db, clock, tokens: TokenStore, integrator: Integrator, *, company: str, email: str, password: str) -> str:
     """TrackerPro Admin/Register: create the client if new and the user if new, set the password
     and issue a new ssid (the previous one stops working). Returns the ssid."""
     email = email.strip().lower()
     if not EMAIL_RE.match(email):
         raise invalid_query("Invalid parameter: email")
-    client_id = ensure_client(conn, clock, company=company, admin_key_id=integrator.admin_key_id)
+    client_id = ensure_client(db, clock, company=company, admin_key_id=integrator.admin_key_id)
     ssid = random_guid()
-    user = conn.execute(select(payt_users.c.id, payt_users.c.client_id).where(payt_users.c.email == email)).first()
+    user = db.execute(select(payt_users.c.id, payt_users.c.client_id).where(payt_users.c.email == email)).first()
     if user is None:
-        user_id = create_user(conn, clock, client_id=client_id, email=email, password=password)
+        user_id = create_user(db, clock, client_id=client_id, email=email, password=password)
     elif user.client_id != client_id:
         # E-mails are unique across PAYT: this one already belongs to another client (spec U-23).
         raise invalid_query("User name should be unique to client")
     else:
         user_id = user.id
-        conn.execute(payt_users.update().where(payt_users.c.id == user_id).values(password_hash=hash_password(password)))
+        db.execute(payt_users.update().where(payt_users.c.id == user_id).values(password_hash=hash_password(password)))
         # A new password ends the sessions opened with the old one.
-        tokens.revoke_subject(conn, api=API, kind=TICKET, subject=str(user_id))
-    conn.execute(payt_users.update().where(payt_users.c.id == user_id).values(ssid_digest=lookup_digest(ssid)))
+        tokens.revoke_subject(db, api=API, kind=TICKET, subject=str(user_id))
+    db.execute(payt_users.update().where(payt_users.c.id == user_id).values(ssid_digest=lookup_digest(ssid)))
     return ssid
 
 
@@ -229,14 +228,14 @@ class Company(NamedTuple):
     timezone: str
 
 
-_COMPANY = RawStatement("SELECT id, admin_key_id, timezone FROM payt_clients WHERE company = ?")
+_COMPANY = Statement("SELECT id, admin_key_id, timezone FROM payt_clients WHERE company = ?")
 
 
-def company_of_integrator(conn, integrator: Integrator, company: str) -> Company:
+def company_of_integrator(db: Db, integrator: Integrator, company: str) -> Company:
     """The client behind `company`, if it was created through this admin key. Unknown and
     foreign companies get the same access_denied, so a key cannot probe for other integrators'
     companies."""
-    row = _COMPANY.run(conn, (company,)).fetchone()
+    row = db.one(_COMPANY, (company,))
     return check_company(integrator, company, row)
 
 
@@ -247,10 +246,10 @@ def check_company(integrator: Integrator, company: str, row) -> Company:
     return Company(client_id=row[0], company=company, timezone=row[2] or "Europe/London")
 
 
-def launch(conn: Connection, tokens, integrator: Integrator, ssid: str) -> str:
+def launch(db: Db, tokens: TokenStore, integrator: Integrator, ssid: str) -> str:
     """Admin/Launch: a single-use launch token for the user holding `ssid`. An ssid of another
     integrator's user is as unknown as a made-up one."""
-    row = conn.execute(
+    row = db.execute(
         select(payt_users.c.id, payt_users.c.client_id)
         .join(payt_clients, payt_clients.c.id == payt_users.c.client_id)
         .where(payt_users.c.ssid_digest == lookup_digest(ssid.strip().upper()))
@@ -259,30 +258,30 @@ def launch(conn: Connection, tokens, integrator: Integrator, ssid: str) -> str:
     if row is None:
         raise invalid_query("Unknown ssid")
     return tokens.issue(
-        conn, api=API, kind=LAUNCH, subject=str(row.id), scope=str(row.client_id),
+        db, api=API, kind=LAUNCH, subject=str(row.id), scope=str(row.client_id),
         token=random_guid(), idle_seconds=LAUNCH_TOKEN_SECONDS, single_use=True,
     )
 
 
-def open_browser_session(conn: Connection, tokens, launch_token: str | None, *, idle_seconds: float) -> tuple[str, Caller] | None:
+def open_browser_session(db: Db, tokens: TokenStore, launch_token: str | None, *, idle_seconds: float) -> tuple[str, Caller] | None:
     """Consume a launch token (once) and start a browser session for its user: (session token,
     caller), or None when the token is unknown, used or expired."""
-    info = tokens.resolve(conn, api=API, kind=LAUNCH, token=(launch_token or "").strip().upper())
+    info = tokens.resolve(db, api=API, kind=LAUNCH, token=(launch_token or "").strip().upper())
     if info is None:
         return None
-    caller = caller_for_user(conn, int(info.subject))
+    caller = caller_for_user(db, int(info.subject))
     if caller is None:
         return None
     session = tokens.issue(
-        conn, api=API, kind=BROWSER, subject=info.subject, scope=info.scope,
+        db, api=API, kind=BROWSER, subject=info.subject, scope=info.scope,
         token=random_hex(32), idle_seconds=idle_seconds,
     )
     return session, caller
 
 
-def caller_for_browser_session(conn: Connection, tokens, session: str | None) -> Caller | None:
-    info = tokens.resolve(conn, api=API, kind=BROWSER, token=session)
-    return caller_for_user(conn, int(info.subject)) if info else None
+def caller_for_browser_session(db: Db, tokens: TokenStore, session: str | None) -> Caller | None:
+    info = tokens.resolve(db, api=API, kind=BROWSER, token=session)
+    return caller_for_user(db, int(info.subject)) if info else None
 
 
 # --- folder permissions (who sees which folders and vehicles) ------------------------------------
@@ -350,45 +349,69 @@ class FolderScope:
 
 
 # The permission row, if any, is found by its primary key (user, folder): no duplicates.
-_FOLDERS = RawStatement("""
+_FOLDERS = Statement("""
     SELECT g.id, g.parent_id, g.type_id, g.description, g.row_version, p.user_id IS NOT NULL
     FROM payt_groups g LEFT JOIN payt_user_groups p ON p.user_id = ? AND p.group_id = g.id
     WHERE g.client_id = ?
 """)
 
 
-def folder_scope(conn, caller: Caller) -> FolderScope:
+def folder_scope(db: Db, caller: Caller) -> FolderScope:
     """One query: every folder of the caller's client, flagged when the user is permitted on it."""
     folders, permitted = {}, set()
-    for folder_id, parent_id, type_id, description, row_version, is_permitted in _FOLDERS.run(
-            conn, (caller.user_id, caller.client_id)).fetchall():
+    for folder_id, parent_id, type_id, description, row_version, is_permitted in db.all(
+            _FOLDERS, (caller.user_id, caller.client_id)):
         folders[folder_id] = Folder(folder_id, parent_id, type_id, description, row_version)
         if is_permitted:
             permitted.add(folder_id)
     return FolderScope(folders, permitted)
 
 
-def report_vehicle_ids(conn: Connection, caller: Caller, vehicle_ids: list[int] | None,
+_VEHICLE_FOLDERS = Statement("SELECT id, group_id FROM payt_vehicles WHERE client_id = ?")
+
+
+def report_vehicle_ids(db: Db, caller: Caller, vehicle_ids: list[int] | None,
                        group_ids: list[int] | None) -> list[int]:
     """Spec U-12: (listed vehicles or all) ∩ (vehicles in the listed folders or their
     descendants, or all) ∩ (vehicles the user may see). Naming a vehicle or folder the user
     cannot see — another client's included — is access_denied."""
-    scope = folder_scope(conn, caller)
-    vehicles = conn.execute(
-        select(payt_vehicles.c.id, payt_vehicles.c.group_id).where(payt_vehicles.c.client_id == caller.client_id)
-    ).all()
-    visible = {v.id: v.group_id for v in vehicles if scope.sees_vehicle_in(v.group_id)}
+    scope = folder_scope(db, caller)
+    folder_of = dict(db.all(_VEHICLE_FOLDERS, (caller.client_id,)))  # vehicle id -> its folder
+    visible = {vid: gid for vid, gid in folder_of.items() if scope.sees_vehicle_in(gid)}
     if group_ids is not None:
         if any(g not in scope.listed for g in group_ids):
             raise access_denied()
         in_groups = scope.with_descendants(group_ids)
         visible = {vid: gid for vid, gid in visible.items() if gid in in_groups}
     if vehicle_ids is not None:
-        if any(v not in visible and not _visible_vehicle(v, vehicles, scope) for v in vehicle_ids):
+        if any(v not in visible and not (v in folder_of and scope.sees_vehicle_in(folder_of[v])) for v in vehicle_ids):
             raise access_denied()
         return sorted(v for v in vehicle_ids if v in visible)
     return sorted(visible)
 
 
-def _visible_vehicle(vehicle_id: int, vehicles, scope: FolderScope) -> bool:
-    return any(v.id == vehicle_id and scope.sees_vehicle_in(v.group_id) for v in vehicles)
+# --- TrackerPro tasks ------------------------------------------------------------------------------
+
+_TASKS_OVERLAPPING = Statement("""
+    SELECT t.id, t.ext_id, t.type, t.name, t.description, t.start_ms, t.end_ms, t.grace_period_mins,
+           t.assigned_to, v.registration, t.region_geojson, t.parameter_json, t.status, t.eta_ms
+    FROM payt_tasks t LEFT JOIN payt_vehicles v ON v.id = t.assigned_vehicle_id
+    WHERE t.client_id = ? AND t.start_ms < ? AND t.end_ms >= ?
+    ORDER BY t.start_ms, t.id
+""")
+
+
+def tasks_overlapping(db: Db, client_id: int, from_ms: int, to_ms: int) -> list[dict]:
+    """The client's tasks whose [start, end] overlaps [from_ms, to_ms), as TasksDataSet rows."""
+    return [
+        {
+            "TaskID": task_id, "ExtID": ext_id, "Type": type_, "Name": name, "Description": description,
+            "StartDateTime": start_ms, "EndDateTime": end_ms, "GracePeriodMins": grace_period_mins,
+            # free text when set, else the registration of the assigned vehicle
+            "AssignedTo": assigned_to or registration or "",
+            "RegionGeoJson": region_geojson, "ParameterJson": parameter_json, "Status": status, "ETA": eta_ms,
+        }
+        for (task_id, ext_id, type_, name, description, start_ms, end_ms, grace_period_mins, assigned_to,
+             registration, region_geojson, parameter_json, status, eta_ms)
+        in db.all(_TASKS_OVERLAPPING, (client_id, to_ms, from_ms))
+    ]

@@ -1,6 +1,6 @@
 """Fleet set-up as plain functions over the tables: folders, devices, vehicles, drivers,
 locations, tasks and users' folder permissions. Used by admin.py (HTTP + CLI), the demo and
-tests. Every function takes an open connection and raises FleetError on bad input.
+tests. Every function takes an open transaction (`db`) and raises FleetError on bad input.
 
 Folders ("groups") have a type (2 users, 3 vehicles, 4 drivers, 5 locations) and exactly one
 parent; each client has one root folder per type (ParentID 0 on the wire), created on demand,
@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
 
+from polytrack.kernel.sql import Db
 from polytrack.payt import derive
 from polytrack.payt.ingest.cache import device_cache
 from polytrack.payt.tables import (
@@ -44,26 +44,26 @@ def _changed() -> None:
 
 # --- lookups ---------------------------------------------------------------------------------
 
-def client_id_for(conn: Connection, company: str) -> int:
-    row = conn.execute(select(payt_clients.c.id).where(payt_clients.c.company == (company or "").strip())).first()
+def client_id_for(db: Db, company: str) -> int:
+    row = db.execute(select(payt_clients.c.id).where(payt_clients.c.company == (company or "").strip())).first()
     if row is None:
         raise FleetError(f"unknown company: {company}", 404)
     return row.id
 
 
-def _owned(conn: Connection, table, object_id, client_id: int, what: str):
+def _owned(db: Db, table, object_id, client_id: int, what: str):
     try:
         object_id = int(object_id)
     except (TypeError, ValueError):
         raise FleetError(f"{what} must be an integer id") from None
-    row = conn.execute(select(table).where(table.c.id == object_id, table.c.client_id == client_id)).first()
+    row = db.execute(select(table).where(table.c.id == object_id, table.c.client_id == client_id)).first()
     if row is None:
         raise FleetError(f"unknown {what}: {object_id}", 404)
     return row
 
 
-def _folder(conn: Connection, group_id, client_id: int, type_id: int | None = None):
-    row = _owned(conn, payt_groups, group_id, client_id, "folder")
+def _folder(db: Db, group_id, client_id: int, type_id: int | None = None):
+    row = _owned(db, payt_groups, group_id, client_id, "folder")
     if type_id is not None and row.type_id != type_id:
         raise FleetError(f"folder {row.id} holds {GROUP_TYPES.get(row.type_id)}, not {GROUP_TYPES[type_id]}")
     return row
@@ -71,20 +71,20 @@ def _folder(conn: Connection, group_id, client_id: int, type_id: int | None = No
 
 # --- folders ---------------------------------------------------------------------------------
 
-def root_group(conn: Connection, client_id: int, type_id: int) -> int:
+def root_group(db: Db, client_id: int, type_id: int) -> int:
     if type_id not in GROUP_TYPES:
         raise FleetError(f"folder type must be one of {sorted(GROUP_TYPES)}")
-    row = conn.execute(select(payt_groups.c.id).where(
+    row = db.execute(select(payt_groups.c.id).where(
         payt_groups.c.client_id == client_id, payt_groups.c.type_id == type_id, payt_groups.c.parent_id.is_(None))
         .order_by(payt_groups.c.id)).first()
     if row is not None:
         return row.id
-    return conn.execute(payt_groups.insert().values(
+    return db.execute(payt_groups.insert().values(
         client_id=client_id, type_id=type_id, parent_id=None, description=ROOT_NAMES[type_id], row_version=1,
     )).inserted_primary_key[0]
 
 
-def create_group(conn: Connection, client_id: int, *, type_id, description: str, parent_id=None) -> int:
+def create_group(db: Db, client_id: int, *, type_id, description: str, parent_id=None) -> int:
     try:
         type_id = int(type_id)
     except (TypeError, ValueError):
@@ -93,16 +93,16 @@ def create_group(conn: Connection, client_id: int, *, type_id, description: str,
     if not description:
         raise FleetError("description is required")
     if parent_id in (None, "", 0, "0"):
-        parent_id = root_group(conn, client_id, type_id)
+        parent_id = root_group(db, client_id, type_id)
     else:
-        parent_id = _folder(conn, parent_id, client_id, type_id).id
-    return conn.execute(payt_groups.insert().values(
+        parent_id = _folder(db, parent_id, client_id, type_id).id
+    return db.execute(payt_groups.insert().values(
         client_id=client_id, type_id=type_id, parent_id=parent_id, description=description[:255], row_version=1,
     )).inserted_primary_key[0]
 
 
-def update_group(conn: Connection, client_id: int, group_id, *, description: str | None = None, parent_id=None) -> None:
-    group = _folder(conn, group_id, client_id)
+def update_group(db: Db, client_id: int, group_id, *, description: str | None = None, parent_id=None) -> None:
+    group = _folder(db, group_id, client_id)
     values: dict = {}
     if description is not None:
         if not description.strip():
@@ -111,82 +111,82 @@ def update_group(conn: Connection, client_id: int, group_id, *, description: str
     if parent_id is not None:
         if group.parent_id is None:
             raise FleetError("a root folder cannot be moved")
-        parent = _folder(conn, parent_id, client_id, group.type_id)
+        parent = _folder(db, parent_id, client_id, group.type_id)
         cursor = parent
         while cursor is not None:  # no folder may become its own ancestor
             if cursor.id == group.id:
                 raise FleetError("a folder cannot move under itself or its descendants")
-            cursor = conn.execute(select(payt_groups).where(payt_groups.c.id == cursor.parent_id)).first() \
+            cursor = db.execute(select(payt_groups).where(payt_groups.c.id == cursor.parent_id)).first() \
                 if cursor.parent_id is not None else None
         values["parent_id"] = parent.id
     if values:
-        conn.execute(update(payt_groups).where(payt_groups.c.id == group.id)
+        db.execute(update(payt_groups).where(payt_groups.c.id == group.id)
                      .values(**values, row_version=payt_groups.c.row_version + 1))
 
 
 # --- users' folder permissions --------------------------------------------------------------
 
-def _user(conn: Connection, client_id: int, email: str):
-    row = conn.execute(select(payt_users.c.id).where(
+def _user(db: Db, client_id: int, email: str):
+    row = db.execute(select(payt_users.c.id).where(
         payt_users.c.email == (email or "").strip().lower(), payt_users.c.client_id == client_id)).first()
     if row is None:
         raise FleetError(f"unknown user of this company: {email}", 404)
     return row.id
 
 
-def grant_folder(conn: Connection, client_id: int, *, email: str, group_id) -> None:
+def grant_folder(db: Db, client_id: int, *, email: str, group_id) -> None:
     """Let the user see this folder (and its descendants). A user without any grant sees all."""
-    user_id = _user(conn, client_id, email)
-    group = _folder(conn, group_id, client_id)
-    exists = conn.execute(select(payt_user_groups).where(
+    user_id = _user(db, client_id, email)
+    group = _folder(db, group_id, client_id)
+    exists = db.execute(select(payt_user_groups).where(
         payt_user_groups.c.user_id == user_id, payt_user_groups.c.group_id == group.id)).first()
     if exists is None:
-        conn.execute(payt_user_groups.insert().values(user_id=user_id, group_id=group.id))
+        db.execute(payt_user_groups.insert().values(user_id=user_id, group_id=group.id))
 
 
-def revoke_folder(conn: Connection, client_id: int, *, email: str, group_id) -> None:
-    user_id = _user(conn, client_id, email)
-    group = _folder(conn, group_id, client_id)
-    conn.execute(payt_user_groups.delete().where(
+def revoke_folder(db: Db, client_id: int, *, email: str, group_id) -> None:
+    user_id = _user(db, client_id, email)
+    group = _folder(db, group_id, client_id)
+    db.execute(payt_user_groups.delete().where(
         payt_user_groups.c.user_id == user_id, payt_user_groups.c.group_id == group.id))
 
 
 # --- devices, drivers, vehicles ---------------------------------------------------------------
 
-def create_device(conn: Connection, clock, client_id: int, *, identifier: str, description: str = "") -> int:
+def create_device(db: Db, clock, client_id: int, *, identifier: str, description: str = "") -> int:
     identifier = (identifier or "").strip()
     if not identifier or len(identifier) > 128:
         raise FleetError("identifier is required (at most 128 characters)")
-    if conn.execute(select(payt_devices.c.id).where(payt_devices.c.identifier == identifier)).first():
+    if db.execute(select(payt_devices.c.id).where(payt_devices.c.identifier == identifier)).first():
         raise FleetError(f"device identifier already registered: {identifier}", 409)
-    device_id = conn.execute(payt_devices.insert().values(
+    device_id = db.execute(payt_devices.insert().values(
         client_id=client_id, identifier=identifier, description=(description or "")[:255], created_at=clock.timestamp(),
     )).inserted_primary_key[0]
     _changed()
     return device_id
 
 
-def _device_for_vehicle(conn: Connection, clock, client_id: int, identifier: str, vehicle_id: int | None) -> int:
+def _device_for_vehicle(db: Db, clock, client_id: int, identifier: str, vehicle_id: int | None) -> int:
     """The device with this identifier (registered now if new); refused if fitted elsewhere."""
     identifier = (identifier or "").strip()
-    row = conn.execute(select(payt_devices.c.id, payt_devices.c.client_id)
+    row = db.execute(select(payt_devices.c.id, payt_devices.c.client_id)
                        .where(payt_devices.c.identifier == identifier)).first()
     if row is None:
-        return create_device(conn, clock, client_id, identifier=identifier)
+        return create_device(db, clock, client_id, identifier=identifier)
     if row.client_id != client_id:
         raise FleetError(f"device identifier already registered: {identifier}", 409)
-    fitted = conn.execute(select(payt_vehicles.c.id).where(payt_vehicles.c.device_id == row.id)).first()
+    fitted = db.execute(select(payt_vehicles.c.id).where(payt_vehicles.c.device_id == row.id)).first()
     if fitted is not None and fitted.id != vehicle_id:
         raise FleetError(f"device {identifier} is fitted to vehicle {fitted.id}", 409)
     return row.id
 
 
-def create_driver(conn: Connection, client_id: int, *, name: str, group_id=None) -> int:
+def create_driver(db: Db, client_id: int, *, name: str, group_id=None) -> int:
     name = (name or "").strip()
     if not name:
         raise FleetError("name is required")
-    folder = _folder(conn, group_id, client_id, DRIVERS).id if group_id not in (None, "") else root_group(conn, client_id, DRIVERS)
-    return conn.execute(payt_drivers.insert().values(client_id=client_id, group_id=folder, name=name[:255], row_version=1)
+    folder = _folder(db, group_id, client_id, DRIVERS).id if group_id not in (None, "") else root_group(db, client_id, DRIVERS)
+    return db.execute(payt_drivers.insert().values(client_id=client_id, group_id=folder, name=name[:255], row_version=1)
                         ).inserted_primary_key[0]
 
 
@@ -215,49 +215,49 @@ def _vehicle_values(data: dict) -> dict:
     return values
 
 
-def create_vehicle(conn: Connection, clock, client_id: int, *, device_identifier: str | None = None, group_id=None,
+def create_vehicle(db: Db, clock, client_id: int, *, device_identifier: str | None = None, group_id=None,
                    driver_id=None, **fields) -> int:
     values = _vehicle_values(fields)
     values.setdefault("description", values.get("registration", ""))
-    values["group_id"] = (_folder(conn, group_id, client_id, VEHICLES).id if group_id not in (None, "")
-                          else root_group(conn, client_id, VEHICLES))
+    values["group_id"] = (_folder(db, group_id, client_id, VEHICLES).id if group_id not in (None, "")
+                          else root_group(db, client_id, VEHICLES))
     if driver_id not in (None, ""):
-        values["driver_id"] = _owned(conn, payt_drivers, driver_id, client_id, "driver").id
+        values["driver_id"] = _owned(db, payt_drivers, driver_id, client_id, "driver").id
         values["driver_start_ms"] = int(clock.timestamp() * 1000)
     if device_identifier:
-        values["device_id"] = _device_for_vehicle(conn, clock, client_id, device_identifier, None)
-    vehicle_id = conn.execute(payt_vehicles.insert().values(client_id=client_id, row_version=1, **values)
+        values["device_id"] = _device_for_vehicle(db, clock, client_id, device_identifier, None)
+    vehicle_id = db.execute(payt_vehicles.insert().values(client_id=client_id, row_version=1, **values)
                               ).inserted_primary_key[0]
-    conn.execute(payt_derivation_state.insert().values(vehicle_id=vehicle_id))
+    db.execute(payt_derivation_state.insert().values(vehicle_id=vehicle_id))
     _changed()
     return vehicle_id
 
 
-def update_vehicle(conn: Connection, clock, client_id: int, vehicle_id, *, device_identifier=None, group_id=None,
+def update_vehicle(db: Db, clock, client_id: int, vehicle_id, *, device_identifier=None, group_id=None,
                    driver_id=None, **fields) -> None:
     """Change a vehicle. device_identifier "" unfits the device; driver_id 0 unassigns the driver."""
-    vehicle = _owned(conn, payt_vehicles, vehicle_id, client_id, "vehicle")
+    vehicle = _owned(db, payt_vehicles, vehicle_id, client_id, "vehicle")
     values = _vehicle_values(fields)
     if group_id not in (None, ""):
-        values["group_id"] = _folder(conn, group_id, client_id, VEHICLES).id
+        values["group_id"] = _folder(db, group_id, client_id, VEHICLES).id
     if driver_id is not None:
         if driver_id in (0, "0", ""):
             values["driver_id"], values["driver_start_ms"] = None, None
         else:
-            values["driver_id"] = _owned(conn, payt_drivers, driver_id, client_id, "driver").id
+            values["driver_id"] = _owned(db, payt_drivers, driver_id, client_id, "driver").id
             values["driver_start_ms"] = int(clock.timestamp() * 1000)
     if device_identifier is not None:
-        values["device_id"] = (_device_for_vehicle(conn, clock, client_id, device_identifier, vehicle.id)
+        values["device_id"] = (_device_for_vehicle(db, clock, client_id, device_identifier, vehicle.id)
                                if str(device_identifier).strip() else None)
     if values:
-        conn.execute(update(payt_vehicles).where(payt_vehicles.c.id == vehicle.id)
+        db.execute(update(payt_vehicles).where(payt_vehicles.c.id == vehicle.id)
                      .values(**values, row_version=payt_vehicles.c.row_version + 1))
     _changed()
 
 
 # --- locations and tasks ----------------------------------------------------------------------
 
-def create_location(conn: Connection, client_id: int, *, name: str, group_id=None, latitude=None, longitude=None,
+def create_location(db: Db, client_id: int, *, name: str, group_id=None, latitude=None, longitude=None,
                     radius_m=None, polygon_geojson=None) -> int:
     """A point with a radius (metres), or a GeoJSON Polygon (object or text)."""
     name = (name or "").strip()
@@ -277,9 +277,9 @@ def create_location(conn: Connection, client_id: int, *, name: str, group_id=Non
         if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 100_000):
             raise FleetError("latitude/longitude out of range or radius_m not in (0, 100000]")
         values.update(latitude=lat, longitude=lon, radius_m=radius)
-    values["group_id"] = (_folder(conn, group_id, client_id, LOCATIONS).id if group_id not in (None, "")
-                          else root_group(conn, client_id, LOCATIONS))
-    location_id = conn.execute(payt_locations.insert().values(client_id=client_id, **values)).inserted_primary_key[0]
+    values["group_id"] = (_folder(db, group_id, client_id, LOCATIONS).id if group_id not in (None, "")
+                          else root_group(db, client_id, LOCATIONS))
+    location_id = db.execute(payt_locations.insert().values(client_id=client_id, **values)).inserted_primary_key[0]
     _changed()
     return location_id
 
@@ -295,7 +295,7 @@ def _int_ms(name: str, value, *, required: bool) -> int | None:
         raise FleetError(f"{name} must be epoch milliseconds") from None
 
 
-def create_task(conn: Connection, client_id: int, *, name: str, start_ms, end_ms, type: str = "", description: str = "",
+def create_task(db: Db, client_id: int, *, name: str, start_ms, end_ms, type: str = "", description: str = "",
                 grace_period_mins=0, vehicle_id=None, assigned_to: str | None = None, region_geojson="",
                 parameter_json="{}", status: str = "Pending", ext_id=None, eta_ms=None) -> int:
     start, end = _int_ms("start_ms", start_ms, required=True), _int_ms("end_ms", end_ms, required=True)
@@ -323,9 +323,9 @@ def create_task(conn: Connection, client_id: int, *, name: str, start_ms, end_ms
                 raise FleetError(f"{key} is not valid JSON") from None
         values[key] = text or ("{}" if key == "parameter_json" else "")
     if vehicle_id not in (None, ""):
-        vehicle = _owned(conn, payt_vehicles, vehicle_id, client_id, "vehicle")
+        vehicle = _owned(db, payt_vehicles, vehicle_id, client_id, "vehicle")
         values["assigned_vehicle_id"] = vehicle.id
         values["assigned_to"] = assigned_to if assigned_to is not None else (vehicle.registration or vehicle.description)
     else:
         values["assigned_to"] = assigned_to or ""
-    return conn.execute(payt_tasks.insert().values(client_id=client_id, **values)).inserted_primary_key[0]
+    return db.execute(payt_tasks.insert().values(client_id=client_id, **values)).inserted_primary_key[0]

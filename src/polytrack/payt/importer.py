@@ -26,19 +26,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
+from polytrack.kernel.sql import Db, Statement
 from polytrack.payt import derive
 from polytrack.payt.ingest.osmand import DecodeError, EARLIEST_FIX_MS, parse_time_ms
-from polytrack.payt.tables import payt_devices, payt_vehicles
 
 BATCH_ROWS = 50_000
 MAX_REPORTED_ERRORS = 20
 COLUMNS = ("vehicle_id", "device_id", "fix_ms", "received_ms", "latitude", "longitude", "speed_kph", "heading",
            "altitude", "accuracy", "battery", "ignition")
-_INSERT_SQL = (f"INSERT INTO payt_positions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
-               "ON CONFLICT (vehicle_id, fix_ms) DO NOTHING")
+_INSERT = Statement(f"INSERT INTO payt_positions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+                    "ON CONFLICT (vehicle_id, fix_ms) DO NOTHING")
 
 _HEADERS = {
     "device": "device", "device_id": "device", "deviceid": "device", "id": "device", "identifier": "device",
@@ -82,32 +79,36 @@ class ImportReport:
 
 # --- the fast path, also used by the demo -------------------------------------------------------
 
-def insert_positions(conn: Connection, rows: list[tuple]) -> int:
+def insert_positions(db: Db, rows: list[tuple]) -> int:
     """Insert position tuples (COLUMNS order); fixes already stored are skipped. Returns how many
     rows went in."""
     if not rows:
         return 0
-    sql = derive.DriverSql(conn)
-    statement = _INSERT_SQL.replace("?", "%s") if sql.pg else _INSERT_SQL
-    sql.cursor.executemany(statement, rows)
-    return max(sql.cursor.rowcount, 0)
+    return max(db.many(_INSERT, rows), 0)
 
 
-def derive_vehicles(conn: Connection, earliest_by_vehicle: dict[int, int], *, progress=None) -> None:
+def derive_vehicles(db: Db, earliest_by_vehicle: dict[int, int], *, progress=None) -> None:
     """Bring trips/stops/daily stats up to date after a bulk insert: each vehicle is marked dirty
     from its earliest new fix and recomputed from the checkpoint before it."""
     for vehicle_id, earliest in sorted(earliest_by_vehicle.items()):
-        derive.mark_dirty(conn, vehicle_id, earliest)
-        derive.recompute(conn, vehicle_id, earliest, progress=progress)
+        derive.mark_dirty(db, vehicle_id, earliest)
+        derive.recompute(db, vehicle_id, earliest, progress=progress)
 
 
 # --- devices and vehicles named in the file ----------------------------------------------------
 
+_BY_DEVICE = Statement("""
+    SELECT v.id, d.id FROM payt_devices d JOIN payt_vehicles v ON v.device_id = d.id WHERE d.identifier = ?
+""")
+_BY_VEHICLE_ID = Statement("SELECT id, device_id FROM payt_vehicles WHERE id = ?")
+_BY_REGISTRATION = Statement("SELECT id, device_id FROM payt_vehicles WHERE registration = ?")
+
+
 class Resolver:
     """Device identifier / vehicle id or registration -> (vehicle_id, device_id), memoised."""
 
-    def __init__(self, conn: Connection):
-        self.conn = conn
+    def __init__(self, db: Db):
+        self.db = db
         self.known: dict[tuple[str, str], tuple[int, int | None] | None] = {}
 
     def __call__(self, kind: str, name: str):
@@ -118,16 +119,11 @@ class Resolver:
 
     def _lookup(self, kind: str, name: str):
         if kind == "device":
-            row = self.conn.execute(
-                select(payt_vehicles.c.id, payt_devices.c.id)
-                .select_from(payt_devices.join(payt_vehicles, payt_vehicles.c.device_id == payt_devices.c.id))
-                .where(payt_devices.c.identifier == name)).first()
-            return (row[0], row[1]) if row else None
-        query = select(payt_vehicles.c.id, payt_vehicles.c.device_id)
-        if name.isdigit():
-            row = self.conn.execute(query.where(payt_vehicles.c.id == int(name))).first()
+            row = self.db.one(_BY_DEVICE, (name,))
+        elif name.isdigit():
+            row = self.db.one(_BY_VEHICLE_ID, (int(name),))
         else:
-            row = self.conn.execute(query.where(payt_vehicles.c.registration == name)).first()
+            row = self.db.one(_BY_REGISTRATION, (name,))
         return (row[0], row[1]) if row else None
 
 
@@ -282,30 +278,29 @@ def import_file(services, path, *, device: str | None = None, fmt: str | None = 
     earliest: dict[int, int] = {}
     progress, task = _progress(show_progress, path, fmt)
     with (progress or _Nothing()):
-        with services.engine.connect() as lookup_conn:
-            resolve = Resolver(lookup_conn)
-            with (open(path, newline="", encoding="utf-8-sig", errors="replace") if fmt == "csv" else _Nothing()) as stream:
-                rows = csv_rows(stream, device=device, report=report) if fmt == "csv" else gpx_rows(path, device=device, report=report)
-                batch: list[tuple] = []
-                for parsed in rows:
-                    target = resolve(parsed[1], parsed[2])
-                    if target is None:
-                        report.bad(parsed[0], f"unknown {parsed[1]} {parsed[2]!r}")
-                        continue
-                    vehicle_id, device_id = target
-                    fix_ms = parsed[3]
-                    batch.append((vehicle_id, device_id, fix_ms, received_ms, *parsed[4:]))
-                    if fix_ms < earliest.get(vehicle_id, fix_ms + 1):
-                        earliest[vehicle_id] = fix_ms
-                    if len(batch) >= BATCH_ROWS:
-                        _flush(services, batch, report, progress, task)
-                        batch = []
-                _flush(services, batch, report, progress, task)
+        resolve = Resolver(services.hot)
+        with (open(path, newline="", encoding="utf-8-sig", errors="replace") if fmt == "csv" else _Nothing()) as stream:
+            rows = csv_rows(stream, device=device, report=report) if fmt == "csv" else gpx_rows(path, device=device, report=report)
+            batch: list[tuple] = []
+            for parsed in rows:
+                target = resolve(parsed[1], parsed[2])
+                if target is None:
+                    report.bad(parsed[0], f"unknown {parsed[1]} {parsed[2]!r}")
+                    continue
+                vehicle_id, device_id = target
+                fix_ms = parsed[3]
+                batch.append((vehicle_id, device_id, fix_ms, received_ms, *parsed[4:]))
+                if fix_ms < earliest.get(vehicle_id, fix_ms + 1):
+                    earliest[vehicle_id] = fix_ms
+                if len(batch) >= BATCH_ROWS:
+                    _flush(services, batch, report, progress, task)
+                    batch = []
+            _flush(services, batch, report, progress, task)
         report.vehicles = len(earliest)
         derive_started = time.perf_counter()
         derive_task = progress.add_task("deriving trips", total=report.imported or None) if progress else None
-        with services.engine.begin() as conn:
-            derive_vehicles(conn, earliest,
+        with services.transaction() as db:
+            derive_vehicles(db, earliest,
                             progress=(lambda n: progress.advance(derive_task, n)) if progress else None)
         report.derive_seconds = time.perf_counter() - derive_started
     report.seconds = time.perf_counter() - started
@@ -314,8 +309,8 @@ def import_file(services, path, *, device: str | None = None, fmt: str | None = 
 
 def _flush(services, batch, report, progress, task) -> None:
     if batch:
-        with services.engine.begin() as conn:
-            inserted = insert_positions(conn, batch)
+        with services.transaction() as db:
+            inserted = insert_positions(db, batch)
         report.imported += inserted
         report.duplicates += len(batch) - inserted
     if progress is not None:

@@ -1,4 +1,4 @@
-"""The browser side of Admin/Launch (spec 4.4, U-2, U-14): the pages a launch token opens.
+"""The browser side of Admin/Launch: the pages a launch token opens.
 
     GET /?authtoken=T                 portal (legacy UI) launch URL [DOC]
     GET /view/?authtoken=T            view (new UI) [PH]
@@ -20,15 +20,15 @@ import math
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Match
 
+from polytrack.kernel.guard import FailedAuthGuard
 from polytrack.kernel.routing import CaseInsensitiveRoute
+from polytrack.kernel.sql import Db, Statement
 from polytrack.payt import domain
-from polytrack.payt.ops.vehicles import visible_vehicle_states
-from polytrack.payt.tables import payt_positions
+from polytrack.payt.vehicle_states import VehicleState, visible_vehicle_states
 
 SESSION_COOKIE = "polytrack_payt_session"
 DEFAULT_VIEW_PATH = "/view/"
@@ -109,22 +109,21 @@ def _number(value, digits: int) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def recent_tracks(conn, vehicles) -> dict[int, list[tuple[float, float]]]:
+_TRACK = Statement(
+    "SELECT latitude, longitude FROM payt_positions WHERE vehicle_id = ? AND fix_ms >= ? AND fix_ms <= ? ORDER BY fix_ms")
+
+
+def recent_tracks(db: Db, vehicles: list[VehicleState]) -> dict[int, list[tuple[float, float]]]:
     """Up to TRACK_HOURS of positions before each vehicle's last fix, thinned to TRACK_POINTS."""
     tracks = {}
     for v in vehicles:
         if v.fix_ms is None:
             continue
-        rows = conn.execute(
-            select(payt_positions.c.latitude, payt_positions.c.longitude)
-            .where(payt_positions.c.vehicle_id == v.id, payt_positions.c.fix_ms >= v.fix_ms - TRACK_HOURS * 3_600_000,
-                   payt_positions.c.fix_ms <= v.fix_ms)
-            .order_by(payt_positions.c.fix_ms)
-        ).all()
+        rows = db.all(_TRACK, (v.id, v.fix_ms - TRACK_HOURS * 3_600_000, v.fix_ms))
         step = max(1, math.ceil(len(rows) / TRACK_POINTS))
-        points = [(r.latitude, r.longitude) for r in rows[::step]]
-        if rows and points[-1] != (rows[-1].latitude, rows[-1].longitude):
-            points.append((rows[-1].latitude, rows[-1].longitude))
+        points = [(row[0], row[1]) for row in rows[::step]]
+        if rows and points[-1] != (rows[-1][0], rows[-1][1]):
+            points.append((rows[-1][0], rows[-1][1]))
         tracks[v.id] = points
     return tracks
 
@@ -162,9 +161,9 @@ def svg_map(vehicles, tracks) -> str:
     return "".join(parts)
 
 
-def vehicles_page(conn, caller: domain.Caller, *, embed: bool) -> HTMLResponse:
-    vehicles = visible_vehicle_states(conn, caller)
-    tracks = recent_tracks(conn, vehicles)
+def vehicles_page(db: Db, caller: domain.Caller, *, embed: bool) -> HTMLResponse:
+    vehicles = visible_vehicle_states(db, caller)
+    tracks = recent_tracks(db, vehicles)
     rows = []
     for v in vehicles:
         rows.append(
@@ -184,15 +183,23 @@ def vehicles_page(conn, caller: domain.Caller, *, embed: bool) -> HTMLResponse:
 
 # --- endpoints --------------------------------------------------------------------------------
 
-def routes(services) -> list:
+def routes(services, failed_auth: FailedAuthGuard | None) -> list:
+    """The pages; `failed_auth`: the package's failed-credential guard (unknown, used and
+    expired launch tokens count as failures; a blocked address gets the expired page)."""
     settings = services.settings
     view_path = "/" + str(settings.api_setting("payt.view_path", DEFAULT_VIEW_PATH)).strip("/") + "/"
     idle = settings.api_setting("payt.ticket_idle_seconds", domain.TICKET_IDLE_SECONDS)
 
     def start_session(request: Request, token: str, *, embed: bool) -> Response:
-        with services.engine.begin() as conn:
-            opened = domain.open_browser_session(conn, services.tokens, token, idle_seconds=idle)
+        client = request.scope.get("client")
+        address = client[0] if client else None
+        if failed_auth is not None and failed_auth.blocked(address):
+            return expired_page()
+        with services.transaction() as db:
+            opened = domain.open_browser_session(db, services.tokens, token, idle_seconds=idle)
         if opened is None:
+            if failed_auth is not None:
+                failed_auth.failed(address)
             return expired_page()
         session, _caller = opened
         response = RedirectResponse(view_path + ("?embed=1" if embed else ""), status_code=303, headers=_headers(embed))
@@ -211,11 +218,11 @@ def routes(services) -> list:
         token = _authtoken(query)
         if token is not None:
             return start_session(request, token, embed=embed)
-        with services.engine.begin() as conn:
-            caller = domain.caller_for_browser_session(conn, services.tokens, request.cookies.get(SESSION_COOKIE))
+        with services.transaction() as db:  # the session's idle window slides: a write
+            caller = domain.caller_for_browser_session(db, services.tokens, request.cookies.get(SESSION_COOKIE))
             if caller is None:
                 return expired_page()
-            return vehicles_page(conn, caller, embed=embed)
+            return vehicles_page(db, caller, embed=embed)
 
     return [
         RootLaunchRoute(portal),

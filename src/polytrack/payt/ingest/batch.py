@@ -22,6 +22,7 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass
 
+from polytrack.kernel.sql import Db
 from polytrack.payt import derive
 from polytrack.payt.motion import VehicleContext
 
@@ -198,10 +199,10 @@ def vehicle_order(fixes: list[Prepared]) -> list[int]:
     return sorted(range(len(fixes)), key=lambda k: fixes[k].row[0])
 
 
-def apply_in_order(sql: derive.DriverSql, rules: derive.Rules, fixes: list[Prepared]) -> list[str]:
+def apply_in_order(db: Db, rules: derive.Rules, fixes: list[Prepared]) -> list[str]:
     """Store and derive `fixes` in the caller's transaction; outcomes in the order given."""
     order = vehicle_order(fixes)
-    outcomes = derive.apply_live_many(sql, rules, [(fixes[k].context, fixes[k].row) for k in order])
+    outcomes = derive.apply_live_many(db, rules, [(fixes[k].context, fixes[k].row) for k in order])
     by_arrival: list[str] = [""] * len(fixes)
     for k, outcome in zip(order, outcomes):
         by_arrival[k] = outcome

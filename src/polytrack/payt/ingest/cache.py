@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.engine import Connection
-
 from polytrack.kernel.coherence import CoherentCache, Generation
-from polytrack.payt.tables import payt_devices, payt_vehicles
+from polytrack.kernel.sql import Db, Statement
 
 # Also the longest an entry lives when a change comes from outside polytrack.
 TTL_SECONDS = 30.0
@@ -39,11 +36,8 @@ class DeviceCache:
         if self._entries.generation is not generation:
             self._entries = CoherentCache(generation, max_age=self.ttl)
 
-    def get(self, conn_factory, identifier: str) -> KnownDevice | None:
-        def load():
-            with conn_factory() as conn:
-                return lookup(conn, identifier)
-        return self._entries.get_or_load(identifier, load)
+    def get(self, db: Db, identifier: str) -> KnownDevice | None:
+        return self._entries.get_or_load(identifier, lambda: lookup(db, identifier))
 
     def forget(self, identifier: str) -> None:
         self._entries.discard(identifier)
@@ -52,12 +46,14 @@ class DeviceCache:
         self._entries.clear()
 
 
-def lookup(conn: Connection, identifier: str) -> KnownDevice | None:
-    row = conn.execute(
-        select(payt_devices.c.id, payt_vehicles.c.id.label("vehicle_id"), payt_devices.c.client_id)
-        .select_from(payt_devices.outerjoin(payt_vehicles, payt_vehicles.c.device_id == payt_devices.c.id))
-        .where(payt_devices.c.identifier == identifier)
-    ).first()
+_DEVICE = Statement("""
+    SELECT d.id, v.id, d.client_id FROM payt_devices d LEFT JOIN payt_vehicles v ON v.device_id = d.id
+    WHERE d.identifier = ?
+""")
+
+
+def lookup(db: Db, identifier: str) -> KnownDevice | None:
+    row = db.one(_DEVICE, (identifier,))
     return KnownDevice(row[0], row[1], row[2]) if row else None
 
 

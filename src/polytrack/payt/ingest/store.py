@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from polytrack.kernel.hot import HotDB
+from polytrack.kernel.sql import Statement
 from polytrack.payt import derive
 from polytrack.payt.ingest.batch import GroupCommit, Prepared, apply_in_order
 from polytrack.payt.ingest.cache import KnownDevice, device_cache
@@ -13,7 +14,7 @@ from polytrack.payt.ingest.osmand import KNOT_KPH, SPEED_UNITS_KPH, Fix, check_t
 
 log = logging.getLogger("polytrack.payt.ingest")
 
-_COUNT_UNKNOWN = (
+_COUNT_UNKNOWN = Statement(
     "INSERT INTO payt_unknown_devices (identifier, first_seen_ms, last_seen_ms, attempts) VALUES (?,?,?,1) "
     "ON CONFLICT (identifier) DO UPDATE SET last_seen_ms=excluded.last_seen_ms, "
     "attempts=payt_unknown_devices.attempts + 1"
@@ -72,7 +73,6 @@ class PositionIngest:
         # this process's device and vehicle facts follow every change committed anywhere
         device_cache.follow(services.generation)
         derive.follow_changes(services.generation)
-        self.pg = services.engine.dialect.name == "postgresql"
         self.driver_errors = services.engine.dialect.loaded_dbapi
         self.group_commit = GroupCommit(self._store_batch, self._store_alone)
 
@@ -85,7 +85,7 @@ class PositionIngest:
         dropped (the device itself says they are no real position). Raises Refused."""
         now_ms = self.now_ms()
         identifier = fixes[0].device
-        known = device_cache.get(self.services.engine.connect, identifier)
+        known = device_cache.get(self.db, identifier)
         if known is None:
             self.count_unknown(identifier, now_ms)
             raise Refused(404 if fixes[0].json_form else 400, f"unknown device {identifier[:128]}")
@@ -109,8 +109,7 @@ class PositionIngest:
     def _context(self, vehicle_id: int):
         context = derive.load_context_cached(vehicle_id)
         if context is None:
-            with self.services.engine.connect() as conn:
-                context = derive.load_context(conn, vehicle_id, self.rules)
+            context = derive.load_context(self.db, vehicle_id, self.rules)
         return context
 
     def _look_again(self, identifier: str) -> KnownDevice:
@@ -118,7 +117,7 @@ class PositionIngest:
         vehicle): forget them and look the device up once more."""
         device_cache.forget(identifier)
         derive.invalidate_contexts()
-        known = device_cache.get(self.services.engine.connect, identifier)
+        known = device_cache.get(self.db, identifier)
         if known is None:
             raise Refused(400, f"unknown device {identifier[:128]}")
         if known.vehicle_id is None:
@@ -128,8 +127,7 @@ class PositionIngest:
     def count_unknown(self, identifier: str, now_ms: int) -> None:
         # On the ingest's own connection: collected data, so a device that keeps knocking with
         # an unknown id does not empty the other read caches (kernel.coherence) each time.
-        with self.db.transaction():
-            derive.DriverSql.on_dbapi(self.db.driver(), pg=self.pg).run(_COUNT_UNKNOWN, (identifier[:128], now_ms, now_ms))
+        self.db.run(_COUNT_UNKNOWN, (identifier[:128], now_ms, now_ms))
 
     # --- storing (called by the group commit, on the event loop's thread) --------------------
     def _transaction(self, fixes: list[Prepared]) -> list[str]:
@@ -137,8 +135,7 @@ class PositionIngest:
         propagates; a broken connection is closed (the next transaction opens another)."""
         try:
             with self.db.transaction():
-                sql = derive.DriverSql.on_dbapi(self.db.driver(), pg=self.pg)
-                return apply_in_order(sql, self.rules, fixes)
+                return apply_in_order(self.db, self.rules, fixes)
         except self.driver_errors.IntegrityError:
             raise
         except self.driver_errors.Error:

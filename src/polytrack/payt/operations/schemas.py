@@ -1,14 +1,14 @@
-"""Every dataset's tables and columns in one data-driven registry (spec U-1).
+"""Every dataset's tables and columns in one data-driven registry.
 
-Operations build rows as dicts keyed by column label; `table()` orders the cells by the
-registry. Appending a column here (a placeholder, or a new value the query already provides)
+Operations build rows as dicts keyed by column label; `datasets.table()` orders the cells by
+the registry. Appending a column here (a placeholder, or a new value the query already provides)
 needs no other code change: a label the operation does not fill is rendered as null. The
 documented leading columns must never be reordered.
 """
 
 from __future__ import annotations
 
-from polytrack.payt.wire import Column, DataTable, TableSchema
+from polytrack.payt.datasets import Column, TableSchema
 
 
 def _cols(*spec: str) -> tuple[Column, ...]:
@@ -72,7 +72,3 @@ DATASETS: dict[str, tuple[TableSchema, ...]] = {
     "TasksDataSet": (TASKS,),
 }
 
-
-def table(schema: TableSchema, rows: list[dict]) -> DataTable:
-    labels = schema.labels
-    return DataTable(schema, [list(map(row.get, labels)) for row in rows])
