@@ -148,3 +148,11 @@ def test_calls_flushes_the_buffer_first(admin, services):
     assert [c["operation"] for c in admin.get("/_polytrack/calls").json()["calls"]] == ["buffered"]
     with services.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(kernel_call_log)).scalar() == 1
+
+
+def test_a_form_body_is_read_like_json(admin):
+    """curl -d without a JSON content type sends a form; it is read once, not waited for twice."""
+    created = admin.post("/_polytrack/trackier/networks", data={"name": "Form Network"})
+    assert created.status_code in (200, 201), created.text
+    assert admin.post("/_polytrack/trackier/networks", content=b"name=%ZZ\xff",
+                      headers={"content-type": "application/x-www-form-urlencoded"}).status_code == 400

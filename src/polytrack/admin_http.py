@@ -89,7 +89,8 @@ def routes(services, packages) -> list:
 
     async def seed(_request):
         seed_demo(services)
-        return JSONResponse({"status": "ok", "credentials": credentials(services.settings.public_base_url())})
+        return JSONResponse({"status": "ok", "credentials": credentials(services.settings.public_base_url(),
+                                                                          osmand_port=services.settings.osmand_port)})
 
     async def calls(request: Request):
         services.calllog.flush()

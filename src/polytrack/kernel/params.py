@@ -124,7 +124,13 @@ def query_pairs(scope, *, strict: bool = False, like_url: bool = False) -> list[
 async def read_body(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> bytes:
     """The whole body, at most `max_bytes` (else BadInput). Read from the ASGI receive channel
     directly: Starlette's `stream()` is an async generator per request, and most bodies come in
-    one message. A client gone before the end raises ClientDisconnect (nobody to answer)."""
+    one message. A client gone before the end raises ClientDisconnect (nobody to answer). A
+    body already read (by this function or by Starlette) is returned again, not awaited twice."""
+    body = getattr(request, "_body", None)
+    if body is not None:
+        if len(body) > max_bytes:
+            raise BadInput("body too large")
+        return body
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise BadInput("body too large")
