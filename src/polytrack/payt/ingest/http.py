@@ -14,7 +14,9 @@ import logging
 from types import SimpleNamespace
 
 from sqlalchemy.exc import DBAPIError
+from starlette.requests import ClientDisconnect, Request
 
+from polytrack.kernel.params import BadInput, query_pairs, read_body
 from polytrack.payt.ingest.osmand import DecodeError, decode_request
 from polytrack.payt.ingest.store import PositionIngest, Refused
 from polytrack.runtime import freeze_startup_heap
@@ -71,28 +73,23 @@ class OsmandEndpoint:
         body = b""
         content_type = ""
         if method == "POST":
-            chunks, size, more = [], 0, True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    await _plain(send, 413, "body too large")
-                    return
-                chunks.append(chunk)
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
+            try:
+                body = await read_body(Request(scope, receive), max_bytes=MAX_BODY_BYTES)
+            except BadInput:  # the only thing read_body refuses: a body over the limit
+                await _plain(send, 413, "body too large")
+                return
+            except ClientDisconnect:
+                return
             # only a body has a type (a GET is always the parameter form)
             content_type = _content_type(scope)
         elif method != "GET":
             await _plain(send, 405, "method not allowed", [(b"allow", b"GET, POST")])
             return
         try:
-            # the raw query string (Traccar Client sends plain ASCII; never fail on odd bytes)
-            query = scope["query_string"].decode("utf-8", "replace")
-            fixes = decode_request(query, body, content_type, speed_unit_kph=self.ingest.speed_unit_kph)
+            # bytes that are no UTF-8 read as U+FFFD (Traccar Client sends plain ASCII; an odd
+            # byte makes at worst an unknown device id, never a failure)
+            pairs = query_pairs(scope)
+            fixes = decode_request(pairs, body, content_type, speed_unit_kph=self.ingest.speed_unit_kph)
             device = fixes[0].device
             if any(fix.device != device for fix in fixes):
                 raise DecodeError(400, "one device per request")

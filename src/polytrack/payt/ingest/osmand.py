@@ -10,16 +10,17 @@ Two forms arrive:
 Units follow Traccar: `speed` in the parameter form is knots (configurable as
 `payt.osmand_speed_unit`), in the JSON form metres per second. Everything is validated here;
 a problem raises DecodeError with the HTTP status and a plain message for the device log.
+Query strings, form bodies and JSON are read with the kernel's readers (kernel.params): a body
+nested too deep or a string holding a lone surrogate is a malformed request like any other.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from polytrack.kernel.params import parse_query
+from polytrack.kernel.params import BadInput, parse_json, parse_query
 
 KNOT_KPH = 1.852
 SPEED_UNITS_KPH = {"kn": KNOT_KPH, "kmh": 1.0, "kph": 1.0, "mps": 3.6, "mph": 1.609344}
@@ -95,8 +96,8 @@ def parse_time_ms(raw) -> int:
             value = int(text)
             return value * 1000 if value < INT32_MAX else value
         if text.replace(".", "", 1).lstrip("-").isdigit():
-            value = float(text)
-            return int(round(value * 1000)) if value < INT32_MAX else int(round(value))
+            fractional = float(text)
+            return int(round(fractional * 1000)) if fractional < INT32_MAX else int(round(fractional))
         if "T" in text or "t" in text:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         else:
@@ -190,8 +191,8 @@ def _json_number(coords: dict, name: str, *, required: bool = False):
 
 def decode_json(body: bytes) -> list[Fix]:
     try:
-        root = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        root = parse_json(body)
+    except BadInput:
         raise bad("body is not valid JSON") from None
     if not isinstance(root, dict):
         raise bad("JSON body must be an object")
@@ -231,20 +232,23 @@ def _decode_json_location(device: str, location) -> Fix:
     if isinstance(battery, dict):
         level = _json_number(battery, "level")
         fix.battery = round(level * 100) if level is not None and level >= 0 else None
-    extras = location.get("extras") if isinstance(location.get("extras"), dict) else {}
+    extras = location.get("extras")
+    if not isinstance(extras, dict):
+        extras = {}
     ignition = location.get("ignition", extras.get("ignition"))
     if ignition is not None:
         fix.ignition = 1 if boolean("ignition", ignition) else 0
     return fix
 
 
-def decode_request(query: str, body: bytes, content_type: str, *, speed_unit_kph: float = KNOT_KPH) -> list[Fix]:
-    """The fixes in one request (Traccar: query string first; body when the query is empty)."""
+def decode_request(pairs: list[tuple[str, str]], body: bytes, content_type: str, *,
+                   speed_unit_kph: float = KNOT_KPH) -> list[Fix]:
+    """The fixes in one request: the query string's `pairs` (kernel.params.query_pairs) first;
+    the body when the query is empty (as Traccar reads them)."""
     content_type = content_type.split(";")[0].strip().lower()
     stripped = body.lstrip()
-    if content_type == "application/json" or (not query and stripped[:1] == b"{"):
+    if content_type == "application/json" or (not pairs and stripped[:1] == b"{"):
         return decode_json(body)
-    pairs = parse_query(query) if query else []
     if not pairs and body.strip():
         try:
             pairs = parse_query(body.decode("utf-8"))
