@@ -12,6 +12,7 @@ from typing import Any
 from polytrack.avidtrak import domain
 from polytrack.avidtrak.server_keys import server_keys
 from polytrack.kernel.sql import Db
+from polytrack.services import Services
 
 AGENCY: dict[str, Any] = {
     "userid": "acme_agency", "pincode": "4815162342", "password": "AcmeDemo2024",
@@ -28,7 +29,7 @@ CLIENTS: list[dict[str, Any]] = [
 ]
 
 
-def seed(services, db: Db) -> None:
+def seed(services: Services, db: Db) -> None:
     keys, now = server_keys(services.settings), services.clock.now()
     agency = domain.account_by_userid(db, AGENCY["userid"])
     if agency is None:
