@@ -86,7 +86,7 @@ class LoggedCall:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
+        if exc_type is not None and self.outcome == "ok":  # an outcome the caller set says more
             self.outcome = "internal_error"
         self.log.record(
             api=self.api, operation=self.operation, account=self.account, outcome=self.outcome,

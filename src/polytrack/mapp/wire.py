@@ -17,7 +17,7 @@ import json
 import logging
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.routing import Route
 
 from polytrack.kernel import params as kernel_params
@@ -213,6 +213,9 @@ class Endpoint:
             except BadInput:  # not JSON, not UTF-8, too deep, a lone surrogate, too large
                 logged.outcome = "Invalid request"
                 body = error_body("Invalid request")
+            except ClientDisconnect:
+                logged.outcome = "Client gone"
+                raise  # nobody left to answer (the app drops the request quietly)
             except Exception:
                 log.exception("mapp %s failed", logged.operation)
                 logged.outcome = "Internal error"
