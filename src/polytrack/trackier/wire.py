@@ -109,10 +109,10 @@ def php_form(pairs: list[tuple[str, str]]) -> dict:
 
 
 async def read_body(request: Request) -> dict:
-    """The body as an object: JSON whatever the Content-Type says, else form data (as PHP falls
-    back to the form); multipart bodies are forms. 400/30 for a body that is neither (not UTF-8,
-    too large), for JSON that is not an object, and for what is meant as JSON (it opens with
-    `{` or `[`) but cannot be read: nested too deep, a string holding a lone surrogate, broken."""
+    """The body as an object: JSON whatever the Content-Type says; what is not JSON the kernel
+    can read (not JSON at all, nested too deep, a string holding a lone surrogate) is read as
+    form data, as PHP falls back to the form; multipart bodies are forms. 400/30 for a body that
+    is neither (not UTF-8, too large), or JSON that is not an object."""
     try:
         raw = await read_raw_body(request)
         if not raw.strip():
@@ -123,8 +123,6 @@ async def read_body(request: Request) -> dict:
         try:
             document = parse_json(raw)
         except BadInput:
-            if raw.lstrip()[:1] in (b"{", b"["):
-                raise
             return php_form(parse_query(raw.decode("utf-8")))
     except (BadInput, UnicodeDecodeError):
         raise TrackierError(errors.BAD_REQUEST) from None
