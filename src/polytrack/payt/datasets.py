@@ -27,13 +27,14 @@ class Column:
     label: str
     type: str  # number | string | datetime | boolean
     autoincrement: bool = False
+    decimals: int | None = None  # a measured number: rendered rounded to this many decimals
 
 
 class TableSchema:
     """One dataset table's name, key and columns, with their rendering done once (when the
     operation modules define their schemas), so a request renders only its rows."""
 
-    __slots__ = ("tablename", "primarykey", "columns", "labels", "cols_json", "p_json", "date_indexes")
+    __slots__ = ("tablename", "primarykey", "columns", "labels", "cols_json", "p_json", "date_indexes", "rounded")
 
     def __init__(self, tablename: str, primarykey: list[int], columns: tuple[Column, ...]):
         self.tablename = tablename
@@ -46,6 +47,7 @@ class TableSchema:
         ])
         self.p_json = to_json({"tablename": tablename, "primarykey": self.primarykey})
         self.date_indexes = tuple(i for i, c in enumerate(self.columns) if c.type == "datetime")
+        self.rounded = tuple((i, c.decimals) for i, c in enumerate(self.columns) if c.decimals is not None)
 
 
 @dataclass
@@ -155,6 +157,13 @@ def dataset(name: str, tables: list[DataTable], dates: DateFormat) -> Raw:
 
 def table(schema: TableSchema, rows: list[dict]) -> DataTable:
     """A table of `schema` from rows given as dicts keyed by column label (a label a row lacks
-    is null)."""
+    is null); measured numbers rounded as their columns say (a float computed from a device's
+    unit, 5.4 knots = 10.000800000000002 km/h, is rendered 10.0)."""
     labels = schema.labels
-    return DataTable(schema, [list(map(row.get, labels)) for row in rows])
+    cells = [list(map(row.get, labels)) for row in rows]
+    for i, decimals in schema.rounded:
+        for row_cells in cells:
+            value = row_cells[i]
+            if value is not None:
+                row_cells[i] = round(value, decimals)
+    return DataTable(schema, cells)

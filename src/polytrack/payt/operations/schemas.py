@@ -12,12 +12,24 @@ from polytrack.payt.datasets import Column, TableSchema
 
 
 def _cols(*spec: str) -> tuple[Column, ...]:
-    """"Label:type" or "Label:type:auto" (autoincrement key column)."""
+    """"Label:type", "Label:type:auto" (autoincrement key column) or "Label:number:N" (rendered
+    with at most N decimals, see below)."""
     columns = []
     for item in spec:
         label, kind, *flags = item.split(":")
-        columns.append(Column(label, kind, autoincrement="auto" in flags))
+        decimals = next((int(flag) for flag in flags if flag.isdigit()), None)
+        columns.append(Column(label, kind, autoincrement="auto" in flags, decimals=decimals))
     return tuple(columns)
+
+
+# Measured numbers are stored as the device sent them, converted to our units (knots and m/s to
+# km/h), so a float may carry conversion noise (5.4 knots is 10.000800000000002 km/h). They are
+# rendered at a precision finer than any tracker measures, but no finer:
+#   coordinates  6 decimals: 0.11 m, where a GPS fix is good to a few metres;
+#   speeds       1 decimal (0.1 km/h), as MaxSpeedKPH: GPS speed is good to ~0.5 km/h;
+#   headings     1 decimal (0.1 degree);
+#   distances    3 decimals of a km: metres.
+COORDINATE, SPEED, HEADING, DISTANCE = "6", "1", "1", "3"
 
 
 # Group/GetByTypeID — documented in full (spec 3.3).
@@ -31,20 +43,22 @@ ASSET = TableSchema("Asset", [0], _cols(
     "Registration:string", "HourlyCost:number", "KMCost:number", "DepotID:number", "DepotName:string",
     "TimeStamp:string", "DriverID:number:auto", "Name:string",
     # --- placeholder tail [PH] ---
-    "DriverStartDate:datetime", "UnitIMEI:string", "LastPositionDateTime:datetime", "Latitude:number",
-    "Longitude:number", "Speed:number", "Heading:number", "LastEventID:number",
+    "DriverStartDate:datetime", "UnitIMEI:string", "LastPositionDateTime:datetime",
+    f"Latitude:number:{COORDINATE}", f"Longitude:number:{COORDINATE}", f"Speed:number:{SPEED}",
+    f"Heading:number:{HEADING}", "LastEventID:number",
 ))
 
 # Report_Detailed (spec 3.5) — both levels are [PH] beyond the dataset name.
 DETAILED_SUMMARY = TableSchema("Report_Detailed", [0, 1], _cols(
     "VehicleID:number", "Date:datetime", "Registration:string", "Description:string", "GroupID:number",
     "DriverID:number", "DriverName:string", "FirstIgnitionOn:datetime", "LastIgnitionOff:datetime",
-    "DrivingSeconds:number", "IdleSeconds:number", "DistanceKM:number", "MaxSpeedKPH:number", "Journeys:number",
+    "DrivingSeconds:number", "IdleSeconds:number", f"DistanceKM:number:{DISTANCE}", f"MaxSpeedKPH:number:{SPEED}",
+    "Journeys:number",
 ))
 DETAILED_RECORDS = TableSchema("Report_Detailed", [0, 2], _cols(
     "VehicleID:number", "Registration:string", "DateTime:datetime", "EventID:number", "EventDescription:string",
-    "Latitude:number", "Longitude:number", "SpeedKPH:number", "Heading:number", "DistanceKM:number",
-    "DriverID:number", "Address:string",
+    f"Latitude:number:{COORDINATE}", f"Longitude:number:{COORDINATE}", f"SpeedKPH:number:{SPEED}",
+    f"Heading:number:{HEADING}", f"DistanceKM:number:{DISTANCE}", "DriverID:number", "Address:string",
 ))
 
 # VehiclePositionDataSet (Historic, spec 3.6) — normalised, all [PH].
@@ -52,8 +66,8 @@ HISTORIC_VEHICLES = TableSchema("Vehicles", [0], _cols(
     "VehicleID:number", "Registration:string", "Description:string",
 ))
 HISTORIC_POSITIONS = TableSchema("Positions", [0, 1, 2], _cols(
-    "VehicleID:number", "DateTime:datetime", "EventID:number", "Latitude:number", "Longitude:number",
-    "SpeedKPH:number", "Heading:number",
+    "VehicleID:number", "DateTime:datetime", "EventID:number", f"Latitude:number:{COORDINATE}",
+    f"Longitude:number:{COORDINATE}", f"SpeedKPH:number:{SPEED}", f"Heading:number:{HEADING}",
 ))
 HISTORIC_EVENT_TYPES = TableSchema("EventTypes", [0], _cols("EventID:number", "Description:string"))
 
@@ -63,12 +77,3 @@ TASKS = TableSchema("Tasks", [0], _cols(
     "StartDateTime:datetime", "EndDateTime:datetime", "GracePeriodMins:number", "AssignedTo:string",
     "RegionGeoJson:string", "ParameterJson:string", "Status:string", "ETA:datetime",
 ))
-
-DATASETS: dict[str, tuple[TableSchema, ...]] = {
-    "GroupDataSet": (FOLDERS,),
-    "VehicleDetailsDataSet": (ASSET,),
-    "Report_Detailed": (DETAILED_SUMMARY, DETAILED_RECORDS),
-    "VehiclePositionDataSet": (HISTORIC_VEHICLES, HISTORIC_POSITIONS, HISTORIC_EVENT_TYPES),
-    "TasksDataSet": (TASKS,),
-}
-
