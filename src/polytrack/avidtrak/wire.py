@@ -188,11 +188,7 @@ class Endpoint:
         call = AvidTrakCall(self.services, operation, self.settings, pairs, account, payer_balance)
         try:
             return self.runner.run(call)
-        except NotImplementedYet:
-            # The Runner stops a planned method before its hooks; AvidTrak checks the permission
-            # first (a lite account asking for visit_data hears pro_account_required).
-            for hook in operation.before:
-                hook(call)
+        except NotImplementedYet:  # after its permission hooks, as for every method
             raise not_implemented(operation.name) from None
 
 

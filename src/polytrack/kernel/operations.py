@@ -129,8 +129,8 @@ class Registry:
         return register
 
     def planned(self, name: str, *, limit: LimitHook | None = None, before: Iterable[Hook] = (), **options) -> Operation:
-        """Declare an operation of the API that has no handler yet: it authenticates and counts
-        like the others, then the runner raises NotImplementedYet."""
+        """Declare an operation of the API that has no handler yet: it is counted and checked
+        like the others (its limit, its `before` hooks), then the runner raises NotImplementedYet."""
         return self.add(Operation(self.api, name, None, False, False, limit, tuple(before), dict(options)))
 
     def get(self, name: str) -> Operation | None:
@@ -182,16 +182,17 @@ class Runner:
             raise refusal
 
     def run(self, call: Call) -> Any:
-        """Rate limit, hooks, read cache, then the handler on its connection."""
+        """Rate limit, hooks, read cache, then the handler on its connection (NotImplementedYet
+        after the hooks for a planned operation)."""
         operation = call.operation
         limit = operation.limit or self.registry.limit
         if limit is not None:
             self.count(limit(call))
-        if operation.handler is None:
-            raise NotImplementedYet(operation)
         call.db = self.services.hot  # the hooks only read
         for hook in operation.before:
             hook(call)
+        if operation.handler is None:
+            raise NotImplementedYet(operation)
         if not operation.cacheable:
             return self._execute(call)
         # A cacheable operation's answer is always the frozen one, cached or not, so the wire

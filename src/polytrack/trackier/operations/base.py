@@ -131,5 +131,6 @@ def operation(method: str, template: str, *, roles: Iterable[str] = NETWORK, wri
 
 
 def planned(method: str, template: str, *, roles: Iterable[str] = NETWORK, aliases: Iterable[str] = ()) -> None:
-    """Declare an operation of the API that has no handler yet (see the module docstring)."""
-    registry.planned(f"{method} {template}", before=(require_role,), **_options(method, template, roles, aliases))
+    """Declare an operation of the API that has no handler yet (see the module docstring). No
+    role check: it answers as an unknown path whatever the key's role."""
+    registry.planned(f"{method} {template}", **_options(method, template, roles, aliases))
