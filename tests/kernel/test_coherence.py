@@ -99,15 +99,15 @@ def test_hot_writes_bump_except_bookkeeping(engine):
         generation = hot.generation
         before = generation.current()
         hot.one(_READ)
-        hot.execute(_COUNT, (1.0,))
+        hot.run(_COUNT, (1.0,))
         with hot.transaction(bookkeeping=True):
-            hot.executemany(_COUNT, [(2.0,), (3.0,)])
+            hot.many(_COUNT, [(2.0,), (3.0,)])
         assert generation.current() == before
-        hot.execute(_WRITE, (4.0,))
+        hot.run(_WRITE, (4.0,))
         assert generation.current() != before
         before = generation.current()
         with hot.transaction():
-            hot.execute(_WRITE, (5.0,))
+            hot.run(_WRITE, (5.0,))
             assert generation.current() == before  # not before the COMMIT
         assert generation.current() != before
     finally:
@@ -146,7 +146,7 @@ def test_an_ingest_connection_moves_the_collected_marker(engine):
     try:
         before_main, before_all = hot.generation.current(), hot.generation.current_with_collected()
         with hot.transaction():
-            hot.execute(_WRITE, (6.0,))
+            hot.run(_WRITE, (6.0,))
         assert hot.generation.current() == before_main
         assert hot.generation.current_with_collected() != before_all
     finally:

@@ -12,26 +12,26 @@ COUNT = Statement("SELECT count FROM kernel_rate_windows WHERE key = ?")
 
 def test_reads_see_writes_committed_elsewhere(services):
     with services.transaction() as conn:
-        INSERT.run(conn, ("k1", 0, 7))
+        conn.run(INSERT, ("k1", 0, 7))
     assert services.hot.one(COUNT, ("k1",)) == (7,)
 
 
 def test_single_statement_writes_autocommit(services):
-    services.hot.execute(INSERT, ("k2", 0, 3))
+    services.hot.run(INSERT, ("k2", 0, 3))
     with services.engine.connect() as conn:
-        assert COUNT.run(conn, ("k2",)).fetchone() == (3,)
+        assert conn.exec_driver_sql(COUNT.text(conn.dialect.name), ("k2",)).fetchone() == (3,)
 
 
 def test_transaction_commits_together_or_not_at_all(services):
     with pytest.raises(RuntimeError):
         with services.hot.transaction():
-            services.hot.execute(INSERT, ("k3", 0, 1))
+            services.hot.run(INSERT, ("k3", 0, 1))
             raise RuntimeError("boom")
     assert services.hot.one(COUNT, ("k3",)) is None
     with services.hot.transaction():
-        services.hot.execute(INSERT, ("k4", 0, 1))
+        services.hot.run(INSERT, ("k4", 0, 1))
         with services.hot.transaction():  # nested joins the outer one
-            services.hot.execute(INSERT, ("k5", 0, 1))
+            services.hot.run(INSERT, ("k5", 0, 1))
     assert services.hot.all(COUNT, ("k5",)) == [(1,)]
 
 

@@ -130,13 +130,13 @@ def test_get_body_ignored():
     assert response.json()["a"] == "q"
 
 
-def test_broken_form_body_raises_bad_request_body():
-    from polytrack.kernel.params import BadRequestBody
+def test_broken_form_body_raises_bad_input():
+    from polytrack.kernel.params import BadInput
 
     async def handler(request):
         try:
             await read_params(request, body_wins=True)
-        except BadRequestBody:
+        except BadInput:
             return JSONResponse({"bad": True})
         return JSONResponse({"bad": False})
 

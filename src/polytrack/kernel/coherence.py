@@ -18,10 +18,10 @@ answers that report on collected data follows both (`follows_collected=True`); c
 accounts and configuration follow `main` only, so a steady stream of device fixes does not
 empty them.
 
-Who bumps: the engine (`kernel.db.make_engine` wraps `engine.begin()`: after a commit that
-changed rows), `kernel.hot.HotDB` (its transactions and autocommit writes, except statements
-marked as bookkeeping: rate-limit counters, token touches, the call log), and writers that hold
-their own driver connection (the PAYT ingest) call `bump()` after their commits.
+Who bumps: the engine (`kernel.sql.install_commit_hook` wraps its dialect's commit: after a
+commit that changed rows), `kernel.hot.HotDB` (its transactions and autocommit writes, except statements
+marked as bookkeeping: rate-limit counters, token touches, the call log), and so the PAYT
+ingest, which writes on a HotDB of its own.
 
 Writes from outside polytrack (a sqlite3 shell, another host's server on the same PostgreSQL)
 do not bump. Cached entries therefore also expire after `MAX_AGE_SECONDS`, and the cache is off

@@ -1,7 +1,7 @@
 """The hot path's database access: one DB-API connection held per thread, no SQLAlchemy layer.
 
 An API call that only reads its credentials and a few rows should cost microseconds, not the
-~30 µs of an `engine.begin()` block plus ~20-50 µs per SQLAlchemy statement (bench/RESULTS.md).
+~30 µs of a SQLAlchemy transaction block plus ~20-50 µs per SQLAlchemy statement (bench/RESULTS.md).
 `HotDB` keeps one driver connection per thread (the event-loop thread of a Granian worker, in
 practice), in autocommit mode: each read sees the latest committed data of every worker, and a
 single-statement write (a rate-limit UPSERT, a token touch) is atomic on its own. Several
@@ -114,15 +114,10 @@ class HotDB:
     def all(self, statement: Statement, params: Sequence[Any] = ()) -> list[Any]:
         return self.run(statement, params).fetchall()
 
-    def executemany(self, statement, rows):  # TRANSITION: callers move to `many`
-        self.many(statement, rows)
-
-    def execute(self, clause: Executable, params=()) -> CursorResult[Any]:
+    def execute(self, clause: Executable) -> CursorResult[Any]:
         """A SQLAlchemy Core statement, on a pooled connection in a transaction of its own
         (committed at once, like the held connection's autocommit); rows come back buffered.
         Not inside `transaction()`: that one's statements must be fixed ones."""
-        if isinstance(clause, Statement):  # TRANSITION: callers move to `run`
-            return cast("CursorResult[Any]", self.run(clause, params))
         if getattr(self._local, "in_transaction", False):
             raise RuntimeError("a SQLAlchemy statement inside a HotDB transaction would not be part of it")
         if getattr(clause, "is_dml", False):

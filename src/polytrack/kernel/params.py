@@ -38,8 +38,6 @@ class BadInput(ValueError):
     deep, a lone surrogate, too large."""
 
 
-BadRequestBody = BadInput  # TRANSITION: the old name, until every caller says BadInput
-
 
 class Params:
     def __init__(self, pairs: list[tuple[str, str]], *, last_wins: bool = False):

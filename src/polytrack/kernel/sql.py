@@ -45,11 +45,6 @@ class Statement:
     def text(self, dialect: str) -> str:
         return self.postgresql if dialect == "postgresql" else self.sqlite
 
-    def run(self, db, params=()):  # TRANSITION: callers move to `db.run(statement, params)`
-        if isinstance(db, Connection):
-            return Transaction(db).run(self, params)
-        return db.run(self, params)
-
     def __repr__(self) -> str:
         return f"Statement({self.sqlite[:60]!r})"
 

@@ -26,7 +26,7 @@ TOUCH_FRACTION = 0.01
 # statement to `resolve_joined`: one query instead of two on the hot path.
 TOKEN_COLUMNS = "t.api, t.kind, t.subject, t.scope, t.created_at, t.last_used_at, t.idle_seconds, t.single_use"
 
-# `resolve` runs on every authenticated call: plain driver statements (see rawsql).
+# `resolve` runs on every authenticated call: fixed statements on the driver (kernel.sql).
 _FIND = Statement(f"SELECT {TOKEN_COLUMNS} FROM kernel_tokens t WHERE t.digest = ?")
 _DELETE = Statement("DELETE FROM kernel_tokens WHERE digest = ?")
 _TOUCH = Statement(
