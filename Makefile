@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test test-sqlite test-postgresql venv dev-venv postgresql wrk bench clean
+.PHONY: run test test-sqlite test-postgresql typecheck venv dev-venv postgresql wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,14 @@ postgresql:
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-test: dev-venv postgresql
+test: typecheck postgresql
 	POLYTRACK_TEST_DB=sqlite $(BIN)/pytest
 	POLYTRACK_TEST_DB=postgresql $(BIN)/pytest
+
+# mypy over the files [tool.mypy] in pyproject.toml names (the kernel, every API's operations
+# and domain modules)
+typecheck: dev-venv
+	$(BIN)/mypy
 
 test-sqlite: dev-venv
 	POLYTRACK_TEST_DB=sqlite $(BIN)/pytest $(ARGS)

@@ -21,6 +21,12 @@ from polytrack.kernel.db import make_engine, upgrade, wipe
 from polytrack.services import Services
 
 ADMIN_TOKEN = "test-admin-token"
+
+# Files a server keeps beside a PostgreSQL database (AvidTrak's server secret) go to the state
+# directory; the tests' clusters are throwaway, so is theirs (inherited by served processes).
+_STATE_DIRECTORY = tempfile.TemporaryDirectory(prefix="polytrack-test-state-")
+os.environ["XDG_STATE_HOME"] = _STATE_DIRECTORY.name
+os.environ.pop("STATE_DIRECTORY", None)
 BACKEND = os.environ.get("POLYTRACK_TEST_DB", "sqlite")
 
 
