@@ -90,7 +90,7 @@ def routes(services, packages) -> list:
     async def seed(_request):
         seed_demo(services)
         return JSONResponse({"status": "ok", "credentials": credentials(services.settings.public_base_url(),
-                                                                          osmand_port=services.settings.osmand_port)})
+                                                                          services.settings)})
 
     async def calls(request: Request):
         services.calllog.flush()

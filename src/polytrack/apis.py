@@ -23,8 +23,9 @@ class ApiPackage:
     routes: Callable
     # load the fixed demo data into the database: seed_demo(services, conn)
     seed_demo: Callable
-    # demo credentials for `polytrack demo credentials`: demo_credentials(base_url) -> {name: {...}}
-    demo_credentials: Callable[[str], dict]
+    # demo credentials for `polytrack demo credentials`: demo_credentials(base_url, settings or
+    # None for the defaults) -> {name: {...}}
+    demo_credentials: Callable[[str, Any], dict]
     # operator routes mounted under /_polytrack/<name>: admin_routes(services) -> list
     admin_routes: Callable = _nothing
     # add `polytrack admin <name> ...` (and other) subcommands:

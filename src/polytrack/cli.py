@@ -169,22 +169,22 @@ def cmd_demo_credentials(args) -> int:
     settings = settings_from(args)  # --config, POLYTRACK_* (e.g. POLYTRACK_OSMAND_PORT)
     base = args.base_url or settings.public_base_url()
     if args.json:
-        print(json.dumps(credentials(base, osmand_port=settings.osmand_port), indent=2))
+        print(json.dumps(credentials(base, settings), indent=2))
     else:
-        print_banner(base, osmand_port=settings.osmand_port)
+        print_banner(base, settings)
     return 0
 
 
-def print_banner(base_url: str, *, database: str | None = None, osmand_port: int = 5055, file=None) -> None:
-    """The demo credentials of every API and one curl command each, for a person at a terminal.
-    `osmand_port`: the device listener's port setting (0 = off, devices use the main port)."""
+def print_banner(base_url: str, settings, *, database: str | None = None, file=None) -> None:
+    """The demo credentials of every API and one curl command each, for a person at a terminal;
+    `settings`: the server's (the device listener's URL follows its port)."""
     from rich.console import Console
 
     from polytrack.demo import credentials, curl_examples
 
     # soft_wrap: long lines are never broken by rich, so every value and command pastes whole.
     console = Console(file=file or sys.stdout, highlight=False, soft_wrap=True)
-    creds = credentials(base_url, osmand_port=osmand_port)
+    creds = credentials(base_url, settings)
     console.print()
     console.print(f"[bold]polytrack[/bold] sandbox at [bold cyan]{base_url}[/bold cyan]"
                   + (f"  [dim](database {database})[/dim]" if database else ""))
@@ -194,7 +194,7 @@ def print_banner(base_url: str, *, database: str | None = None, osmand_port: int
         shown = "   ".join(f"[dim]{k}[/dim] [green]{_shown(v)}[/green]" for k, v in values.items() if k != "url")
         console.print(f"{'':<18} {shown}")
     console.print("\n[bold]Try it[/bold] from another shell (copy a whole line):\n")
-    for name, command in curl_examples(base_url, osmand_port=osmand_port):
+    for name, command in curl_examples(base_url, settings):
         console.print(f"[dim]# {_API_TITLES.get(name, name)}[/dim]")
         # Plain text, never wrapped or re-styled, so the line can be pasted as it is.
         console.print(command, markup=False, highlight=False, soft_wrap=True)
@@ -235,7 +235,7 @@ def cmd_serve(args) -> int:
         services = Services.build(settings)
         seed_demo(services)
         services.engine.dispose()
-        print_banner(settings.public_base_url(), database=settings.db, osmand_port=settings.osmand_port)
+        print_banner(settings.public_base_url(), settings, database=settings.db)
     else:
         print(f"polytrack serving {settings.public_base_url()} (database {settings.db}, "
               f"{settings.workers} worker{'s' if settings.workers != 1 else ''})", flush=True)

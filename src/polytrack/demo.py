@@ -7,9 +7,9 @@ can hard-code them or read them from `polytrack demo credentials --json`.
 from __future__ import annotations
 
 from polytrack.apis import all_packages
+from polytrack.config import Settings
 
 DEMO_ADMIN_TOKEN = "polytrack-demo-admin-token"
-DEFAULT_OSMAND_PORT = 5055  # the osmand_port setting's default
 
 
 def seed_demo(services) -> None:
@@ -19,28 +19,22 @@ def seed_demo(services) -> None:
             package.seed_demo(services, db)
 
 
-def credentials(base_url: str, *, osmand_port: int = DEFAULT_OSMAND_PORT) -> dict:
-    """Every package's demo credentials, and the operator API's. `osmand_port`: the device
-    listener's port setting (0 = off: devices post to /osmand on the main port)."""
+def credentials(base_url: str, settings: Settings | None = None) -> dict:
+    """Every package's demo credentials, and the operator API's. `settings`: the server's (the
+    URLs of extra listeners, such as PAYT's device port, follow them); None: the defaults."""
     base_url = base_url.rstrip("/")
     creds: dict = {}
     for package in all_packages():
-        creds.update(package.demo_credentials(base_url, **_listener_options(package.name, osmand_port)))
+        creds.update(package.demo_credentials(base_url, settings))
     creds["admin"] = {"url": f"{base_url}/_polytrack", "token": DEMO_ADMIN_TOKEN}
     return creds
 
 
-def _listener_options(package_name: str, osmand_port: int) -> dict:
-    """Settings of extra listeners a package's credentials name. The package interface passes
-    only the base URL; the OsmAnd device listener is PAYT's, so its port goes to PAYT alone."""
-    return {"osmand_port": osmand_port} if package_name == "payt" else {}
-
-
-def curl_examples(base_url: str, *, osmand_port: int = DEFAULT_OSMAND_PORT) -> list[tuple[str, str]]:
+def curl_examples(base_url: str, settings: Settings | None = None) -> list[tuple[str, str]]:
     """(credentials key, command): each package's examples, named by the API whose URL they call,
     and one for the operator API."""
     base_url = base_url.rstrip("/")
-    creds = credentials(base_url, osmand_port=osmand_port)
+    creds = credentials(base_url, settings)
     examples = []
     for package in all_packages():
         for line in package.curl_examples(base_url, creds):

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from polytrack.config import Settings
 from polytrack.payt import demo, derive
 from polytrack.payt.tables import payt_daily_stats, payt_groups, payt_positions, payt_tasks, payt_trips, payt_vehicles
 from tests.payt.fleetkit import derived
@@ -61,7 +62,7 @@ def test_osmand_url_follows_the_osmand_port_setting():
     assert demo.osmand_url("https://sandbox.example:9000", 15055) == "https://sandbox.example:15055/"
     # listener off (osmand_port 0): devices post to /osmand on the main port
     assert demo.osmand_url("http://127.0.0.1:8080/", 0) == "http://127.0.0.1:8080/osmand"
-    assert demo.credentials("http://127.0.0.1:8080", 0)["payt"]["osmand_url"] == "http://127.0.0.1:8080/osmand"
+    assert demo.credentials("http://127.0.0.1:8080", Settings(osmand_port=0))["payt"]["osmand_url"] == "http://127.0.0.1:8080/osmand"
     from polytrack.demo import credentials
 
-    assert credentials("http://127.0.0.1:8080", osmand_port=6055)["payt"]["osmand_url"] == "http://127.0.0.1:6055/"
+    assert credentials("http://127.0.0.1:8080", Settings(osmand_port=6055))["payt"]["osmand_url"] == "http://127.0.0.1:6055/"

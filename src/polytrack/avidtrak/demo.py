@@ -11,8 +11,10 @@ from typing import Any
 
 from polytrack.avidtrak import domain
 from polytrack.avidtrak.server_keys import server_keys
+from polytrack.config import Settings
 from polytrack.kernel.sql import Db
 from polytrack.services import Services
+
 
 AGENCY: dict[str, Any] = {
     "userid": "acme_agency", "pincode": "4815162342", "password": "AcmeDemo2024",
@@ -40,7 +42,7 @@ def seed(services: Services, db: Db) -> None:
             domain.create_account(db, keys, now, kind="client", agency=agency, **client)
 
 
-def credentials(base_url: str) -> dict:
+def credentials(base_url: str, _settings: Settings | None = None) -> dict:
     return {
         "avidtrak": {
             "url": f"{base_url}/webservice/api.php",

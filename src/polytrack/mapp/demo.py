@@ -7,9 +7,11 @@ import shlex
 
 from sqlalchemy import select
 
+from polytrack.config import Settings
 from polytrack.kernel.sql import Db
 from polytrack.mapp import domain
 from polytrack.mapp.tables import mapp_accounts, mapp_users
+
 
 DEMO_ACCOUNTS = (("111111111111111", "Demo shop"), ("222222222222222", "Demo blog"))
 DEMO_LOGIN = "demo"
@@ -29,7 +31,7 @@ def seed(services, db: Db) -> None:
         domain.grant(db, clock, login=DEMO_LOGIN, customer_ids=customer_ids)
 
 
-def credentials(base_url: str) -> dict:
+def credentials(base_url: str, _settings: Settings | None = None) -> dict:
     return {
         "mapp": {
             "url": f"{base_url}/cgi-bin/wt/JSONRPC.cgi",

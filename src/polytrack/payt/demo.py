@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from polytrack.config import Settings
+from polytrack.kernel.secrets import lookup_digest
 from polytrack.payt import demo_fleet, domain
 from polytrack.payt.tables import payt_admin_keys, payt_users
-from polytrack.kernel.secrets import lookup_digest
+
 
 DEMO_COMPANY = "demo"
 DEMO_EMAIL = "demo@polytrack.example"
@@ -42,7 +44,9 @@ def osmand_url(base_url: str, osmand_port: int = DEFAULT_OSMAND_PORT) -> str:
     return f"{parts.scheme or 'http'}://{host}:{osmand_port}/"
 
 
-def credentials(base_url: str, osmand_port: int = DEFAULT_OSMAND_PORT) -> dict:
+def credentials(base_url: str, settings: Settings | None = None) -> dict:
+    """`settings`: the server's, whose osmand_port names the device listener (None: defaults)."""
+    osmand_port = settings.osmand_port if settings is not None else DEFAULT_OSMAND_PORT
     return {
         "payt": {"url": f"{base_url}/api2.ashx", "username": DEMO_EMAIL, "password": DEMO_PASSWORD,
                  # the demo vehicles' trackers, and where devices send positions (OsmAnd protocol):

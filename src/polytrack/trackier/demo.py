@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from polytrack.config import Settings
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.sql import Db
 from polytrack.trackier import domain
 from polytrack.trackier.tables import trackier_api_keys, trackier_users
+
 
 DEMO_NETWORK_ID = "5dfa00000000000000000001"
 DEMO_NETWORK_NAME = "Demo Network"
@@ -46,7 +48,7 @@ def seed(services, db: Db) -> None:
             domain.create_user(db, clock, network, user_type="advertiser", data=body, object_id=advertiser["_id"])
 
 
-def credentials(base_url: str) -> dict:
+def credentials(base_url: str, _settings: Settings | None = None) -> dict:
     return {"trackier": {"url": f"{base_url}/api", "network_api_key": DEMO_NETWORK_API_KEY}}
 
 
