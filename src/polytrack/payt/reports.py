@@ -4,7 +4,8 @@ events and daily stats.
 Level 0 of Detailed reads only payt_daily_stats (after the derivation folded in late positions,
 derive.ensure_fresh), so it costs one indexed read however many positions lie behind it.
 Level 1 and Historic read the positions and events themselves, vehicle by vehicle, each an
-index range on (vehicle, time).
+index range on (vehicle, time), and at most `max_records` of them: a year of a busy fleet is
+refused (invalid_query) after reading one record more than the limit, never loaded whole.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 
 from polytrack.kernel.dates import day_start, epoch_ms
 from polytrack.kernel.sql import Db, Statement
-from polytrack.payt import motion
+from polytrack.payt import domain, motion
 from polytrack.payt.tables import payt_daily_stats, payt_drivers, payt_events, payt_vehicles
 
 # The derivation (motion.py) owns the event-type catalogue and the distance formula; reports use
@@ -91,25 +92,36 @@ class Record(NamedTuple):
 
 _POSITIONS = Statement("""
     SELECT fix_ms, latitude, longitude, speed_kph, heading FROM payt_positions
-    WHERE vehicle_id = ? AND fix_ms >= ? AND fix_ms < ? ORDER BY fix_ms
+    WHERE vehicle_id = ? AND fix_ms >= ? AND fix_ms < ? ORDER BY fix_ms LIMIT ?
 """)
 _EVENTS = Statement("""
     SELECT at_ms, event_type_id, latitude, longitude, speed_kph FROM payt_events
-    WHERE vehicle_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, id
+    WHERE vehicle_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, id LIMIT ?
 """)
 
 
-def position_records(db: Db, vehicle_ids: list[int], from_ms: int, to_ms: int) -> list[Record]:
+def too_large(max_records: int) -> domain.PaytError:
+    return domain.invalid_query(f"Range too large: more than {max_records} records; ask for fewer days or vehicles")
+
+
+def position_records(db: Db, vehicle_ids: list[int], from_ms: int, to_ms: int, *, max_records: int) -> list[Record]:
     """One record per stored position, time-ordered per vehicle (vehicles in the order given).
     A position at the instant of an event carries that event (one record per event when several
     coincide); an event without a position of its own becomes a record with the event's
-    coordinates and the distance so far."""
+    coordinates and the distance so far. More than `max_records` records: invalid_query."""
     records: list[Record] = []
     for vehicle_id in vehicle_ids:
+        room = max_records - len(records)
+        positions = db.all(_POSITIONS, (vehicle_id, from_ms, to_ms, room + 1))
+        found = db.all(_EVENTS, (vehicle_id, from_ms, to_ms, room + 1))
+        if len(positions) > room or len(found) > room:
+            raise too_large(max_records)
         events: dict[int, list] = {}
-        for event in db.all(_EVENTS, (vehicle_id, from_ms, to_ms)):
+        for event in found:
             events.setdefault(event[0], []).append(event)
-        records.extend(_vehicle_records(vehicle_id, db.all(_POSITIONS, (vehicle_id, from_ms, to_ms)), events))
+        records.extend(_vehicle_records(vehicle_id, positions, events))
+        if len(records) > max_records:
+            raise too_large(max_records)
     return records
 
 

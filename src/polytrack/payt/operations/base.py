@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 DEFAULT_CALLS_PER_MINUTE = 600
 LOGIN_ATTEMPTS_PER_MINUTE = 30
+# Records one Report/Detailed level 1 or Report/Historic answer may hold (about 75 MB of a
+# worker's memory while it is built, half a second): a day of six vehicles reporting every
+# 10 s, a month of one reporting every minute. More is refused with invalid_query.
+DEFAULT_MAX_REPORT_RECORDS = 50_000
 
 # How an operation authenticates (its `auth` option; the wire reads it).
 TICKET = "ticket"  # PAYT: the ticket parameter or the XAuthorization header
@@ -45,12 +49,14 @@ class PaytSettings:
 
     calls_per_minute: int  # per client (unless the client has its own) and per admin key
     ticket_idle_seconds: float
+    max_report_records: int  # positions and events one report answer may hold
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "PaytSettings":
         return cls(
             calls_per_minute=settings.api_setting("payt.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
             ticket_idle_seconds=settings.api_setting("payt.ticket_idle_seconds", domain.TICKET_IDLE_SECONDS),
+            max_report_records=settings.api_setting("payt.max_report_records", DEFAULT_MAX_REPORT_RECORDS),
         )
 
 

@@ -74,7 +74,8 @@ def detailed(call: PaytCall) -> Answer:
          "EventID": r.event_id, "EventDescription": names.get(r.event_id, f"Event {r.event_id}"),
          "Latitude": r.latitude, "Longitude": r.longitude, "SpeedKPH": r.speed_kph, "Heading": r.heading,
          "DistanceKM": r.distance_km, "DriverID": info[r.vehicle_id].driver_id, "Address": None}
-        for r in reports.position_records(call.db, vehicle_ids, selection.from_ms, selection.to_ms)
+        for r in reports.position_records(call.db, vehicle_ids, selection.from_ms, selection.to_ms,
+                                          max_records=call.settings.max_report_records)
     ]
     return Answer("dataset", dataset("Report_Detailed", [table(DETAILED_RECORDS, rows)], call.dates))
 
@@ -84,7 +85,8 @@ def historic(call: PaytCall) -> Answer:
     event_ids = call.int_list("eventIDs", required=False)
     selection = Selection(call)
     info = reports.vehicle_info(call.db, call.user.client_id, selection.vehicle_ids)
-    records = reports.position_records(call.db, selection.vehicle_ids, selection.from_ms, selection.to_ms)
+    records = reports.position_records(call.db, selection.vehicle_ids, selection.from_ms, selection.to_ms,
+                                       max_records=call.settings.max_report_records)
     if event_ids is not None:
         records = [r for r in records if r.event_id in event_ids]
     vehicles = [{"VehicleID": v.id, "Registration": v.registration, "Description": v.description}
