@@ -60,7 +60,7 @@ class DateFormat:
     """Cells of datetime columns: `new Date(ms)` unquoted by default, .NET "o" text with dtm=o.
 
     Cells may hold an aware datetime or integer epoch milliseconds (what the tables store).
-    `quoted` is the server-side switch of spec U-3 for clients that need strict JSON.
+    `quoted` is the server-side switch (`payt.quote_dates`) for clients that need strict JSON.
     """
 
     def __init__(self, dtm: str | None, *, quoted: bool = False):

@@ -24,9 +24,9 @@ API = "payt"
 TICKET = "ticket"
 LAUNCH = "launch"    # single-use TrackerPro launch token (Admin/Launch)
 BROWSER = "browser"  # the browser session a launch token opens (cookie)
-# Spec U-14: an unused launch token dies after 5 minutes.
+# An unused launch token dies after 5 minutes.
 LAUNCH_TOKEN_SECONDS = 5 * 60
-# ASP.NET session default; configurable as payt.ticket_idle_seconds (spec U-8).
+# ASP.NET session default; configurable as payt.ticket_idle_seconds.
 TICKET_IDLE_SECONDS = 20 * 60
 
 ACCESS_DENIED_MESSAGE = "Access to the System denied"
@@ -209,7 +209,7 @@ def register(db: Db, clock, tokens: TokenStore, integrator: Integrator, *, compa
     if user is None:
         user_id = create_user(db, clock, client_id=client_id, email=email, password=password)
     elif user.client_id != client_id:
-        # E-mails are unique across PAYT: this one already belongs to another client (spec U-23).
+        # E-mails are unique across PAYT: this one already belongs to another client.
         raise invalid_query("User name should be unique to client")
     else:
         user_id = user.id
@@ -288,7 +288,7 @@ def caller_for_browser_session(db: Db, tokens: TokenStore, session: str | None) 
 
 @lru_cache(maxsize=4096)  # every row of every dataset has one; few distinct versions repeat
 def row_version_text(version: int | None) -> str:
-    """TimeStamp cells (spec U-13): base64 of the 8-byte big-endian row version, as .NET writes
+    """TimeStamp cells: base64 of the 8-byte big-endian row version, as .NET writes
     a SQL rowversion."""
     return base64.b64encode(int(version or 0).to_bytes(8, "big", signed=False)).decode()
 
@@ -305,8 +305,7 @@ class FolderScope:
     """The client's folder tree and the part of it one user may see.
 
     A user without permission rows sees every folder; otherwise the permitted folders and their
-    descendants. `listed` adds the ancestors, so Group/GetByTypeID returns a connected tree
-    (spec U-21)."""
+    descendants. `listed` adds the ancestors, so Group/GetByTypeID returns a connected tree."""
 
     def __init__(self, folders: dict[int, Folder], permitted: set[int]):
         self.folders = folders
@@ -372,7 +371,7 @@ _VEHICLE_FOLDERS = Statement("SELECT id, group_id FROM payt_vehicles WHERE clien
 
 def report_vehicle_ids(db: Db, caller: Caller, vehicle_ids: list[int] | None,
                        group_ids: list[int] | None) -> list[int]:
-    """Spec U-12: (listed vehicles or all) ∩ (vehicles in the listed folders or their
+    """The report selection: (listed vehicles or all) ∩ (vehicles in the listed folders or their
     descendants, or all) ∩ (vehicles the user may see). Naming a vehicle or folder the user
     cannot see — another client's included — is access_denied."""
     scope = folder_scope(db, caller)

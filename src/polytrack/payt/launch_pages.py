@@ -1,8 +1,8 @@
 """The browser side of Admin/Launch: the pages a launch token opens.
 
-    GET /?authtoken=T                 portal (legacy UI) launch URL [DOC]
-    GET /view/?authtoken=T            view (new UI) [PH]
-    GET /view/?authtoken=T&embed=1    view without chrome, for an IFRAME [PH]
+    GET /?authtoken=T                 portal (legacy UI) launch URL, as the vendor documents
+    GET /view/?authtoken=T            view (new UI; our placeholder path)
+    GET /view/?authtoken=T&embed=1    view without chrome, for an IFRAME (placeholder)
 
 A valid token is consumed (single use), a browser session starts (cookie holding its own random
 session token, kernel kind "browser") and the browser is redirected to the UI without the

@@ -32,23 +32,23 @@ def _cols(*spec: str) -> tuple[Column, ...]:
 COORDINATE, SPEED, HEADING, DISTANCE = "6", "1", "1", "3"
 
 
-# Group/GetByTypeID — documented in full (spec 3.3).
+# Group/GetByTypeID — documented in full by the vendor.
 FOLDERS = TableSchema("Folders", [0], _cols(
     "GroupID:number:auto", "Description:string", "ParentID:number", "GroupTypeIDC:number", "TimeStamp:string",
 ))
 
-# VehicleDetailsDataSet / Asset (spec 3.4, 4.6): 0-12 documented, 13-20 the [PH] tail.
+# VehicleDetailsDataSet / Asset: 0-12 documented, 13-20 our placeholder tail.
 ASSET = TableSchema("Asset", [0], _cols(
     "VehicleID:number:auto", "CurrentUnitID:number", "TypeID:number", "GroupID:number", "Description:string",
     "Registration:string", "HourlyCost:number", "KMCost:number", "DepotID:number", "DepotName:string",
     "TimeStamp:string", "DriverID:number:auto", "Name:string",
-    # --- placeholder tail [PH] ---
+    # --- placeholder tail ---
     "DriverStartDate:datetime", "UnitIMEI:string", "LastPositionDateTime:datetime",
     f"Latitude:number:{COORDINATE}", f"Longitude:number:{COORDINATE}", f"Speed:number:{SPEED}",
     f"Heading:number:{HEADING}", "LastEventID:number",
 ))
 
-# Report_Detailed (spec 3.5) — both levels are [PH] beyond the dataset name.
+# Report_Detailed — both levels are placeholders beyond the dataset name.
 DETAILED_SUMMARY = TableSchema("Report_Detailed", [0, 1], _cols(
     "VehicleID:number", "Date:datetime", "Registration:string", "Description:string", "GroupID:number",
     "DriverID:number", "DriverName:string", "FirstIgnitionOn:datetime", "LastIgnitionOff:datetime",
@@ -61,7 +61,7 @@ DETAILED_RECORDS = TableSchema("Report_Detailed", [0, 2], _cols(
     f"Heading:number:{HEADING}", f"DistanceKM:number:{DISTANCE}", "DriverID:number", "Address:string",
 ))
 
-# VehiclePositionDataSet (Historic, spec 3.6) — normalised, all [PH].
+# VehiclePositionDataSet (Historic) — normalised, all placeholders.
 HISTORIC_VEHICLES = TableSchema("Vehicles", [0], _cols(
     "VehicleID:number", "Registration:string", "Description:string",
 ))
@@ -71,7 +71,7 @@ HISTORIC_POSITIONS = TableSchema("Positions", [0, 1, 2], _cols(
 ))
 HISTORIC_EVENT_TYPES = TableSchema("EventTypes", [0], _cols("EventID:number", "Description:string"))
 
-# TasksDataSet (spec 4.5): 0-11 documented, ETA inferred as datetime.
+# TasksDataSet: 0-11 documented, ETA inferred as datetime.
 TASKS = TableSchema("Tasks", [0], _cols(
     "TaskID:number:auto", "ExtID:number", "Type:string", "Name:string", "Description:string",
     "StartDateTime:datetime", "EndDateTime:datetime", "GracePeriodMins:number", "AssignedTo:string",
