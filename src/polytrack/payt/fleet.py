@@ -81,7 +81,7 @@ def root_group(db: Db, client_id: int, type_id: int) -> int:
         return row.id
     return db.execute(payt_groups.insert().values(
         client_id=client_id, type_id=type_id, parent_id=None, description=ROOT_NAMES[type_id], row_version=1,
-    )).inserted_primary_key[0]
+    ).returning(payt_groups.c.id)).scalar_one()
 
 
 def create_group(db: Db, client_id: int, *, type_id, description: str, parent_id=None) -> int:
@@ -98,7 +98,7 @@ def create_group(db: Db, client_id: int, *, type_id, description: str, parent_id
         parent_id = _folder(db, parent_id, client_id, type_id).id
     return db.execute(payt_groups.insert().values(
         client_id=client_id, type_id=type_id, parent_id=parent_id, description=description[:255], row_version=1,
-    )).inserted_primary_key[0]
+    ).returning(payt_groups.c.id)).scalar_one()
 
 
 def update_group(db: Db, client_id: int, group_id, *, description: str | None = None, parent_id=None) -> None:
@@ -161,7 +161,7 @@ def create_device(db: Db, clock, client_id: int, *, identifier: str, description
         raise FleetError(f"device identifier already registered: {identifier}", 409)
     device_id = db.execute(payt_devices.insert().values(
         client_id=client_id, identifier=identifier, description=(description or "")[:255], created_at=clock.timestamp(),
-    )).inserted_primary_key[0]
+    ).returning(payt_user_groups.c.id)).scalar_one()
     _changed()
     return device_id
 
@@ -186,8 +186,8 @@ def create_driver(db: Db, client_id: int, *, name: str, group_id=None) -> int:
     if not name:
         raise FleetError("name is required")
     folder = _folder(db, group_id, client_id, DRIVERS).id if group_id not in (None, "") else root_group(db, client_id, DRIVERS)
-    return db.execute(payt_drivers.insert().values(client_id=client_id, group_id=folder, name=name[:255], row_version=1)
-                        ).inserted_primary_key[0]
+    return db.execute(payt_drivers.insert().values(client_id=client_id, group_id=folder, name=name[:255], row_version=1).returning(payt_drivers.c.id)
+                        ).scalar_one()
 
 
 VEHICLE_FIELDS = ("description", "registration", "type_id", "hourly_cost", "km_cost", "depot_id", "depot_name",
@@ -226,8 +226,8 @@ def create_vehicle(db: Db, clock, client_id: int, *, device_identifier: str | No
         values["driver_start_ms"] = int(clock.timestamp() * 1000)
     if device_identifier:
         values["device_id"] = _device_for_vehicle(db, clock, client_id, device_identifier, None)
-    vehicle_id = db.execute(payt_vehicles.insert().values(client_id=client_id, row_version=1, **values)
-                              ).inserted_primary_key[0]
+    vehicle_id = db.execute(payt_vehicles.insert().values(client_id=client_id, row_version=1, **values).returning(payt_vehicles.c.id)
+                              ).scalar_one()
     db.execute(payt_derivation_state.insert().values(vehicle_id=vehicle_id))
     _changed()
     return vehicle_id
@@ -279,7 +279,7 @@ def create_location(db: Db, client_id: int, *, name: str, group_id=None, latitud
         values.update(latitude=lat, longitude=lon, radius_m=radius)
     values["group_id"] = (_folder(db, group_id, client_id, LOCATIONS).id if group_id not in (None, "")
                           else root_group(db, client_id, LOCATIONS))
-    location_id = db.execute(payt_locations.insert().values(client_id=client_id, **values)).inserted_primary_key[0]
+    location_id = db.execute(payt_locations.insert().values(client_id=client_id, **values).returning(payt_derivation_state.c.id)).scalar_one()
     _changed()
     return location_id
 
@@ -299,6 +299,7 @@ def create_task(db: Db, client_id: int, *, name: str, start_ms, end_ms, type: st
                 grace_period_mins=0, vehicle_id=None, assigned_to: str | None = None, region_geojson="",
                 parameter_json="{}", status: str = "Pending", ext_id=None, eta_ms=None) -> int:
     start, end = _int_ms("start_ms", start_ms, required=True), _int_ms("end_ms", end_ms, required=True)
+    assert start is not None and end is not None  # required: _int_ms raised otherwise
     if end < start:
         raise FleetError("end_ms is before start_ms")
     if status not in TASK_STATUSES:
@@ -328,4 +329,4 @@ def create_task(db: Db, client_id: int, *, name: str, start_ms, end_ms, type: st
         values["assigned_to"] = assigned_to if assigned_to is not None else (vehicle.registration or vehicle.description)
     else:
         values["assigned_to"] = assigned_to or ""
-    return db.execute(payt_tasks.insert().values(client_id=client_id, **values)).inserted_primary_key[0]
+    return db.execute(payt_tasks.insert().values(client_id=client_id, **values).returning(payt_tasks.c.id)).scalar_one()

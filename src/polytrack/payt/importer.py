@@ -192,7 +192,7 @@ def csv_rows(stream, *, device: str | None, report: ImportReport):
             continue
         report.rows += 1
         try:
-            name = device if device is not None else row[who].strip()
+            name = device if device is not None else row[who].strip()  # type: ignore[index]  # who: checked above
             if not name:
                 raise ValueError(f"empty {kind}")
             lat, lon = float(row[i_lat]), float(row[i_lon])
@@ -231,7 +231,7 @@ def csv_rows(stream, *, device: str | None, report: ImportReport):
 
 
 def gpx_rows(path: Path, *, device: str | None, report: ImportReport):
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
 
     if not device:
         raise ImportFailed("GPX files carry no device id; pass --device")

@@ -106,7 +106,9 @@ class PositionIngest:
             fix.heading, fix.altitude, fix.accuracy, fix.battery, fix.ignition,
         )) for fix in fixes if fix.valid]
 
-    def _context(self, vehicle_id: int):
+    def _context(self, vehicle_id: int | None):
+        if vehicle_id is None:  # the device is not fitted to a vehicle
+            return None
         context = derive.load_context_cached(vehicle_id)
         if context is None:
             context = derive.load_context(self.db, vehicle_id, self.rules)
