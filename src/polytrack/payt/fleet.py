@@ -161,7 +161,7 @@ def create_device(db: Db, clock, client_id: int, *, identifier: str, description
         raise FleetError(f"device identifier already registered: {identifier}", 409)
     device_id = db.execute(payt_devices.insert().values(
         client_id=client_id, identifier=identifier, description=(description or "")[:255], created_at=clock.timestamp(),
-    ).returning(payt_user_groups.c.id)).scalar_one()
+    ).returning(payt_devices.c.id)).scalar_one()
     _changed()
     return device_id
 
@@ -186,8 +186,8 @@ def create_driver(db: Db, client_id: int, *, name: str, group_id=None) -> int:
     if not name:
         raise FleetError("name is required")
     folder = _folder(db, group_id, client_id, DRIVERS).id if group_id not in (None, "") else root_group(db, client_id, DRIVERS)
-    return db.execute(payt_drivers.insert().values(client_id=client_id, group_id=folder, name=name[:255], row_version=1).returning(payt_drivers.c.id)
-                        ).scalar_one()
+    return db.execute(payt_drivers.insert().values(client_id=client_id, group_id=folder, name=name[:255], row_version=1)
+                      .returning(payt_drivers.c.id)).scalar_one()
 
 
 VEHICLE_FIELDS = ("description", "registration", "type_id", "hourly_cost", "km_cost", "depot_id", "depot_name",
@@ -226,8 +226,8 @@ def create_vehicle(db: Db, clock, client_id: int, *, device_identifier: str | No
         values["driver_start_ms"] = int(clock.timestamp() * 1000)
     if device_identifier:
         values["device_id"] = _device_for_vehicle(db, clock, client_id, device_identifier, None)
-    vehicle_id = db.execute(payt_vehicles.insert().values(client_id=client_id, row_version=1, **values).returning(payt_vehicles.c.id)
-                              ).scalar_one()
+    vehicle_id = db.execute(payt_vehicles.insert().values(client_id=client_id, row_version=1, **values)
+                            .returning(payt_vehicles.c.id)).scalar_one()
     db.execute(payt_derivation_state.insert().values(vehicle_id=vehicle_id))
     _changed()
     return vehicle_id
@@ -279,7 +279,8 @@ def create_location(db: Db, client_id: int, *, name: str, group_id=None, latitud
         values.update(latitude=lat, longitude=lon, radius_m=radius)
     values["group_id"] = (_folder(db, group_id, client_id, LOCATIONS).id if group_id not in (None, "")
                           else root_group(db, client_id, LOCATIONS))
-    location_id = db.execute(payt_locations.insert().values(client_id=client_id, **values).returning(payt_derivation_state.c.id)).scalar_one()
+    location_id = db.execute(payt_locations.insert().values(client_id=client_id, **values).returning(payt_locations.c.id)
+                             ).scalar_one()
     _changed()
     return location_id
 
