@@ -2,7 +2,6 @@
 no SQLAlchemy), see every change another worker commits at once, and keep error shapes, rate
 limits, call logging and tenant isolation."""
 
-import asyncio
 import json
 
 import pytest
@@ -15,6 +14,7 @@ from polytrack.payt.operations import PAYT, TRACKERPRO
 from polytrack.payt.tables import payt_admin_keys, payt_clients, payt_groups, payt_users
 from polytrack.services import Services
 from tests.payt.opsdata import login, ms, payt, replace_handler, table_rows, trackerpro
+from tests.rawasgi import raw_get
 
 ACCESS_DENIED = {"reason": "user_not_authenticated", "message": "Access to the System denied"}
 TASKS = {"fromDate": str(ms(2024, 1, 1)), "toDate": str(ms(2025, 1, 1))}
@@ -177,21 +177,6 @@ def test_failures_keep_the_envelope_and_are_logged(http, services, acme, monkeyp
     ]
 
 
-def raw_get(app, path: str, query: bytes) -> tuple[int, bytes]:
-    """A GET with the query string's bytes exactly as given (an HTTP client would escape them)."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
 @pytest.mark.parametrize("path", ["/api2.ashx", "/trackerpro_admin.ashx"])

@@ -1,12 +1,11 @@
 """Malformed input on the OsmAnd endpoint gets OsmAnd's own answer (400 with a plain-text
 reason), never a 500: bodies nested too deep, lone surrogates, bytes that are no UTF-8."""
 
-import asyncio
-
 import pytest
 
 from polytrack.payt.ingest import build_osmand_app
 from tests.payt.fleetkit import make_client, make_vehicle
+from tests.rawasgi import raw_get
 
 T = 1718180000  # before the frozen clock's noon
 
@@ -49,24 +48,9 @@ def test_a_lone_surrogate_in_a_query_parameter(http, vehicle, device_id):
     assert response.text.startswith("unknown device")
 
 
-def raw_get(app, query: bytes) -> tuple[int, bytes]:
-    """A GET with the query string's bytes exactly as given (an HTTP client would escape them)."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": "/", "raw_path": b"/", "query_string": query, "root_path": "", "headers": [],
-             "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
 @pytest.mark.parametrize("device_id", [b"\xed\xa0\x80", b"\xff\xfe"])
 def test_query_bytes_that_are_no_utf8(services, vehicle, device_id):
-    status, body = raw_get(build_osmand_app(services), b"id=" + device_id + f"&lat=51.5&lon=-0.12&timestamp={T}".encode())
+    status, body = raw_get(build_osmand_app(services), "/", b"id=" + device_id + f"&lat=51.5&lon=-0.12&timestamp={T}".encode())
     assert status == 400 and body.startswith(b"unknown device")
