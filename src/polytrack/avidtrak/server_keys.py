@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 from polytrack.avidtrak import sealing
 from polytrack.config import ConfigError, Settings
 from polytrack.kernel.db import normalise_url
+from polytrack.kernel.dbfiles import server_digest, sqlite_file
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.kernel.sql import Db, Statement
 
@@ -104,12 +105,9 @@ def secret_path(settings: Settings) -> Path | None:
         return Path(configured).expanduser()
     url = make_url(normalise_url(settings.db))
     if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in str(url):
-            return None
-        return Path(database + "-avidtrak.secret")
-    identity = f"{url.host}:{url.port}/{url.database}?{url.username}"
-    return state_directory() / f"avidtrak-{hashlib.sha256(identity.encode()).hexdigest()[:20]}.secret"
+        database = sqlite_file(url)
+        return None if database is None else Path(database + "-avidtrak.secret")
+    return state_directory() / f"avidtrak-{server_digest(url)}.secret"
 
 
 def state_directory() -> Path:

@@ -31,7 +31,6 @@ by default on PostgreSQL, where servers on several hosts may share one database 
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import os
 import struct
@@ -39,6 +38,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from polytrack.kernel.dbfiles import server_digest, sqlite_file
 
 _VALUE = struct.Struct("<Q")
 _BOTH = struct.Struct("<QQ")  # main, collected
@@ -108,14 +109,10 @@ def generation_for(url) -> Generation:
 
 def _path_for(url) -> Path | None:
     if url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in str(url):
-            return None
-        return Path(database + "-generation")
+        database = sqlite_file(url)
+        return None if database is None else Path(database + "-generation")
     # PostgreSQL: one file per server and database, in the shared temporary directory.
-    identity = f"{url.host}:{url.port}/{url.database}?{url.username}"
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:20]
-    return Path(tempfile.gettempdir()) / f"polytrack-{digest}.generation"
+    return Path(tempfile.gettempdir()) / f"polytrack-{server_digest(url)}.generation"
 
 
 class CoherentCache:
