@@ -22,10 +22,13 @@ Definitions (rules in derive.Rules, Traccar's defaults):
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Protocol, Sequence, TypeAlias
 
 import orjson
+
+if TYPE_CHECKING:
+    from polytrack.payt.derive import Rules
 
 # Event types stored in payt_events.event_type_id (1 is the plain position report, used by
 # reports for raw positions and never stored as an event).
@@ -49,6 +52,14 @@ EARTH_RADIUS_M = 6371008.8  # mean Earth radius (IUGG)
 # indexes into a daily row list
 FIRST_ON, LAST_OFF, DRIVING, IDLE, DISTANCE, MAX_SPEED, JOURNEYS, POSITIONS = range(8)
 
+# The machine's records are plain lists of mixed types: they go into the state JSON and come
+# back from it as they are (orjson writes no NamedTuple, and reads arrays back as lists), and a
+# fix is made per position.
+Fix: TypeAlias = "list[Any]"  # [t_ms: int, lat: float, lon: float]
+Stop: TypeAlias = "list[Any]"  # [start_ms: int, end_ms: int, lat: float, lon: float, confirmed: 0 | 1]
+DayRow: TypeAlias = "list[Any]"  # indexed by FIRST_ON ... POSITIONS (FIRST_ON, LAST_OFF: int | None)
+DaySlots: TypeAlias = "list[float]"  # one day's [distance m, driving s, idle s] not committed yet
+
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -58,16 +69,17 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class Sink(Protocol):
-    def trip(self, run: "Run") -> None: ...
-    def stop(self, stop: list, checkpoint: str | None = None, confirmed_ms: int | None = None) -> None: ...
-    def event(self, at_ms: int, type_id: int, location_id, lat, lon, speed, source_ms: int) -> None: ...
-    def day(self, ordinal: int, row: list) -> None: ...
+    def trip(self, run: Run) -> None: ...
+    def stop(self, stop: Stop, checkpoint: str | None = None, confirmed_ms: int | None = None) -> None: ...
+    def event(self, at_ms: int, type_id: int, location_id: int | None, lat: float, lon: float,
+              speed: float | None, source_ms: int) -> None: ...
+    def day(self, ordinal: int, row: DayRow) -> None: ...
 
 
 class DayClock:
     """Client-local day (as a date ordinal) of an epoch-ms instant; caches the current day's bounds."""
 
-    def __init__(self, tz):
+    def __init__(self, tz: tzinfo):
         self.tz = tz
         self.lo = self.hi = 0
         self.current = 0
@@ -84,12 +96,12 @@ class DayClock:
         self.current = day.toordinal()
         return self.current
 
-    def split(self, t1: int, t2: int):
+    def split(self, t1: int, t2: int) -> Sequence[tuple[int, float]]:
         """[(ordinal, fraction)] of the interval [t1, t2] per local day."""
         first = self.ordinal(t1)
         if t2 < self.hi or t2 <= t1:
             return ((first, 1.0),)
-        parts = []
+        parts: list[tuple[int, float]] = []
         span = float(t2 - t1)
         cursor = t1
         while cursor < t2:
@@ -101,28 +113,28 @@ class DayClock:
 
 
 class Run:
-    """A stretch of fixes being accumulated: a trip, a trip candidate, or the stationary tail
-    (pending) of one. `days` holds per-day [distance, driving s, idle s] not yet committed."""
+    """A stretch of fixes being accumulated, from its first fix to its last: a trip or a trip
+    candidate. `days` holds per-day [distance, driving s, idle s] not yet committed."""
 
     __slots__ = ("start", "end", "dist", "driving", "idle", "max_speed", "fixes", "days")
 
-    def __init__(self, start: list | None = None):
-        self.start = start  # [t, lat, lon]
+    def __init__(self, start: Fix):
+        self.start = start
         self.end = start
         self.dist = 0.0
         self.driving = 0.0
         self.idle = 0.0
         self.max_speed = 0.0
-        self.fixes = 1 if start else 0
-        self.days: dict[int, list] = {}
+        self.fixes = 1
+        self.days: dict[int, DaySlots] = {}
 
-    def to_json(self):
+    def to_json(self) -> list[Any]:
         return [self.start, self.end, self.dist, self.driving, self.idle, self.max_speed, self.fixes,
                 [[k, *v] for k, v in self.days.items()]]
 
     @classmethod
-    def from_json(cls, data) -> "Run":
-        run = cls()
+    def from_json(cls, data: list[Any]) -> Run:
+        run = cls.__new__(cls)
         run.start, run.end, run.dist, run.driving, run.idle, run.max_speed, run.fixes, days = data
         run.days = {d[0]: d[1:] for d in days}
         return run
@@ -133,6 +145,36 @@ class Run:
     def average_kph(self) -> float:
         seconds = self.duration_s()
         return self.dist / seconds * 3.6 if seconds > 0 else 0.0
+
+
+class Pending:
+    """The stationary tail of a trip or candidate: what happened since its arrival fix `since`
+    (the pause), not yet part of the run (it becomes part of it if the vehicle moves on). In the
+    state JSON it is a Run's array without a first and last fix ([null, null, ...]), and `since`
+    is stored beside it."""
+
+    __slots__ = ("since", "dist", "driving", "idle", "max_speed", "fixes", "days")
+
+    def __init__(self, since: Fix):
+        self.since = since
+        self.dist = 0.0
+        self.driving = 0.0
+        self.idle = 0.0
+        self.max_speed = 0.0
+        self.fixes = 0
+        self.days: dict[int, DaySlots] = {}
+
+    def to_json(self) -> list[Any]:
+        return [None, None, self.dist, self.driving, self.idle, self.max_speed, self.fixes,
+                [[k, *v] for k, v in self.days.items()]]
+
+    @classmethod
+    def from_json(cls, data: list[Any], since: Fix) -> Pending:
+        pending = cls.__new__(cls)
+        pending.since = since
+        _start, _end, pending.dist, pending.driving, pending.idle, pending.max_speed, pending.fixes, days = data
+        pending.days = {d[0]: d[1:] for d in days}
+        return pending
 
 
 class Geofence:
@@ -172,7 +214,7 @@ class Geofence:
 class VehicleContext:
     """What the machine needs to know about the vehicle besides its fixes."""
 
-    def __init__(self, vehicle_id: int, tz, speed_limit_kph: float, locations: list[Geofence]):
+    def __init__(self, vehicle_id: int, tz: tzinfo, speed_limit_kph: float, locations: list[Geofence]):
         self.vehicle_id = vehicle_id
         self.tz = tz
         self.speed_limit_kph = speed_limit_kph
@@ -182,11 +224,11 @@ class VehicleContext:
 IDLE_MODE, TRIP_MODE = 0, 1
 
 # one DayClock per zone and process: its cached day bounds survive from one fix to the next
-_day_clocks: dict = {}
+_day_clocks: dict[tzinfo, DayClock] = {}
 
 
 class Machine:
-    def __init__(self, rules, context: VehicleContext, sink: Sink, state: str | None = None):
+    def __init__(self, rules: Rules, context: VehicleContext, sink: Sink, state: str | None = None):
         self.rules = rules
         self.ctx = context
         self.sink = sink
@@ -196,14 +238,14 @@ class Machine:
         self.min_stop_ms = rules.min_stop_duration_s * 1000.0
         self.min_trip_ms = rules.min_trip_duration_s * 1000.0
         self.min_trip_m = rules.min_trip_distance_m
-        self.last: list | None = None  # [t, lat, lon]
-        self.mode = IDLE_MODE
+        self.last: Fix | None = None
+        self.mode = IDLE_MODE  # TRIP_MODE exactly while `trip` is set (the code tests `trip`)
         self.trip: Run | None = None  # confirmed, open trip (TRIP_MODE)
         self.cand: Run | None = None  # trip candidate (IDLE_MODE)
-        self.pause: list | None = None  # arrival fix of the current stationary stretch in trip/cand
-        self.pending: Run | None = None  # what happened since `pause`
-        self.stop: list | None = None  # [start, end, lat, lon, confirmed(0/1)]
-        self.days: dict[int, list] = {}
+        self.pending: Pending | None = None  # the current stationary stretch in trip/cand
+        # set in IDLE_MODE whenever there is no candidate; None in TRIP_MODE and before a first stop
+        self.stop: Stop | None = None
+        self.days: dict[int, DayRow] = {}
         self.ignition: int | None = None
         self.ignition_reported = False
         self.over = False
@@ -218,23 +260,24 @@ class Machine:
     def dumps(self) -> str:
         # orjson: a tenth of json.dumps' cost, and this runs once per live fix. Compact JSON with
         # shortest round-trip floats (exponents spelt 1e-5 where json.dumps writes 1e-05).
+        pending = self.pending
         return orjson.dumps([
             self.last, self.mode,
             self.trip.to_json() if self.trip else None,
             self.cand.to_json() if self.cand else None,
-            self.pause,
-            self.pending.to_json() if self.pending else None,
+            pending.since if pending else None,
+            pending.to_json() if pending else None,
             self.stop,
             [[k, *v] for k, v in self.days.items()],
             self.ignition, self.ignition_reported, self.over, self.inside,
         ]).decode()
 
     def _load(self, state: str) -> None:
-        (self.last, self.mode, trip, cand, self.pause, pending, self.stop, days,
+        (self.last, self.mode, trip, cand, pause, pending, self.stop, days,
          self.ignition, self.ignition_reported, self.over, self.inside) = orjson.loads(state)
         self.trip = Run.from_json(trip) if trip else None
         self.cand = Run.from_json(cand) if cand else None
-        self.pending = Run.from_json(pending) if pending else None
+        self.pending = Pending.from_json(pending, pause) if pending else None
         self.days = {d[0]: d[1:] for d in days}
 
     @property
@@ -246,9 +289,9 @@ class Machine:
         return min(self.days) if self.days else None
 
     # --- feeding -------------------------------------------------------------------------
-    def process(self, t: int, lat: float, lon: float, speed, ignition) -> None:
+    def process(self, t: int, lat: float, lon: float, speed: float | None, ignition: int | None) -> None:
         """One fix, strictly later than the previous one."""
-        fix = [t, lat, lon]
+        fix: Fix = [t, lat, lon]
         last = self.last
         self._now = t
         row = self._day(t)
@@ -263,19 +306,20 @@ class Machine:
         else:
             dt = t - last[0]
             if dt > self.max_gap_ms:
-                self._break_at_gap()
+                stop = self._break_at_gap(last)
                 speed = speed if speed is not None else 0.0
                 if speed > self.motion_kph:
                     self.cand = Run(fix)
                     self.cand.max_speed = speed
                 else:
-                    self.stop[1] = t
+                    stop[1] = t
             else:
                 distance = haversine_m(last[1], last[2], lat, lon)
                 if speed is None:
                     speed = distance * 3600.0 / dt
-                if self.mode == TRIP_MODE:
-                    self._in_trip(fix, last, distance, speed)
+                trip = self.trip
+                if trip is not None:  # TRIP_MODE
+                    self._in_trip(trip, fix, last, distance, speed)
                 else:
                     self._idle(fix, last, distance, speed)
         if speed > row[MAX_SPEED]:
@@ -289,9 +333,12 @@ class Machine:
         self._changed_days.clear()
         if self._checkpoint_due:
             self._checkpoint_due = False
-            self.sink.stop(self.stop, self.dumps(), t)
+            confirmed = self.stop
+            assert confirmed is not None, "a stop was confirmed by this fix"
+            self.sink.stop(confirmed, self.dumps(), t)
 
-    def _extend(self, run, last, fix, distance, speed, *, driving, commit):
+    def _extend(self, run: Run, last: Fix, fix: Fix, distance: float, speed: float, *, driving: bool,
+                commit: bool) -> None:
         """Add the leg last -> fix to `run`, which now ends at `fix`."""
         self._add_leg(run, last, fix, distance, driving=driving, commit=commit)
         run.end = fix
@@ -299,35 +346,33 @@ class Machine:
         if speed > run.max_speed:
             run.max_speed = speed
 
-    def _in_trip(self, fix, last, distance, speed):
-        trip = self.trip
+    def _in_trip(self, trip: Run, fix: Fix, last: Fix, distance: float, speed: float) -> None:
+        pending = self.pending
         moving = speed > self.motion_kph
         if moving:
-            if self.pause is not None:
-                self._merge_pending(trip, commit=True)
+            if pending is not None:
+                self._merge_pending(trip, pending, commit=True)
             self._extend(trip, last, fix, distance, speed, driving=True, commit=True)
-        elif self.pause is None:
+        elif pending is None:
             self._extend(trip, last, fix, distance, speed, driving=True, commit=True)
-            self.pause, self.pending = fix, Run()
+            self.pending = Pending(fix)
         else:
-            self._extend_pause(last, fix, distance, speed)
-            if fix[0] - self.pause[0] >= self.min_stop_ms:
-                self._close_trip(stop_end=fix[0])
+            self._extend_pause(pending, last, fix, distance, speed)
+            if fix[0] - pending.since[0] >= self.min_stop_ms:
+                self._close_trip(trip, stop_end=fix[0])
                 return
         self.sink.trip(trip)
 
-    def _extend_pause(self, last, fix, distance, speed) -> None:
+    def _extend_pause(self, pending: Pending, last: Fix, fix: Fix, distance: float, speed: float) -> None:
         """A fix while a run is paused: one more (not driving, uncommitted) leg of the pause."""
-        pending = self.pending
         self._add_leg(pending, last, fix, distance, driving=False, commit=False)
         pending.fixes += 1
         if speed > pending.max_speed:
             pending.max_speed = speed
 
-    def _idle(self, fix, last, distance, speed):
+    def _idle(self, fix: Fix, last: Fix, distance: float, speed: float) -> None:
         moving = speed > self.motion_kph
         cand = self.cand
-        stop = self.stop
         if cand is None:
             if moving:
                 cand = self.cand = Run(last)
@@ -335,38 +380,42 @@ class Machine:
                 self._add_leg(cand, last, fix, distance, driving=True, commit=False)
                 cand.end = fix
                 cand.fixes += 1
-                self._maybe_confirm(fix)
+                self._maybe_confirm(cand)
             else:
+                # In IDLE_MODE without a candidate there always is a stop: an invariant of the
+                # machine that mypy cannot follow, on a path every parked fix takes (no check).
+                stop: Stop = self.stop  # type: ignore[assignment]
                 stop[1] = fix[0]
                 if stop[4]:
                     self.sink.stop(stop, None)
                 elif fix[0] - stop[0] >= self.min_stop_ms:
-                    self._confirm_stop()
+                    self._confirm_stop(stop)
             return
+        pending = self.pending
         if moving:
-            if self.pause is not None:
-                self._merge_pending(cand, commit=False)
+            if pending is not None:
+                self._merge_pending(cand, pending, commit=False)
             self._extend(cand, last, fix, distance, speed, driving=True, commit=False)
-            self._maybe_confirm(fix)
-        elif self.pause is None:
+            self._maybe_confirm(cand)
+        elif pending is None:
             self._extend(cand, last, fix, distance, speed, driving=True, commit=False)
-            self.pause, self.pending = fix, Run()
-            self._maybe_confirm(fix)
+            self.pending = Pending(fix)
+            self._maybe_confirm(cand)
         else:
-            self._extend_pause(last, fix, distance, speed)
-            if fix[0] - self.pause[0] >= self.min_stop_ms:
+            self._extend_pause(pending, last, fix, distance, speed)
+            if fix[0] - pending.since[0] >= self.min_stop_ms:
                 # the candidate never made a trip: it stays part of the stop
-                self.cand = self.pause = self.pending = None
-                if stop is None:
-                    self.stop = stop = [cand.start[0], fix[0], cand.start[1], cand.start[2], 0]
+                self.cand = self.pending = None
+                if self.stop is None:
+                    self.stop = [cand.start[0], fix[0], cand.start[1], cand.start[2], 0]
+                stop = self.stop
                 stop[1] = fix[0]
                 if stop[4]:
                     self.sink.stop(stop, None)
                 elif fix[0] - stop[0] >= self.min_stop_ms:
-                    self._confirm_stop()
+                    self._confirm_stop(stop)
 
-    def _maybe_confirm(self, fix) -> None:
-        cand = self.cand
+    def _maybe_confirm(self, cand: Run) -> None:
         if cand.dist < self.min_trip_m and (cand.end[0] - cand.start[0]) < self.min_trip_ms:
             return
         stop = self.stop
@@ -384,40 +433,43 @@ class Machine:
             self._ignition_event(start_day, cand.start, EVENT_IGNITION_ON)
         self.sink.trip(cand)
 
-    def _close_trip(self, *, stop_end: int) -> None:
-        """End the open trip at its arrival fix; the (confirmed) stop starts there."""
-        trip = self.trip
+    def _close_trip(self, trip: Run, *, stop_end: int) -> Stop:
+        """End the open trip at its arrival fix; the (confirmed) stop starts there. Returns the stop."""
         self.sink.trip(trip)
         end = trip.end
         if not self.ignition_reported:
             self._ignition_event(self._day(end[0]), end, EVENT_IGNITION_OFF)
-        self.mode, self.trip, self.pause, self.pending = IDLE_MODE, None, None, None
-        self.stop = [end[0], stop_end, end[1], end[2], 0]
-        self._confirm_stop()
+        self.mode, self.trip, self.pending = IDLE_MODE, None, None
+        stop = self.stop = [end[0], stop_end, end[1], end[2], 0]
+        self._confirm_stop(stop)
+        return stop
 
-    def _confirm_stop(self) -> None:
-        self.stop[4] = 1
+    def _confirm_stop(self, stop: Stop) -> None:
+        """Confirm `stop`, which is `self.stop`."""
+        stop[4] = 1
         self._checkpoint_due = True
 
-    def _break_at_gap(self) -> None:
-        """A reporting gap over max_gap: the trip (or candidate) ends at its arrival/last fix
-        and the gap is part of the stop that follows."""
-        last = self.last
-        if self.mode == TRIP_MODE:
-            self._close_trip(stop_end=last[0])  # at the arrival fix, or the last fix without one
-            return
+    def _break_at_gap(self, last: Fix) -> Stop:
+        """A reporting gap over max_gap after `last`: the trip (or candidate) ends at its
+        arrival/last fix and the gap is part of the stop that follows, which this returns."""
+        trip = self.trip
+        if trip is not None:
+            return self._close_trip(trip, stop_end=last[0])  # at the arrival fix, or the last fix without one
+        stop = self.stop
         if self.cand is not None:
-            if self.stop is None:
-                self.stop = [last[0], last[0], last[1], last[2], 0]
-            self.cand = self.pause = self.pending = None
-        self.stop[1] = last[0]
-        if self.stop[4]:
-            self.sink.stop(self.stop, None)
+            if stop is None:
+                stop = self.stop = [last[0], last[0], last[1], last[2], 0]
+            self.cand = self.pending = None
+        assert stop is not None, "in IDLE_MODE without a candidate there is a stop"
+        stop[1] = last[0]
+        if stop[4]:
+            self.sink.stop(stop, None)
         else:
-            self._confirm_stop()
+            self._confirm_stop(stop)
+        return stop
 
     # --- accumulation ----------------------------------------------------------------------
-    def _add_leg(self, run: Run, a, b, distance: float, *, driving: bool, commit: bool) -> None:
+    def _add_leg(self, run: Run | Pending, a: Fix, b: Fix, distance: float, *, driving: bool, commit: bool) -> None:
         seconds = (b[0] - a[0]) / 1000.0
         run.dist += distance
         if driving:
@@ -438,8 +490,8 @@ class Machine:
                 acc[0] += distance * share
                 acc[slot] += seconds * share
 
-    def _merge_pending(self, into: Run, *, commit: bool) -> None:
-        pending = self.pending
+    def _merge_pending(self, into: Run, pending: Pending, *, commit: bool) -> None:
+        """The vehicle moves on after a pause: `pending` (`self.pending`) becomes part of `into`."""
         into.dist += pending.dist
         into.idle += pending.idle
         into.fixes += pending.fixes
@@ -456,19 +508,19 @@ class Machine:
                     acc[0] += values[0]
                     acc[1] += values[1]
                     acc[2] += values[2]
-        self.pause = self.pending = None
+        self.pending = None
 
-    def _commit_day(self, ordinal: int, values: list) -> None:
+    def _commit_day(self, ordinal: int, values: DaySlots) -> None:
         row = self._day_ordinal(ordinal)
         row[DISTANCE] += values[0]
         row[DRIVING] += values[1]
         row[IDLE] += values[2]
         self._changed_days.add(ordinal)
 
-    def _day(self, t: int) -> list:
+    def _day(self, t: int) -> DayRow:
         return self._day_ordinal(self.days_clock.ordinal(t))
 
-    def _day_ordinal(self, ordinal: int) -> list:
+    def _day_ordinal(self, ordinal: int) -> DayRow:
         row = self.days.get(ordinal)
         if row is None:
             row = self.days[ordinal] = [None, None, 0.0, 0.0, 0.0, 0.0, 0, 0]
@@ -482,10 +534,12 @@ class Machine:
         floor = t
         if self.cand is not None:
             floor = min(floor, self.cand.start[0])
-        if self.pause is not None:
-            floor = min(floor, self.pause[0])
-        if self.mode == TRIP_MODE:
-            floor = min(floor, self.trip.end[0])
+        pending = self.pending
+        if pending is not None:
+            floor = min(floor, pending.since[0])
+        trip = self.trip
+        if trip is not None:  # TRIP_MODE
+            floor = min(floor, trip.end[0])
         floor_day = self.days_clock.ordinal(floor)
         for ordinal in [o for o in self.days if o < floor_day]:
             if ordinal in self._changed_days:
@@ -494,7 +548,7 @@ class Machine:
             del self.days[ordinal]
 
     # --- events --------------------------------------------------------------------------
-    def _ignition_event(self, row: list, fix, type_id: int) -> None:
+    def _ignition_event(self, row: DayRow, fix: Fix, type_id: int) -> None:
         t = fix[0]
         if type_id == EVENT_IGNITION_ON:
             if row[FIRST_ON] is None or t < row[FIRST_ON]:
@@ -503,7 +557,7 @@ class Machine:
             row[LAST_OFF] = t
         self.sink.event(t, type_id, None, fix[1], fix[2], None, self._now)
 
-    def _events(self, fix, speed: float, ignition) -> None:
+    def _events(self, fix: Fix, speed: float, ignition: int | None) -> None:
         t = fix[0]
         if ignition is not None:
             self.ignition_reported = True
