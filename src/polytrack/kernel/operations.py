@@ -164,10 +164,10 @@ class Runner:
         if freeze is None and any(operation.cacheable for operation in registry):
             raise ValueError(f"{registry.api}: cacheable operations need a `freeze`")
 
-    def timed(self, operation: str, *, api: str | None = None) -> LoggedCall:
+    def timed(self, operation: str) -> LoggedCall:
         """`with runner.timed(name) as logged:` times the call into the call log; the wire sets
         `logged.account`, `logged.operation` and `logged.outcome` (its error code, or "ok")."""
-        return self.services.calllog.timed(api=api or self.registry.api, operation=operation)
+        return self.services.calllog.timed(api=self.registry.api, operation=operation)
 
     def count(self, limits: Iterable[Limit]) -> None:
         """Count the call against every window (refused calls count too), then raise the API's
