@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tests.avidtrak.conftest import URL
+from tests.rawasgi import raw_get
 
 pytestmark = pytest.mark.usefixtures("services")
 
@@ -94,23 +95,10 @@ def test_unreadable_bodies_leave_the_query_string(http, agency, body, content_ty
 
 def test_non_utf8_query_bytes_are_replaced_not_refused(app, agency):
     """PHP decodes nothing and refuses nothing: a raw byte that is not UTF-8 reads as U+FFFD."""
-    import asyncio
-
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
     query = b"format=xml&method=get_remaining_balance&pincode=" + agency["pincode"].encode() + b"&x=\xc3\x28\xff"
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": URL, "raw_path": URL.encode(), "query_string": query, "root_path": "",
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
-    asyncio.run(app(scope, receive, send))
-    assert sent[0]["status"] == 200
-    assert ET.fromstring(sent[1]["body"]).findtext("code") == "1"
+    status, body = raw_get(app, URL, query)
+    assert status == 200
+    assert ET.fromstring(body).findtext("code") == "1"
 
 
 def test_odd_input_is_logged_printably(http, admin, agency):

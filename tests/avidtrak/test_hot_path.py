@@ -5,7 +5,6 @@ What it must keep: changes committed by another worker count from the next call 
 hits count, broken data and odd bytes still get the API's own envelope.
 """
 
-import asyncio
 from decimal import Decimal
 
 import pytest
@@ -20,6 +19,7 @@ from polytrack.kernel.db import make_engine
 from polytrack.kernel.sql import transaction
 from polytrack.kernel.params import Params
 from tests.avidtrak.conftest import URL, call
+from tests.rawasgi import raw_get
 
 pytestmark = pytest.mark.usefixtures("services")
 
@@ -111,21 +111,10 @@ def test_successful_balance_call_runs_no_sqlalchemy_statement(http, services, ag
 
 def test_raw_non_utf8_query_bytes_get_an_envelope(app, agency):
     """Clients percent-encode, but raw bytes can arrive; they must not become a 500."""
-    sent = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        sent.append(message)
-
     query = b"format=json&method=get_remaining_balance&pincode=" + agency["pincode"].encode() + b"\xff"
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": URL, "raw_path": URL.encode(), "query_string": query, "root_path": "",
-             "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
-    asyncio.run(app(scope, receive, send))
-    assert sent[0]["status"] == 200
-    assert sent[1]["body"] == b'{"code":4,"status":"Authentication Failed","data":null}'
+    status, body = raw_get(app, URL, query)
+    assert status == 200
+    assert body == b'{"code":4,"status":"Authentication Failed","data":null}'
 
 
 _NAMES = st.sampled_from(["pincode", "PinCode", " pincode ", "PINCODE", "pincode[]", "pincode[0]", "format", "Format",
