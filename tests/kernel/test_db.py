@@ -80,7 +80,7 @@ def test_wipe_deletes_rows_and_keeps_schema(services):
     assert "kernel_call_log" in inspect(services.engine).get_table_names()
 
 
-@pytest.mark.parametrize("statement", ["SELECT 1", "SELECT 1 WHERE 1 = ?"])
+@pytest.mark.parametrize("statement", ["SELECT 1", "SELECT 1 WHERE 1 = ?", "SELECT 1 WHERE 'ab' LIKE 'a%'"])
 def test_raw_statements_run_on_both_backends(services, statement):
     from polytrack.kernel.sql import Statement
 

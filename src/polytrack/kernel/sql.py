@@ -38,7 +38,8 @@ class Statement:
 
     def __init__(self, sql: str, *, bookkeeping: bool = False):
         self.sqlite = " ".join(sql.split())
-        self.postgresql = self.sqlite.replace("?", "%s")
+        # psycopg's placeholders are %s, so a literal % (a LIKE pattern) is written %%
+        self.postgresql = self.sqlite.replace("%", "%%").replace("?", "%s")
         self.writes = not self.sqlite[:6].upper() == "SELECT"
         self.bookkeeping = bookkeeping
 
