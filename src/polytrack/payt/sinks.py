@@ -100,7 +100,6 @@ def _update_else_insert(db: Db, update: Statement, updates: list[tuple], insert:
 def _trip_row(vehicle_id: int, run: Run) -> tuple:
     """A trip as _TRIP_INSERT's parameters."""
     s, e = run.start, run.end
-    assert s is not None and e is not None, "a reported run has its first and last fix"
     return (vehicle_id, s[0], e[0], s[1], s[2], e[1], e[2], run.dist, run.max_speed, run.average_kph(), run.fixes)
 
 
@@ -147,7 +146,6 @@ class BatchSink:
         self.days: dict[int, list] = {}
 
     def trip(self, run: Run) -> None:
-        assert run.start is not None, "a reported run has its first fix"
         self.trips[run.start[0]] = run
 
     def stop(self, stop: list, checkpoint: str | None = None, confirmed_ms: int | None = None) -> None:
