@@ -1,4 +1,4 @@
-"""AvidTrak provisioning (spec §11.6): accounts, credit, pincode regeneration, ledger.
+"""AvidTrak provisioning: accounts, credit, pincode regeneration, ledger.
 
 Agency sign-up, funding and PIN generation are UI functions in the original, so the operator
 does them here: over HTTP under /_polytrack/avidtrak/... and with `polytrack admin avidtrak ...`.

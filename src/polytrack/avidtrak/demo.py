@@ -1,4 +1,4 @@
-"""AvidTrak demo data: the spec's fixture (§10.0) with its fixed pincodes.
+"""AvidTrak demo data: the vendor documentation's example accounts, with fixed pincodes.
 
 Agency acme_agency (pincode 4815162342, 50.00 credit), its pro client joesplumbing
 (7300914852) and its lite client mikesradio (6021774410). Seeding skips accounts that exist.

@@ -41,7 +41,7 @@ class Account(NamedTuple):
 
     @property
     def payer_id(self) -> int:
-        """Whose wallet pays: an agency pays for its clients (spec §6.2)."""
+        """Whose wallet pays: an agency pays for its clients."""
         if self.kind == "client":
             assert self.parent_id is not None, "a client hangs under its agency"
             return self.parent_id
@@ -64,7 +64,7 @@ _ACCOUNT_COLUMNS = (accounts.c.id, accounts.c.kind, accounts.c.parent_id, accoun
 
 
 # Every API call's authentication, on the hot path (a fixed statement on the held connection):
-# the pincode's account and its payer's balance (a client's payer is its agency, spec §6.2) in
+# the pincode's account and its payer's balance (a client's payer is its agency) in
 # one query. LEFT JOIN: a payer without a wallet still authenticates; only a balance read then fails.
 _ACCOUNT_AND_PAYER_BALANCE = Statement("""
     SELECT a.id, a.kind, a.parent_id, a.userid, a.account_type, w.balance
@@ -115,7 +115,7 @@ class NewAccount:
 
 
 def _unused_pincode(db: Db, keys: ServerKeys) -> str:
-    """10 random digits, first non-zero (spec §4.2), not the pincode of any account."""
+    """10 random digits, first non-zero, not the pincode of any account."""
     while True:
         candidate = random_digits(PINCODE_LENGTH)
         digest = keys.pincode_digest(candidate)
@@ -203,7 +203,7 @@ def regenerate_pincode(db: Db, keys: ServerKeys, account: Account) -> str:
 # --- wallets ------------------------------------------------------------------------------------
 
 def account_status(balance: Decimal) -> str:
-    """A payer below 0.00 is suspended with every account it pays for (spec §6.4)."""
+    """A payer below 0.00 is suspended with every account it pays for."""
     return "suspended" if balance < 0 else "active"
 
 
@@ -212,7 +212,7 @@ class MissingWallet(RuntimeError):
 
 
 def remaining_balance(account: Account, balance: Decimal | None) -> dict:
-    """get_remaining_balance (spec §10.20): the payer's balance (read by `authenticate`, in the
+    """get_remaining_balance: the payer's balance (read by `authenticate`, in the
     same query as the pincode) and whose it is."""
     if balance is None:
         raise MissingWallet(f"avidtrak account {account.id}: payer {account.payer_id} has no wallet")
@@ -274,7 +274,7 @@ def ledger_entries(db: Db, account: Account, tz_name: str) -> list[dict]:
 
 def client_list(db: Db, keys: ServerKeys, agency: Account, agency_balance: Decimal | None,
                 tz_name: str) -> list[dict]:
-    """client_list (spec §10.19): the agency's clients ordered by userid, with their pincodes.
+    """client_list: the agency's clients ordered by userid, with their pincodes.
     `agency_balance` (read by `authenticate`) decides whether they show as suspended."""
     if not agency.is_agency:
         raise agency_only()

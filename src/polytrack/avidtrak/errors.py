@@ -1,4 +1,4 @@
-"""AvidTrak's code-0 error detail (spec §3.6): `data = {error, message, ...extra keys}`.
+"""AvidTrak's code-0 error detail: `data = {error, message, ...extra keys}`.
 
 Domain code raises AvidTrakError; wire.py renders it as
 `{"code":0,"status":"Unknown Error","data":{"error":..., "message":..., ...}}`.

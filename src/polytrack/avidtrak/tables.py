@@ -1,4 +1,4 @@
-"""AvidTrak tables (prefix avidtrak_). Spec §12; later issues add numbers, calls, visits ...
+"""AvidTrak tables (prefix avidtrak_); later issues add numbers, calls, visits ...
 
 Money is Numeric(12,2) read back as Decimal, never float. Times are naive UTC DateTimes and are
 printed in the server time zone (setting `avidtrak.timezone`, default UTC).
@@ -11,7 +11,7 @@ from polytrack.kernel.db import metadata
 MONEY = Numeric(12, 2, asdecimal=True)
 
 # Every account: an agency, a client of an agency (parent_id = the agency) or an individual
-# client. Hierarchy depth is one (spec §4.1).
+# client. Hierarchy depth is one.
 avidtrak_accounts = Table(
     "avidtrak_accounts",
     metadata,
@@ -20,7 +20,7 @@ avidtrak_accounts = Table(
     # NO ACTION rather than RESTRICT: a sandbox reset deletes agencies and clients in one statement
     Column("parent_id", Integer, ForeignKey("avidtrak_accounts.id"), nullable=True, index=True),
     Column("userid", String(50), nullable=False),  # as the user typed it
-    # lower-cased userid: user IDs are unique case-insensitively (spec §5.3), on both backends
+    # lower-cased userid: user IDs are unique case-insensitively, on both backends
     Column("userid_folded", String(50), nullable=False, unique=True),
     Column("password_hash", String(255), nullable=False),
     Column("account_type", String(8), nullable=True),  # pro | lite; NULL for agencies
@@ -43,7 +43,7 @@ avidtrak_accounts = Table(
 )
 
 # The balance of a payer: agencies and individual clients. Clients of an agency have no wallet
-# of their own; the agency pays for them (spec §6.2).
+# of their own; the agency pays for them.
 avidtrak_wallets = Table(
     "avidtrak_wallets",
     metadata,

@@ -1,4 +1,4 @@
-"""Value formats of spec §5: phone numbers, user IDs, e-mail, domains, money, times.
+"""AvidTrak value formats: phone numbers, user IDs, e-mail, domains, money, times.
 
 Validators return the canonical value or raise `invalid_parameter` naming the parameter.
 """
@@ -64,7 +64,7 @@ def short_text(value: str, parameter: str, limit: int = 100) -> str:
 
 
 def phone(value: str, parameter: str) -> str:
-    """§5.1: keep digits (and a leading +); +1 / leading 1 dropped; exactly 10 digits remain."""
+    """Phone numbers: digits (and a leading +) kept, +1 / leading 1 dropped; 10 digits must remain."""
     text = value.strip()
     digits = ("+" if text.startswith("+") else "") + re.sub(r"[^0-9]", "", text)
     if digits.startswith("+1") and len(digits) == 12:
@@ -81,7 +81,7 @@ def optional_phone(value: str, parameter: str) -> str:
 
 
 def domain(value: str, parameter: str = "domain") -> str:
-    """§5.5: scheme and path stripped, then a plain host name."""
+    """Domains: scheme and path stripped, then a plain host name."""
     text = value.strip()
     if not text:
         return ""
@@ -122,6 +122,6 @@ def utc_naive(moment: datetime) -> datetime:
 
 
 def timestamp_text(stored: datetime, tz_name: str) -> str:
-    """A stored (naive UTC) time as `YYYY-MM-DD HH:MM:SS` in the server time zone (§5.4)."""
+    """A stored (naive UTC) time as `YYYY-MM-DD HH:MM:SS` in the server time zone."""
     aware = stored.replace(tzinfo=timezone.utc) if stored.tzinfo is None else stored
     return aware.astimezone(zone(tz_name)).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,5 +1,5 @@
 """The built-in analysis objects, metrics and dynamic time intervals, with their titles in the
-languages we have them in (en, de; spec §1.6, §2.7, §3.9).
+languages we have them in (en, de).
 
 Titles are what clients send back in `analysisConfig`, so `find` resolves a title against every
 language's alias regardless of the token's language; lists are emitted in the token's language.
@@ -25,7 +25,7 @@ class Entry:
         return (self.en, self.de) if self.de else (self.en,)
 
 
-# Objects whose values the tracking pixel provides (spec §3.9). Ad Media Path and
+# Objects whose values the tracking pixel provides. Ad Media Path and
 # "Day since Customer Journey Start" appear in real accounts' lists but are not listed here
 # because no analysis could compute them.
 ANALYSIS_OBJECTS: tuple[Entry, ...] = (
@@ -71,7 +71,7 @@ METRICS: tuple[Entry, ...] = (
 )
 
 # getDynamicTimeIntervalList. Only `today` and `yesterday` are documented by the vendor; the
-# other codes are OUR INVENTION (spec §2.7): real accounts define their own, none are public.
+# other codes are OUR INVENTION: real accounts define their own, none are public.
 DYNAMIC_TIME_INTERVALS: tuple[Entry, ...] = (
     Entry("today", "Today", "Heute"),
     Entry("yesterday", "Yesterday", "Gestern"),

@@ -16,12 +16,12 @@ mapp_accounts = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("customer_id", String(32), nullable=False, unique=True),
     Column("title", String(255), nullable=False),
-    # day boundaries and formatted times of analyses are in this zone (spec §3.6)
+    # day boundaries and formatted times of analyses are in this zone
     Column("timezone", String(64), nullable=False, default="Europe/Berlin"),
     Column("created_at", Float, nullable=False),
 )
 
-# A Q3 user. `language` is the profile language used when `login` names none (spec §1.6).
+# A Q3 user. `language` is the profile language used when `login` names none.
 mapp_users = Table(
     "mapp_users",
     metadata,

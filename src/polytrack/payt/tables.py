@@ -46,7 +46,7 @@ payt_users = Table(
 # de-duplicate); TrackerPro/PAYT render them as `new Date(ms)`.
 
 # Folders ("groups"). type_id: 2 users, 3 vehicles, 4 drivers, 5 locations. parent_id NULL =
-# a root folder (rendered as ParentID 0). row_version backs the TimeStamp column (spec U-13).
+# a root folder (rendered as ParentID 0). row_version backs the TimeStamp column.
 payt_groups = Table(
     "payt_groups",
     metadata,
