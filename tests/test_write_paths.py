@@ -695,6 +695,57 @@ def _(env: Env):
         assert response.status_code == 200, response.text
 
 
+def _trackier_user(env: Env, path: str, email: str) -> str:
+    """An advertiser or affiliate made before the write under test; its _id."""
+    response = env.http.post(path, headers={"X-Api-Key": env.trackier_key()},
+                             json={"name": "User", "email": email, "password": "s3cret-pass"})
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["user"]["_id"]
+
+
+@case("trackier POST /api/advertiser/{id}", operations=[("trackier", "POST /advertiser/{id}")])
+def _(env: Env):
+    ident = _trackier_user(env, "/api/advertiser", "adv@example.com")
+    with env.write():
+        response = env.http.post(f"/api/advertiser/{ident}", headers={"X-Api-Key": env.trackier_key()},
+                                 json={"name": "Renamed"})
+        assert response.status_code == 200, response.text
+
+
+@case("trackier DELETE /api/advertiser/{id}", operations=[("trackier", "DELETE /advertiser/{id}")])
+def _(env: Env):
+    ident = _trackier_user(env, "/api/advertiser", "adv@example.com")
+    with env.write():
+        response = env.http.delete(f"/api/advertiser/{ident}", headers={"X-Api-Key": env.trackier_key()})
+        assert response.status_code == 200, response.text
+
+
+@case("trackier POST /api/affiliate", operations=[("trackier", "POST /affiliate")])
+def _(env: Env):
+    key = env.trackier_key()
+    with env.write():
+        response = env.http.post("/api/affiliate", headers={"X-Api-Key": key},
+                                 json={"name": "Pub", "email": "pub@example.com", "password": "s3cret-pass"})
+        assert response.status_code == 200, response.text
+
+
+@case("trackier POST /api/affiliate/{id}", operations=[("trackier", "POST /affiliate/{id}")])
+def _(env: Env):
+    ident = _trackier_user(env, "/api/affiliate", "pub@example.com")
+    with env.write():
+        response = env.http.post(f"/api/affiliate/{ident}", headers={"X-Api-Key": env.trackier_key()},
+                                 json={"bank": {"name": "HDFC"}})
+        assert response.status_code == 200, response.text
+
+
+@case("trackier DELETE /api/affiliate/{id}", operations=[("trackier", "DELETE /affiliate/{id}")])
+def _(env: Env):
+    ident = _trackier_user(env, "/api/affiliate", "pub@example.com")
+    with env.write():
+        response = env.http.delete(f"/api/affiliate/{ident}", headers={"X-Api-Key": env.trackier_key()})
+        assert response.status_code == 200, response.text
+
+
 # --- negative controls: reads leave the caches alone ---------------------------------------------
 
 @case("read: payt Group/GetByTypeID")

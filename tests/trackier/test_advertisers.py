@@ -125,3 +125,105 @@ def test_tenant_isolation_between_networks(http, services, auth):
     error(http.get(f"/advertiser/{theirs['_id']}", headers=auth), 404, 31)
     error(http.get(f"/advertiser/{mine['_id']}", headers=other_auth), 404, 31)
     assert http.get("/advertiser/1", headers=other_auth).json()["data"]["advertiser"]["name"] == "Theirs"
+
+
+# --- edit (POST /advertiser/{id}) and delete --------------------------------------------------
+
+def test_edit_is_a_partial_update(http, auth, clock):
+    from datetime import datetime, timezone
+
+    created = new_advertiser(http, auth, phone="111", country="IN", custom_fields={"k": "v"})
+    clock.set(datetime(2024, 7, 1, 12, 0, tzinfo=timezone.utc))
+    response = http.post(f"/advertiser/{created['display_id']}", headers=auth, json={
+        "name": "Renamed", "username": "renamed", "email": "New@Example.com", "country": "gb", "live": False,
+        "currency": "eur", "zone": "Europe/London", "password": "other-pass",
+    })
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert list(body) == ["success", "data"] and body["success"] is True
+    assert body["data"]["message"] == "Advertiser Updated!!"
+    user = body["data"]["user"]
+    assert list(user) == USER_KEYS
+    assert user["_id"] == created["_id"] and user["display_id"] == created["display_id"]
+    assert (user["name"], user["username"], user["email"], user["country"]) == ("Renamed", "renamed", "New@Example.com", "GB")
+    assert user["live"] is False and user["currency"] == "EUR"
+    assert user["region"] == {"currency": "EUR", "zone": "Europe/London", "lang": "en"}
+    assert user["phone"] == "111" and user["meta"] == {"afields": {"k": "v"}}  # untouched
+    assert user["password"] != created["password"]
+    assert user["created"] == created["created"] and user["modified"] == "2024-07-01"
+    assert http.get(f"/advertiser/{created['_id']}", headers=auth).json()["data"]["advertiser"] == user
+    # an empty edit changes nothing but `modified`; a form body works too
+    same = http.post(f"/advertiser/{created['_id']}", headers=auth, data={"phone": "222"}).json()["data"]["user"]
+    assert same == {**user, "phone": "222"}
+
+
+@pytest.mark.parametrize("body,fields", [
+    ({"email": "nope"}, {"email"}),
+    ({"name": 5, "country": "India"}, {"name", "country"}),
+    ({"live": "maybe"}, {"live"}),
+    ({"currency": "XYZ"}, {"currency"}),
+    ({"zone": "Mars/Olympus"}, {"zone"}),
+    ({"password": ["x"], "phone": "1" * 65}, {"password", "phone"}),
+])
+def test_edit_validation_is_400_code_20(http, auth, body, fields):
+    created = new_advertiser(http, auth)
+    out = error(http.post(f"/advertiser/{created['_id']}", headers=auth, json=body), 400, 20)
+    assert set(out["data"]["errors"]) == fields
+    assert http.get(f"/advertiser/{created['_id']}", headers=auth).json()["data"]["advertiser"] == created
+
+
+def test_edit_to_an_email_in_use_is_400_code_33(http, auth):
+    first = new_advertiser(http, auth, email="one@example.com")
+    second = new_advertiser(http, auth, email="two@example.com")
+    body = error(http.post(f"/advertiser/{second['_id']}", headers=auth, json={"email": "ONE@example.com"}), 400, 33)
+    assert "email" in body["data"]["errors"]
+    # its own address (in another case) is not a duplicate
+    own = http.post(f"/advertiser/{first['_id']}", headers=auth, json={"email": "One@Example.com"})
+    assert own.json()["data"]["user"]["email"] == "One@Example.com"
+
+
+def test_delete_soft_deletes_and_frees_the_email(http, services, auth, network):
+    kept = new_advertiser(http, auth, email="kept@example.com")
+    gone = new_advertiser(http, auth, email="gone@example.com")
+    own_key = trackier_admin.create_api_key(services, network_id=network["_id"], role="advertiser",
+                                            user_id=gone["_id"])["key"]
+    assert http.get("/advertiser", headers=auth).json()["data"]["advertisers"] == [kept, gone]
+    response = http.delete(f"/advertiser/{gone['display_id']}", headers=auth)
+    assert response.status_code == 200
+    assert response.json() == {"success": True, "data": {"message": "Advertiser Deleted!!"}}
+    assert http.get("/advertiser", headers=auth).json()["data"]["advertisers"] == [kept]
+    error(http.get(f"/advertiser/{gone['_id']}", headers=auth), 404, 31)
+    error(http.delete(f"/advertiser/{gone['_id']}", headers=auth), 404, 31)
+    error(http.post(f"/advertiser/{gone['_id']}", headers=auth, json={"name": "x"}), 404, 31)
+    error(http.get("/advertiser", headers={"X-Api-Key": own_key}), 403, 42)  # its key is locked
+    assert stored_users(services) == 2  # soft delete
+    again = new_advertiser(http, auth, email="gone@example.com")
+    assert again["display_id"] == 3
+
+
+@pytest.mark.parametrize("method", ["POST", "DELETE"])
+@pytest.mark.parametrize("ident", ["5dfa0000000000000000ffff", "999", "99999999999999"])
+def test_edit_and_delete_of_unknown_id_are_404_code_31(http, auth, method, ident):
+    new_advertiser(http, auth)
+    error(http.request(method, f"/advertiser/{ident}", headers=auth, json={"name": "x"}), 404, 31)
+
+
+def test_edit_and_delete_of_another_networks_advertiser_are_404(http, services, auth):
+    other_network = trackier_admin.create_network(services, name="Other")
+    other_auth = {"X-Api-Key": trackier_admin.create_api_key(services, network_id=other_network["_id"], role="network")["key"]}
+    theirs = new_advertiser(http, other_auth)
+    error(http.post(f"/advertiser/{theirs['_id']}", headers=auth, json={"name": "x"}), 404, 31)
+    error(http.delete(f"/advertiser/{theirs['_id']}", headers=auth), 404, 31)
+    assert http.get(f"/advertiser/{theirs['_id']}", headers=other_auth).json()["data"]["advertiser"] == theirs
+
+
+def test_advertiser_and_affiliate_keys_get_403_code_5_on_edit_and_delete(http, services, network, auth):
+    advertiser = new_advertiser(http, auth)
+    affiliate = http.post("/affiliate", headers=auth, json={"name": "P", "email": "p@example.com",
+                                                          "password": "s3cret-pass"}).json()["data"]["user"]
+    for role, user in (("advertiser", advertiser), ("affiliate", affiliate)):
+        key = {"X-Api-Key": trackier_admin.create_api_key(services, network_id=network["_id"], role=role,
+                                                          user_id=user["_id"])["key"]}
+        error(http.post(f"/advertiser/{advertiser['_id']}", headers=key, json={"name": "x"}), 403, 5)
+        error(http.delete(f"/advertiser/{advertiser['_id']}", headers=key), 403, 5)
+    assert http.get(f"/advertiser/{advertiser['_id']}", headers=auth).json()["data"]["advertiser"] == advertiser

@@ -17,7 +17,7 @@ import re
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +46,13 @@ COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
 MAX_INT32 = 2**31 - 1
 MAX_PASSWORD_LENGTH = 1024  # scrypt cost grows with input; nobody types more
+# The user currencies an edit may set (spec 1.9); RUR is read as RUB as for networks.
+USER_CURRENCIES = ("INR", "PKR", "AUD", "EUR", "GBP", "TRY", "USD", "IDR", "THB", "MYR", "PHP", "VND", "RUB", "PLN")
+# Objects an affiliate edit replaces whole (spec 2.2): body field -> (meta key, its fields)
+AFFILIATE_META_OBJECTS = {
+    "meta_payout": ("payout", ("paypal", "payquicker", "payoneer", "paytm", "easypaisa", "mobicash")),
+    "bank": ("bank", ("name", "ifsc", "account_no", "account_owner")),
+}
 
 
 def new_object_id(clock: Clock) -> str:
@@ -265,24 +272,45 @@ def _text(data: dict, name: str, problems: dict, *, required: bool = False, max_
     return value
 
 
+def _password(data: dict, problems: dict, *, required: bool) -> str | None:
+    password = data.get("password")
+    if password is None or password == "":
+        if required:
+            problems.setdefault("password", []).append("Password is required")
+        return None
+    if not isinstance(password, str):
+        problems.setdefault("password", []).append("Password must be a string")
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problems.setdefault("password", []).append(f"Password must be at most {MAX_PASSWORD_LENGTH} characters")
+    else:
+        return password
+    return None
+
+
+def _email(data: dict, problems: dict, *, required: bool) -> str | None:
+    email = _text(data, "email", problems, required=required)
+    if email and not EMAIL_RE.match(email):
+        problems.setdefault("email", []).append("Email is not a valid e-mail address")
+        return None
+    return email
+
+
+def _country(data: dict, problems: dict) -> str | None:
+    country = _text(data, "country", problems, max_length=2)
+    if country and not COUNTRY_RE.match(country):
+        problems.setdefault("country", []).append("Country must be an ISO 3166 alpha-2 code")
+        return None
+    return country.upper() if country else None
+
+
 def validate_new_user(data: dict) -> dict:
     """The create body (spec 2.1 / 2.2) checked field by field; raises 400/20 with data.errors."""
     problems: dict[str, list[str]] = {}
     name = _text(data, "name", problems, required=True)
-    email = _text(data, "email", problems, required=True)
-    if email and not EMAIL_RE.match(email):
-        problems.setdefault("email", []).append("Email is not a valid e-mail address")
-    password = data.get("password")
-    if password is None or password == "":
-        problems.setdefault("password", []).append("Password is required")
-    elif not isinstance(password, str):
-        problems.setdefault("password", []).append("Password must be a string")
-    elif len(password) > MAX_PASSWORD_LENGTH:
-        problems.setdefault("password", []).append(f"Password must be at most {MAX_PASSWORD_LENGTH} characters")
+    email = _email(data, problems, required=True)
+    password = _password(data, problems, required=True)
     phone = _text(data, "phone", problems, max_length=64)
-    country = _text(data, "country", problems, max_length=2)
-    if country and not COUNTRY_RE.match(country):
-        problems.setdefault("country", []).append("Country must be an ISO 3166 alpha-2 code")
+    country = _country(data, problems)
     custom_fields = data.get("custom_fields")
     if custom_fields in (None, "", []):
         custom_fields = {}
@@ -294,7 +322,7 @@ def validate_new_user(data: dict) -> dict:
         raise errors.invalid(problems)
     return {
         "name": name, "email": email, "password": password, "phone": phone,
-        "country": country.upper() if country else None, "custom_fields": {str(k): v for k, v in custom_fields.items()},
+        "country": country, "custom_fields": {str(k): v for k, v in custom_fields.items()},
     }
 
 
@@ -322,10 +350,129 @@ def create_user(db: Db, clock: Clock, network: Network, *, user_type: str, data:
     return UserRow._make(db.one(_USER_BY_OBJECT_ID, (network.id, user_type, False, values["object_id"])))
 
 
-def _email_taken(db: Db, network_id: int, email_key: str) -> bool:
-    return db.execute(
-        select(trackier_users.c.id).where(trackier_users.c.network_id == network_id, trackier_users.c.email_key == email_key)
-    ).first() is not None
+def _email_taken(db: Db, network_id: int, email_key: str, *, other_than: int | None = None) -> bool:
+    query = select(trackier_users.c.id).where(trackier_users.c.network_id == network_id,
+                                              trackier_users.c.email_key == email_key)
+    if other_than is not None:
+        query = query.where(trackier_users.c.id != other_than)
+    return db.execute(query).first() is not None
+
+
+def _boolean(data: dict, name: str, problems: dict) -> bool | None:
+    """A JSON boolean, or its form spellings (true/false, 1/0, yes/no); None when absent."""
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+        return value.strip().lower() in ("true", "1", "yes")
+    problems.setdefault(name, []).append(f"{name.capitalize()} must be a boolean")
+    return None
+
+
+def _meta_object(data: dict, name: str, keys: tuple[str, ...], problems: dict) -> dict | None:
+    """An affiliate's `bank` / `meta_payout`: replaces the stored object; its documented keys
+    only, each a string ("" when not sent, as the docs' example shows)."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if value in ("", []):
+        value = {}
+    if not isinstance(value, dict) or any(not isinstance(value.get(k, ""), str) for k in keys):
+        problems.setdefault(name, []).append(f"{name} must be an object of strings: {', '.join(keys)}")
+        return None
+    if any("\x00" in value.get(k, "") or len(value.get(k, "")) > 255 for k in keys):
+        problems.setdefault(name, []).append(f"{name} values must be at most 255 characters, without NUL")
+        return None
+    return {k: value.get(k, "").strip() for k in keys}
+
+
+def validate_user_edit(data: dict, user_type: str) -> dict:
+    """The edit body (spec 2.1 / 2.2): every field optional; a field absent, null or blank is left
+    as it is. Returns the columns to change (meta objects under "meta:<key>"); 400/20 otherwise."""
+    problems: dict[str, list[str]] = {}
+    changes: dict = {}
+    for name in ("name", "username"):
+        value = _text(data, name, problems)
+        if value is not None:
+            changes[name] = value
+    phone = _text(data, "phone", problems, max_length=64)
+    if phone is not None:
+        changes["phone"] = phone
+    email = _email(data, problems, required=False)
+    if email is not None:
+        changes["email"] = email
+    country = _country(data, problems)
+    if country is not None:
+        changes["country"] = country
+    password = _password(data, problems, required=False)
+    if password is not None:
+        changes["password"] = password
+    live = _boolean(data, "live", problems)
+    if live is not None:
+        changes["live"] = live
+    currency = _text(data, "currency", problems, max_length=3)
+    if currency is not None:
+        currency = "RUB" if currency.upper() == "RUR" else currency.upper()
+        if currency in USER_CURRENCIES:
+            changes["currency"] = currency
+        else:
+            problems.setdefault("currency", []).append(f"Currency must be one of {', '.join(USER_CURRENCIES)}")
+    zone_name = _text(data, "zone", problems, max_length=64)
+    if zone_name is not None:
+        try:
+            changes["zone"] = check_timezone(zone_name)
+        except ValueError:
+            problems.setdefault("zone", []).append("Zone must be a time zone name, e.g. Asia/Kolkata")
+    if user_type == "publisher":
+        for field, (meta_key, keys) in AFFILIATE_META_OBJECTS.items():
+            replacement = _meta_object(data, field, keys, problems)
+            if replacement is not None:
+                changes[f"meta:{meta_key}"] = replacement
+    if problems:
+        raise errors.invalid(problems)
+    return changes
+
+
+def edit_user(db: Db, clock: Clock, network: Network, *, user_type: str, ident: str, data: dict) -> UserRow:
+    """A partial update of an undeleted user (spec 2.1 / 2.2 edit); 404/31 if none, 400/20 for a
+    bad field, 400/33 for an e-mail another user of the network has. `db` is a transaction."""
+    row = find_user(db, network, user_type=user_type, ident=ident)
+    changes = validate_user_edit(data, user_type)
+    values: dict = {}
+    for name in ("name", "username", "phone", "country", "live", "currency", "zone"):
+        if name in changes:
+            values[name] = changes[name]
+    if "email" in changes:
+        email_key = changes["email"].lower()
+        if _email_taken(db, network.id, email_key, other_than=row.id):
+            raise TrackierError(errors.DUPLICATED, errors={"email": ["Email already exists"]})
+        values.update(email=changes["email"], email_key=email_key)
+    if "password" in changes:
+        values["password_hash"] = hash_password(changes["password"])
+    meta_changes = {name[5:]: value for name, value in changes.items() if name.startswith("meta:")}
+    if meta_changes:
+        stored = json.loads(row.meta or "{}")
+        stored = stored if isinstance(stored, dict) else {}
+        values["meta"] = json.dumps({**stored, **meta_changes})
+    values["modified_at"] = clock.timestamp()
+    try:
+        db.execute(update(trackier_users).where(trackier_users.c.id == row.id).values(**values))
+    except IntegrityError:  # a concurrent write took the e-mail; the transaction rolls back
+        raise TrackierError(errors.DUPLICATED, errors={"email": ["Email already exists"]}) from None
+    return UserRow._make(db.one(_USER_BY_OBJECT_ID, (network.id, user_type, False, row.object_id)))
+
+
+def delete_user(db: Db, clock: Clock, network: Network, *, user_type: str, ident: str) -> UserRow:
+    """Soft delete (spec U24): the row stays, marked deleted, gone from lists and lookups, its
+    keys locked; its e-mail is freed for a new user. 404/31 for an unknown or deleted user."""
+    row = find_user(db, network, user_type=user_type, ident=ident)
+    db.execute(update(trackier_users).where(trackier_users.c.id == row.id).values(
+        deleted=True, email_key=f"deleted:{row.object_id}", modified_at=clock.timestamp()))
+    return row
 
 
 class UserRow(NamedTuple):

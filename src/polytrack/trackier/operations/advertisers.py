@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from polytrack.kernel.render import Raw
 from polytrack.trackier import domain
-from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.operations.base import TrackierCall, operation
 from polytrack.trackier.shapes import user_json, user_object
 
 USER_TYPE = "advertiser"
@@ -34,5 +34,15 @@ def get_advertiser(call: TrackierCall) -> Raw:
     return Raw('{"success":true,"data":{"advertiser":' + user_json(row, call.network) + "}}")
 
 
-planned("POST", "/advertiser/{id}")  # edit: a partial update, by POST
-planned("DELETE", "/advertiser/{id}")
+@operation("POST", "/advertiser/{id}", writes=True)
+def edit_advertiser(call: TrackierCall) -> dict:
+    # edit: a partial update, by POST
+    row = domain.edit_user(call.db, call.services.clock, call.network, user_type=USER_TYPE,
+                           ident=call.path_params["id"], data=call.body)
+    return {"success": True, "data": {"user": user_object(row, call.network), "message": "Advertiser Updated!!"}}
+
+
+@operation("DELETE", "/advertiser/{id}", writes=True)
+def delete_advertiser(call: TrackierCall) -> dict:
+    domain.delete_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    return {"success": True, "data": {"message": "Advertiser Deleted!!"}}

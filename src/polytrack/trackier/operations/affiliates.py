@@ -1,13 +1,50 @@
-"""Network API: affiliates, Trackier's publishers (network keys)."""
+"""Network API: affiliates, Trackier's publishers (network keys). Stored as trackier_users of
+type "publisher", by the same domain functions as advertisers."""
 
 from __future__ import annotations
 
-from polytrack.trackier.operations.base import planned
+from polytrack.kernel.render import Raw
+from polytrack.trackier import domain
+from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.shapes import user_json, user_object
 
-planned("POST", "/affiliate")
-planned("POST", "/affiliate/{id}")  # edit
-planned("GET", "/affiliate")
-planned("GET", "/affiliate/{id}")
-planned("DELETE", "/affiliate/{id}")
+USER_TYPE = "publisher"
+
+
+@operation("POST", "/affiliate", writes=True)
+def create_affiliate(call: TrackierCall) -> dict:
+    row = domain.create_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, data=call.body)
+    return {"success": True, "data": {"user": user_object(row, call.network), "message": "Publisher Added!!"}}
+
+
+@operation("POST", "/affiliate/{id}", writes=True)
+def edit_affiliate(call: TrackierCall) -> dict:
+    # edit: a partial update, by POST; the answer's key is `affiliate` (not `user`, as advertisers)
+    row = domain.edit_user(call.db, call.services.clock, call.network, user_type=USER_TYPE,
+                           ident=call.path_params["id"], data=call.body)
+    return {"success": True, "data": {"affiliate": user_object(row, call.network), "message": "Affiliate Updated!!"}}
+
+
+@operation("GET", "/affiliate", cacheable=True)
+def list_affiliates(call: TrackierCall) -> Raw:
+    # as GET /advertiser: everything by default, `limit`/`page` honoured when given
+    limit, page = call.paging(default_limit=None)
+    rows = domain.list_users(call.db, call.network, user_type=USER_TYPE, limit=limit, page=page)
+    users = ",".join([user_json(row, call.network) for row in rows])
+    return Raw('{"success":true,"data":{"affiliates":[' + users + "]}}")
+
+
+@operation("GET", "/affiliate/{id}", cacheable=True)
+def get_affiliate(call: TrackierCall) -> Raw:
+    row = domain.find_user(call.db, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    return Raw('{"success":true,"data":{"affiliate":' + user_json(row, call.network) + "}}")
+
+
+@operation("DELETE", "/affiliate/{id}", writes=True)
+def delete_affiliate(call: TrackierCall) -> dict:
+    domain.delete_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    return {"success": True, "data": {"message": "Affiliate Deleted!!"}}
+
+
 # date-wise earnings; the docs' own example calls the plural path
 planned("GET", "/affiliate/earning/{id}", aliases=("/affiliates/earning/{id}",))
