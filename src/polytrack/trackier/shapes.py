@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 
 from polytrack.kernel.dates import zone
+from polytrack.kernel.render import Raw
 from polytrack.trackier.domain import Network
 
 REGION_LANG = "en"
@@ -89,3 +90,14 @@ def user_object(row, network: Network) -> dict:
         "modified": day(row.modified_at, network),
         "meta": meta(row.meta),
     }
+
+
+def users_answer(member: str, rows, network: Network) -> Raw:
+    """`{"success": true, "data": {member: [<User>...]}}` from memoised User texts. The docs'
+    examples have no `success`; we always send it (harmless to clients that ignore it)."""
+    return Raw('{"success":true,"data":{"' + member + '":[' + ",".join([user_json(row, network) for row in rows]) + "]}}")
+
+
+def user_answer(member: str, row, network: Network) -> Raw:
+    """`{"success": true, "data": {member: <User>}}` from the memoised User text."""
+    return Raw('{"success":true,"data":{"' + member + '":' + user_json(row, network) + "}}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from polytrack.kernel.render import Raw
 from polytrack.trackier import domain
 from polytrack.trackier.operations.base import TrackierCall, operation
-from polytrack.trackier.shapes import user_json, user_object
+from polytrack.trackier.shapes import user_answer, user_object, users_answer
 
 USER_TYPE = "advertiser"
 
@@ -15,10 +15,7 @@ def list_advertisers(call: TrackierCall) -> Raw:
     # No pagination is documented: everything by default, `limit`/`page` honoured when given.
     limit, page = call.paging(default_limit=None)
     rows = domain.list_users(call.db, call.network, user_type=USER_TYPE, limit=limit, page=page)
-    # The docs' example has no `success`; we always send it (harmless to clients that ignore it).
-    # {"success": true, "data": {"advertisers": [<User>...]}}, from memoised User texts
-    users = ",".join([user_json(row, call.network) for row in rows])
-    return Raw('{"success":true,"data":{"advertisers":[' + users + "]}}")
+    return users_answer("advertisers", rows, call.network)
 
 
 @operation("POST", "/advertiser", writes=True)
@@ -30,8 +27,7 @@ def create_advertiser(call: TrackierCall) -> dict:
 @operation("GET", "/advertiser/{id}", cacheable=True)
 def get_advertiser(call: TrackierCall) -> Raw:
     row = domain.find_user(call.db, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
-    # {"success": true, "data": {"advertiser": <User>}}
-    return Raw('{"success":true,"data":{"advertiser":' + user_json(row, call.network) + "}}")
+    return user_answer("advertiser", row, call.network)
 
 
 @operation("POST", "/advertiser/{id}", writes=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from polytrack.kernel.render import Raw
 from polytrack.trackier import domain
 from polytrack.trackier.operations.base import TrackierCall, operation, planned
-from polytrack.trackier.shapes import user_json, user_object
+from polytrack.trackier.shapes import user_answer, user_object, users_answer
 
 USER_TYPE = "publisher"
 
@@ -30,14 +30,13 @@ def list_affiliates(call: TrackierCall) -> Raw:
     # as GET /advertiser: everything by default, `limit`/`page` honoured when given
     limit, page = call.paging(default_limit=None)
     rows = domain.list_users(call.db, call.network, user_type=USER_TYPE, limit=limit, page=page)
-    users = ",".join([user_json(row, call.network) for row in rows])
-    return Raw('{"success":true,"data":{"affiliates":[' + users + "]}}")
+    return users_answer("affiliates", rows, call.network)
 
 
 @operation("GET", "/affiliate/{id}", cacheable=True)
 def get_affiliate(call: TrackierCall) -> Raw:
     row = domain.find_user(call.db, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
-    return Raw('{"success":true,"data":{"affiliate":' + user_json(row, call.network) + "}}")
+    return user_answer("affiliate", row, call.network)
 
 
 @operation("DELETE", "/affiliate/{id}", writes=True)
