@@ -14,10 +14,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from polytrack.kernel.coherence import generation_for
-from polytrack.kernel.sql import (  # noqa: F401  (begin_sqlite_transaction, configure_...: re-exported)
-    SQLITE_BUSY_TIMEOUT_MS, begin_sqlite_transaction, configure_sqlite_connection, install_commit_hook,
-    install_sqlite_begin, transaction,
-)
+from polytrack.kernel.sql import SQLITE_BUSY_TIMEOUT_MS, install_commit_hook, install_sqlite_begin, transaction
 from polytrack.kernel.tables import metadata  # noqa: F401  (re-exported: API tables register on it)
 
 
