@@ -1,0 +1,48 @@
+"""Write paths of AvidTrak: its operator routes, CLI commands and writing operations."""
+
+from __future__ import annotations
+
+from tests.write_paths.harness import Env, case
+
+
+# --- AvidTrak ----------------------------------------------------------------------------------
+
+@case("POST /_polytrack/avidtrak/accounts", routes=[("POST", "/_polytrack/avidtrak/accounts")])
+def _(env: Env):
+    with env.write():
+        env.op("POST", "/_polytrack/avidtrak/accounts", kind="agency", userid="acme_agency", password="AcmePass1")
+
+
+@case("POST /_polytrack/avidtrak/accounts/{userid}/credit", routes=[("POST", "/_polytrack/avidtrak/accounts/{userid}/credit")])
+def _(env: Env):
+    userid = env.agency()
+    with env.write():
+        env.op("POST", f"/_polytrack/avidtrak/accounts/{userid}/credit", amount="25.00")
+
+
+@case("POST /_polytrack/avidtrak/accounts/{userid}/pincode", routes=[("POST", "/_polytrack/avidtrak/accounts/{userid}/pincode")])
+def _(env: Env):
+    userid = env.agency()
+    with env.write():
+        env.op("POST", f"/_polytrack/avidtrak/accounts/{userid}/pincode")
+
+
+@case("polytrack admin avidtrak create-account", commands=[("admin", "avidtrak", "create-account")])
+def _(env: Env):
+    with env.write():
+        env.cli("admin", "avidtrak", "create-account", "--kind", "agency", "--userid", "acme_agency",
+                "--password", "AcmePass1")
+
+
+@case("polytrack admin avidtrak credit", commands=[("admin", "avidtrak", "credit")])
+def _(env: Env):
+    userid = env.agency()
+    with env.write():
+        env.cli("admin", "avidtrak", "credit", "--userid", userid, "--amount", "25.00")
+
+
+@case("polytrack admin avidtrak regenerate-pincode", commands=[("admin", "avidtrak", "regenerate-pincode")])
+def _(env: Env):
+    userid = env.agency()
+    with env.write():
+        env.cli("admin", "avidtrak", "regenerate-pincode", "--userid", userid)
