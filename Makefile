@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test test-sqlite test-postgresql typecheck venv dev-venv postgresql wrk bench clean
+.PHONY: run test test-sqlite test-postgresql typecheck venv dev-venv postgresql chromium peers wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,19 @@ postgresql:
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-test: typecheck postgresql
+# Real peers the tests drive: Debian's headless Chromium (Playwright drives it; it downloads no
+# browser of its own) and the browser libraries of tests/js (the Webtrekk Smart Pixel), from npm.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium (Debian package chromium)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+peers: chromium tests/js/node_modules/.installed
+
+test: typecheck postgresql peers
 	POLYTRACK_TEST_DB=sqlite $(BIN)/pytest
 	POLYTRACK_TEST_DB=postgresql $(BIN)/pytest
 
@@ -45,10 +57,10 @@ test: typecheck postgresql
 typecheck: dev-venv
 	$(BIN)/mypy
 
-test-sqlite: dev-venv
+test-sqlite: dev-venv peers
 	POLYTRACK_TEST_DB=sqlite $(BIN)/pytest $(ARGS)
 
-test-postgresql: dev-venv postgresql
+test-postgresql: dev-venv postgresql peers
 	POLYTRACK_TEST_DB=postgresql $(BIN)/pytest $(ARGS)
 
 wrk:
@@ -61,5 +73,5 @@ bench: venv wrk
 # polytrack.db-*: the database's WAL files, its read-cache generation file and the files made
 # next to it (AvidTrak's server secret: it belongs to this database and goes with it).
 clean:
-	rm -rf $(VENV) polytrack.db polytrack.db-* src/*.egg-info .hypothesis .pytest_cache .mypy_cache
+	rm -rf $(VENV) tests/js/node_modules polytrack.db polytrack.db-* src/*.egg-info .hypothesis .pytest_cache .mypy_cache
 	find src tests bench tools -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -92,3 +92,12 @@ def admin(http):
     """An HTTP client preset with the operator token."""
     http.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
     return http
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (tests/browser.py); each test opens its own context."""
+    from tests.browser import chromium
+
+    with chromium() as started:
+        yield started

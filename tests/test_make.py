@@ -32,9 +32,9 @@ def test_make_run_passes_args_to_serve():
 
 def test_make_clean_leaves_only_the_sources(tmp_path):
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
-    kept = ["src/polytrack/cli.py", "tests/test_cli.py", "bench/out/results.txt", "tools/new_migration.py", "README.md"]
+    kept = ["src/polytrack/cli.py", "tests/test_cli.py", "tests/js/package.json", "bench/out/results.txt", "tools/new_migration.py", "README.md"]
     made = [".venv/bin/polytrack", "polytrack.db", "polytrack.db-wal", "polytrack.db-shm", "polytrack.db-generation",
-            "polytrack.db-avidtrak.secret",
+            "polytrack.db-avidtrak.secret", "tests/js/node_modules/@webtrekk-smart-pixel/core/index.js",
             "src/polytrack.egg-info/PKG-INFO", ".hypothesis/examples/x", ".pytest_cache/v/x", ".mypy_cache/3.11/x",
             "src/polytrack/__pycache__/cli.cpython-311.pyc", "src/polytrack/payt/__pycache__/x.pyc",
             "tests/__pycache__/x.pyc", "bench/__pycache__/x.pyc", "tools/__pycache__/x.pyc"]
