@@ -44,3 +44,39 @@ def pro_client(admin, agency):
 def lite_client(admin, agency):
     return create(admin, kind="client", agency="acme_agency", userid="mikesradio", password="Radio2024",
                   account_type="lite")
+
+
+FORMATS = ("json", "xml")
+
+
+def client(http, pincode, fmt="json"):
+    """The package's own client (polytrack.avidtrak.client) on the in-process app."""
+    from polytrack.avidtrak.client import AvidTrakClient
+
+    return AvidTrakClient(URL, pincode, fmt, http=http)
+
+
+def as_sent(value, fmt):
+    """What a JSON answer reads as through the client in `fmt`: XML has no types, so scalars
+    are strings and empty strings, empty lists and nulls are all None."""
+    if fmt == "json":
+        return value
+    if isinstance(value, dict):
+        return {key: as_sent(item, fmt) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_sent(item, fmt) for item in value] or None
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def error_of(http, pincode, method, fmt="json", **params):
+    """The code-0 `data` of a failing call, through the client in `fmt`."""
+    from polytrack.avidtrak.client import AvidTrakError
+
+    try:
+        client(http, pincode, fmt).call(method, **params)
+    except AvidTrakError as failure:
+        assert failure.code == 0, failure
+        return failure.data
+    raise AssertionError(f"{method} succeeded")

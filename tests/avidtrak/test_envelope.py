@@ -121,8 +121,15 @@ def test_permission_comes_before_not_implemented(http, lite_client):
     assert call(http, lite_client["pincode"], "create_account", userid="x")["data"]["error"] == "agency_only"
 
 
-@pytest.mark.parametrize("method", sorted(set(METHODS) - {"client_list", "get_remaining_balance"}))
+def _planned() -> list[str]:
+    (registry,) = registries()
+    return sorted(operation.name for operation in registry if not operation.implemented)
+
+
+@pytest.mark.parametrize("method", _planned() or ["(none planned)"])
 def test_later_methods_pass_the_pipeline_then_say_not_implemented(http, agency, method):
+    if method == "(none planned)":
+        return
     body = call(http, agency["pincode"], method)
     assert body == {"code": 0, "status": "Unknown Error",
                     "data": {"error": "not_implemented", "message": f"Method not implemented yet: {method}"}}
@@ -133,7 +140,7 @@ def test_method_list_is_the_spec_list():
     assert all(name == name.lower() for name in METHODS)
     (registry,) = registries()
     assert sorted(operation.name for operation in registry) == sorted(METHODS)
-    assert {operation.name for operation in registry if operation.implemented} == {"client_list", "get_remaining_balance"}
+    assert {"client_list", "get_remaining_balance"} <= {operation.name for operation in registry if operation.implemented}
 
 
 # --- parameters: GET vs POST, body wins, case-insensitive names -----------------------------------

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from polytrack.avidtrak import sealing, values
 from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parameter, no_data, userid_exists
@@ -164,7 +165,7 @@ def create_account(
     else:
         site_key = None
     created_on = values.utc_naive(now)
-    account_id = db.execute(
+    insert = (
         accounts.insert().values(
             kind=kind, parent_id=agency.id if agency else None, userid=userid, userid_folded=folded,
             password_hash=hash_password(password), account_type=account_type, email=email,
@@ -172,7 +173,11 @@ def create_account(
             pincode_digest=keys.pincode_digest(pincode), pincode_key_id=keys.key_id, site_key=site_key,
             status="active", created_on=created_on,
         ).returning(accounts.c.id)
-    ).scalar_one()
+    )
+    try:
+        account_id = db.execute(insert).scalar_one()
+    except IntegrityError:  # a concurrent request took the user ID after our check
+        raise userid_exists() from None
     account = Account(id=account_id, kind=kind, parent_id=agency.id if agency else None, userid=userid,
                       account_type=account_type)
     if agency is not None:
@@ -198,6 +203,54 @@ def regenerate_pincode(db: Db, keys: ServerKeys, account: Account) -> str:
     if account.kind == "client":
         _store_sealed_pincode(db, keys, account, pincode)
     return pincode
+
+
+def account_details(db: Db, account: Account) -> dict:
+    """The stored contact fields of an account (create_account's and update_user_details' answers)."""
+    row = db.execute(select(accounts).where(accounts.c.id == account.id)).one()
+    return row._asdict()
+
+
+def new_client_answer(db: Db, created: NewAccount, tz_name: str) -> dict:
+    """create_account's answer: the new client, its pincode and site key."""
+    row = account_details(db, created.account)
+    return {
+        "userid": row["userid"], "pincode": created.pincode, "account_type": row["account_type"],
+        "email": row["email"], "contact_name": row["contact_name"], "contact_number": row["contact_number"],
+        "domain": row["domain"], "site_key": row["site_key"],
+        "created_on": values.timestamp_text(row["created_on"], tz_name),
+    }
+
+
+def update_user_details(db: Db, account: Account, *, userid: str | None, fullname: str | None,
+                        email: str | None, password: str | None) -> dict:
+    """The given fields of the account itself (None: unchanged); the pincode stays. Answers the
+    current values and the names applied, in the fixed order username, fullname, email, password."""
+    changes: dict = {}
+    updated = []
+    if userid is not None:
+        folded = userid.lower()
+        other = db.execute(select(accounts.c.id).where(accounts.c.userid_folded == folded,
+                                                       accounts.c.id != account.id)).first()
+        if other is not None:
+            raise userid_exists()
+        changes.update(userid=userid, userid_folded=folded)
+        updated.append("username")
+    if fullname is not None:
+        changes["contact_name"] = fullname
+        updated.append("fullname")
+    if email is not None:
+        changes["email"] = email
+        updated.append("email")
+    if password is not None:
+        changes["password_hash"] = hash_password(password)
+        updated.append("password")
+    try:
+        db.execute(update(accounts).where(accounts.c.id == account.id).values(**changes))
+    except IntegrityError:  # the user ID was taken concurrently
+        raise userid_exists() from None
+    row = account_details(db, account)
+    return {"userid": row["userid"], "fullname": row["contact_name"], "email": row["email"], "updated": updated}
 
 
 # --- wallets ------------------------------------------------------------------------------------

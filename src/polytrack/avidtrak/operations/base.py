@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from polytrack.avidtrak.domain import Account
-from polytrack.avidtrak.errors import agency_only, pro_account_required
+from polytrack.avidtrak.errors import agency_only, invalid_parameter, missing_parameter, pro_account_required
 from polytrack.avidtrak.server_keys import ServerKeys
 from polytrack.kernel.operations import Call, Limit, Operation, Registry
 from polytrack.kernel.params import Params
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from polytrack.services import Services
 
 DEFAULT_CALLS_PER_MINUTE = 600
+MAX_LIST = 100  # entries in any list parameter
 
 
 class AvidTrakSettings(NamedTuple):
@@ -52,6 +53,56 @@ class AvidTrakCall(Call):
         if self._params is None:
             self._params = Params(self.pairs, last_wins=True)
         return self._params
+
+    # Reading a method's parameters the AvidTrak way: values trimmed, an empty value counts as
+    # not given for "required", but as "clear this" for optional settings that are present.
+
+    def given(self, *names: str) -> str | None:
+        """The trimmed value of the first of `names` (aliases) given non-empty, else None."""
+        for name in names:
+            value = self.params.get(name)
+            if value is not None and value.strip():
+                return value.strip()
+        return None
+
+    def required(self, name: str) -> str:
+        value = self.given(name)
+        if value is None:
+            raise missing_parameter(name)
+        return value
+
+    def present(self, name: str) -> bool:
+        """Given at all, even empty: optional settings are cleared by an empty value."""
+        return name in self.params
+
+    def text(self, name: str) -> str:
+        """An optional scalar, "" when absent."""
+        return (self.params.get(name) or "").strip()
+
+    def values(self, name: str) -> list[str]:
+        """A list parameter in any array form (`sid[]=`, `sid[0]=`, `sid=`), trimmed, empty values
+        dropped, duplicates dropped (the first kept); at most MAX_LIST entries."""
+        seen: dict[str, None] = {}
+        for value in self.params.get_list(name):
+            if value.strip():
+                seen.setdefault(value.strip(), None)
+        if len(seen) > MAX_LIST:
+            raise invalid_parameter(name)
+        return list(seen)
+
+    def ordered_values(self, name: str) -> list[str]:
+        """A list whose positions matter (round robin's parallel arrays): kept as sent, empty
+        entries included, no de-duplication."""
+        found = [value.strip() for value in self.params.get_list(name)]
+        if len(found) > MAX_LIST:
+            raise invalid_parameter(name)
+        return found
+
+    def required_values(self, name: str) -> list[str]:
+        found = self.values(name)
+        if not found:
+            raise missing_parameter(name)
+        return found
 
 
 def per_account_limit(call: AvidTrakCall) -> tuple[Limit]:
