@@ -46,3 +46,42 @@ def post_in_messages(app, pieces: list[bytes], headers: tuple[tuple[bytes, bytes
              "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
     asyncio.run(app(scope, receive, send))
     return json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+
+# --- the tracking pixel -------------------------------------------------------------------------
+
+CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/131.0.0.0 Safari/537.36")
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+# 2024-06-12 12:00 UTC, the frozen test clock; hits below carry client times before it.
+NOW_MS = 1718193600000
+
+
+def p(page: str, client_ms: int = 0, referrer: str = "0") -> str:
+    """The `p` parameter as the pixel builds it: fields percent-encoded, then joined by commas."""
+    from urllib.parse import quote
+    return f"600,{quote(page, safe='')},1,1920x1080,24,1,{client_ms},{quote(referrer, safe='')},1200x800,0"
+
+
+def hit(http, page: str = "home", *, track_id: str = SHOP, at_ms: int = NOW_MS - 3_600_000, eid: str = "v1",
+        agent: str = CHROME, **params):
+    """One GET /<trackId>/wt hit; the answer must be the GIF whatever was sent."""
+    query = {"p": p(page, at_ms, params.pop("referrer", "0")), **({"eid": eid} if eid else {}), **params}
+    from urllib.parse import urlencode
+    response = http.get(f"/{track_id}/wt?{urlencode(query, safe=',%')}", headers={"user-agent": agent})
+    assert_gif(response)
+    return response
+
+
+def assert_gif(response) -> None:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "image/gif"
+    assert response.content.startswith(b"GIF89a") and len(response.content) == 43
+    assert "no-store" in response.headers["cache-control"]
+
+
+def stored(services, sql: str, **params) -> list:
+    """Rows of the collected data, read the way an operator would query the database."""
+    from sqlalchemy import text
+    with services.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql), params)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.write_paths.harness import Env, SHOP, case
+from tests.write_paths.harness import COLLECTED, NOTHING, Env, SHOP, T, case
 
 
 # --- Mapp --------------------------------------------------------------------------------------
@@ -26,6 +26,37 @@ def _(env: Env):
     env.op("POST", "/_polytrack/mapp/accounts", title="Blog", customerId="100000000000002")
     with env.write():
         env.op("POST", "/_polytrack/mapp/grants", login="alice", customerIds=["100000000000002"])
+
+
+@case("POST /_polytrack/mapp/track-ids", routes=[("POST", "/_polytrack/mapp/track-ids")])
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    with env.write():
+        env.op("POST", "/_polytrack/mapp/track-ids", customerId=SHOP, trackId="555")
+
+
+@case("polytrack admin mapp add-track-id", commands=[("admin", "mapp", "add-track-id")])
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    with env.write():
+        env.cli("admin", "mapp", "add-track-id", "--customer-id", SHOP, "--track-id", "555")
+
+
+@case("mapp pixel GET /<trackId>/wt and POST /<trackId>/batch (collected data only)")
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    with env.write(COLLECTED):
+        response = env.http.get(f"/{SHOP}/wt?p=600,home,1,0,0,0,{T * 1000},0,0,0&eid=v1")
+        assert response.status_code == 200 and response.headers["content-type"] == "image/gif"
+    with env.write(COLLECTED):
+        response = env.http.post(f"/{SHOP}/batch?eid=v1", content=f"wt?p=600,list,1,0,0,0,{T * 1000 + 60000},0,0,0")
+        assert response.status_code == 200
+
+
+@case("read: a rejected pixel hit is only counted")
+def _(env: Env):
+    with env.write(NOTHING):
+        assert env.http.get("/424242/wt?p=600,home").status_code == 200
 
 
 @case("polytrack admin mapp create-account", commands=[("admin", "mapp", "create-account")])

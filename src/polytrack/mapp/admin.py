@@ -11,6 +11,7 @@ from starlette.routing import Route
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
 from polytrack.mapp import domain
+from polytrack.mapp.collect import store
 from polytrack.mapp.domain import ProvisioningError
 from polytrack.services import Services
 
@@ -26,6 +27,15 @@ def create_user(services: Services, *, login: str, password: str, customer_ids: 
     with services.transaction() as db:
         return domain.create_user(db, services.clock, login=login, password=password,
                                   customer_ids=customer_ids, language=language)
+
+
+def add_track_id(services: Services, *, customer_id: str, track_id: str | None = None) -> dict:
+    with services.transaction() as db:
+        return domain.add_track_id(db, services.clock, customer_id=customer_id, track_id=track_id)
+
+
+def rejected_hits(services: Services) -> list[dict]:
+    return store.rejected_hits(services.hot)
 
 
 def grant(services: Services, *, login: str, customer_ids: list[str]) -> dict:
@@ -95,8 +105,18 @@ def admin_routes(services) -> list:
             raise AdminError(400, "missing field: customerIds")
         return _provision(lambda: grant(services, login=login, customer_ids=customer_ids))
 
+    async def post_track_id(request):
+        data = await json_body(request)
+        customer_id, track_id = _text(data, "customerId"), _optional_text(data, "trackId")
+        return _provision(lambda: add_track_id(services, customer_id=customer_id, track_id=track_id))
+
+    async def get_rejected_hits(_request):
+        return JSONResponse(rejected_hits(services))
+
     return [
         Route("/accounts", post_account, methods=["POST"]),
+        Route("/track-ids", post_track_id, methods=["POST"]),
+        Route("/rejected-hits", get_rejected_hits, methods=["GET"]),
         Route("/users", post_user, methods=["POST"]),
         Route("/grants", post_grant, methods=["POST"]),
     ]
@@ -124,6 +144,13 @@ def register_cli(root, admin, kit: CliKit) -> None:
     kit.add_db_flags(user)
     user.set_defaults(func=lambda a: _run(lambda: create_user(
         kit.open_services(a), login=a.login, password=a.password, customer_ids=a.customer_id, language=a.language)))
+
+    track = sub.add_parser("add-track-id", help="another Track ID recording into an account")
+    track.add_argument("--customer-id", required=True)
+    track.add_argument("--track-id", help="digits; a random 15-digit id when omitted")
+    kit.add_db_flags(track)
+    track.set_defaults(func=lambda a: _run(lambda: add_track_id(
+        kit.open_services(a), customer_id=a.customer_id, track_id=a.track_id)))
 
     grant_parser = sub.add_parser("grant", help="give a Q3 user access to accounts")
     grant_parser.add_argument("--login", required=True)

@@ -20,7 +20,7 @@ from polytrack.kernel.secrets import hash_password, random_digits, random_hex, v
 from polytrack.kernel.sql import Db, Statement
 from polytrack.kernel.tokens import TOKEN_COLUMNS, TokenStore
 from polytrack.mapp.rpc import LANGUAGES
-from polytrack.mapp.tables import mapp_accounts, mapp_user_accounts, mapp_users
+from polytrack.mapp.tables import mapp_accounts, mapp_track_ids, mapp_user_accounts, mapp_users
 
 API = "mapp"
 TOKEN_KIND = "token"
@@ -179,10 +179,46 @@ def create_account(db: Db, clock: Clock, *, title: str, customer_id: str | None 
         raise ProvisioningError(400, "customerId must be a string of 1 to 32 digits")
     if _account_id(db, customer_id) is not None:
         raise ProvisioningError(409, f"customerId {customer_id} already exists")
-    db.execute(mapp_accounts.insert().values(
+    account_id = db.execute(mapp_accounts.insert().values(
         customer_id=customer_id, title=title, timezone=timezone, created_at=clock.timestamp(),
-    ))
-    return {"customerId": customer_id, "title": title, "timezone": timezone}
+    ).returning(mapp_accounts.c.id)).scalar_one()
+    # The vendor uses one number as customerId and Track ID: the account's first Track ID.
+    if not _track_id_taken(db, customer_id):
+        db.execute(mapp_track_ids.insert().values(track_id=customer_id, account_id=account_id,
+                                                  created_at=clock.timestamp()))
+    return {"customerId": customer_id, "title": title, "timezone": timezone, "trackIds": track_ids_of(db, account_id)}
+
+
+def add_track_id(db: Db, clock: Clock, *, customer_id: str, track_id: str | None = None) -> dict:
+    """Another Track ID recording into the account (a random 15-digit one when none is given)."""
+    account_id = _account_id(db, str(customer_id).strip())
+    if account_id is None:
+        raise ProvisioningError(404, f"unknown customerId {customer_id}")
+    if track_id is None:
+        track_id = _unused_track_id(db)
+    track_id = str(track_id).strip()
+    if not CUSTOMER_ID_RE.match(track_id):
+        raise ProvisioningError(400, "trackId must be a string of 1 to 32 digits")
+    if _track_id_taken(db, track_id):
+        raise ProvisioningError(409, f"trackId {track_id} already exists")
+    db.execute(mapp_track_ids.insert().values(track_id=track_id, account_id=account_id, created_at=clock.timestamp()))
+    return {"customerId": str(customer_id).strip(), "trackIds": track_ids_of(db, account_id)}
+
+
+def track_ids_of(db: Db, account_id: int) -> list[str]:
+    return list(db.execute(select(mapp_track_ids.c.track_id).where(mapp_track_ids.c.account_id == account_id)
+                           .order_by(mapp_track_ids.c.track_id)).scalars())
+
+
+def _track_id_taken(db: Db, track_id: str) -> bool:
+    return db.execute(select(mapp_track_ids.c.account_id).where(mapp_track_ids.c.track_id == track_id)).first() is not None
+
+
+def _unused_track_id(db: Db) -> str:
+    while True:
+        candidate = random_digits(GENERATED_CUSTOMER_ID_DIGITS)
+        if not _track_id_taken(db, candidate):
+            return candidate
 
 
 def create_user(db: Db, clock: Clock, *, login: str, password: str, customer_ids: list[str],

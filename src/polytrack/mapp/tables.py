@@ -4,7 +4,7 @@ A Mapp account (Track ID / `customerId`) is the tenant that owns tracked data; a
 in with a login name and may access any number of accounts through `mapp_user_accounts`.
 """
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
 from polytrack.kernel.db import metadata
 
@@ -39,4 +39,119 @@ mapp_user_accounts = Table(
     Column("user_id", Integer, ForeignKey("mapp_users.id", ondelete="CASCADE"), primary_key=True),
     Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True, index=True),
     Column("created_at", Float, nullable=False),
+)
+
+
+# --- collected data: the tracking pixel ------------------------------------------------------
+
+# Track IDs a pixel may name in its path (/<trackId>/wt). An account's customerId is its first
+# Track ID (the vendor uses one number for both); more can be added (a staging site, a second
+# shop recording into the same account).
+mapp_track_ids = Table(
+    "mapp_track_ids",
+    metadata,
+    Column("track_id", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# One row per hit as the pixel sent it (`query`, the user agent) plus what is read from that hit
+# alone (page, browser, campaign, order ...): pure functions of the hit, computed once when it is
+# stored. `visit_id` and `duration_ms` depend on the visitor's other hits and are re-derived
+# whenever a hit of that visitor lands near them (collect/visits.py). Times are epoch ms.
+mapp_hits = Table(
+    "mapp_hits",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("visitor", String(255), nullable=False),   # eid, else ceid, else a digest of IP and UA
+    Column("time_ms", BigInteger, nullable=False),    # when it happened (collect/pixel.py: hit_time)
+    Column("received_ms", BigInteger, nullable=False),
+    Column("kind", String(8), nullable=False),        # page | action | media
+    Column("bot", Boolean, nullable=False),
+    Column("new_session", Boolean, nullable=False),   # fns=1
+    Column("page", Text, nullable=False),             # the content id of `p`
+    Column("page_url", Text, nullable=False),         # pu
+    Column("referrer", Text, nullable=False),         # an http(s) URL or ""
+    Column("search_phrase", Text, nullable=False),
+    Column("campaign", Text, nullable=False),         # mc
+    Column("action", Text, nullable=False),           # ct
+    Column("customer", Text, nullable=False),         # cd
+    Column("browser", String(64), nullable=False),
+    Column("os", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("country", String(8), nullable=False),
+    Column("order_value_cents", BigInteger, nullable=False),  # 0 unless the hit is an order
+    Column("quantity", Integer, nullable=False),
+    Column("is_order", Boolean, nullable=False),
+    Column("query", Text, nullable=False),            # the hit as sent, for re-reading it later
+    Column("user_agent", Text, nullable=False),
+    Column("visit_id", BigInteger, nullable=True),
+    Column("duration_ms", BigInteger, nullable=True),  # page impressions: time on the page
+    Index("ix_mapp_hits_visitor_time", "account_id", "visitor", "time_ms"),
+    Index("ix_mapp_hits_account_time", "account_id", "time_ms"),
+)
+
+# Custom parameters of a hit, one row each: content groups (cg1...), page (cp), session (cs),
+# action (ck), e-commerce (cb), product category (ca), campaign (cc), user category (uc) and
+# media category (mg) parameters; `name` is the parameter as sent, lower-case (`cg1`, `cp12`).
+mapp_hit_params = Table(
+    "mapp_hit_params",
+    metadata,
+    Column("hit_id", BigInteger, ForeignKey("mapp_hits.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(16), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("account_id", Integer, nullable=False),
+    Index("ix_mapp_hit_params_name", "account_id", "name"),
+)
+
+# Visits as derived from a visitor's hits (collect/visits.py); visit attributes come from the
+# visit's first hit. Rebuilt, never edited: a late hit replaces the visits around it.
+mapp_visits = Table(
+    "mapp_visits",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("visitor", String(255), nullable=False),
+    Column("customer", Text, nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("day", String(10), nullable=False),         # YYYY-MM-DD in the account's time zone
+    Column("hits", Integer, nullable=False),
+    Column("page_impressions", Integer, nullable=False),
+    Column("entry_page", Text, nullable=False),
+    Column("exit_page", Text, nullable=False),
+    Column("bounce", Boolean, nullable=False),
+    Column("campaign", Text, nullable=False),
+    Column("referrer", Text, nullable=False),
+    Column("entry_source", String(16), nullable=False),  # campaign | search | referrer | direct
+    Column("browser", String(64), nullable=False),
+    Column("os", String(64), nullable=False),
+    Column("device", String(64), nullable=False),
+    Column("country", String(8), nullable=False),
+    Index("ix_mapp_visits_visitor", "account_id", "visitor", "start_ms"),
+    Index("ix_mapp_visits_account_day", "account_id", "day"),
+)
+
+# One row per visitor: the lock that serialises the re-derivation of one visitor's visits
+# across workers (PostgreSQL), and when the visitor was first and last seen.
+mapp_visitors = Table(
+    "mapp_visitors",
+    metadata,
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("visitor", String(255), primary_key=True),
+    Column("hits", BigInteger, nullable=False),
+)
+
+# Hits the pixel answered but did not store, counted per Track ID (as sent, cut to 64
+# characters) and reason, for the operator (GET /_polytrack/mapp/rejected-hits).
+mapp_rejected_hits = Table(
+    "mapp_rejected_hits",
+    metadata,
+    Column("track_id", String(64), primary_key=True),
+    Column("reason", String(64), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("first_ms", BigInteger, nullable=False),
+    Column("last_ms", BigInteger, nullable=False),
+    Column("example", Text, nullable=False),  # the last such hit, cut to 500 characters
 )

@@ -28,6 +28,7 @@ from polytrack.kernel.ratelimit import RateDecision
 from polytrack.kernel.render import JSON_TYPE, TextResponse, to_json
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.mapp import domain
+from polytrack.mapp.collect.wire import routes as pixel_routes
 from polytrack.kernel.calllog import LoggedCall
 from polytrack.mapp.operations.base import (
     AUTH_ACCOUNT, AUTH_LOGIN, AUTH_NONE, AUTH_TOKEN, AUTH_TOKEN_SOFT, MappCall, MappSettings, registry,
@@ -317,4 +318,5 @@ class Endpoint:
 def routes(services: Services) -> list:
     endpoint = Endpoint(services)
     # Every HTTP method answers with an envelope (GET and friends get "Invalid request").
-    return [Route(PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])]
+    return [Route(PATH, endpoint.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+            *pixel_routes(services)]

@@ -1,0 +1,117 @@
+"""Storing hits: the hits of one request in one transaction, with the visits of their visitors
+derived again before it commits, so a hit that was acknowledged is stored and counted.
+
+Runs on `CollectedDB`, a held driver connection like the hot path's whose commits move only the
+`collected` marker of the read caches (kernel.coherence): hits arriving all day leave the caches
+of credentials and accounts alone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import tzinfo
+from typing import NamedTuple, Sequence
+
+from polytrack.kernel.dates import zone
+from polytrack.kernel.hot import HotDB
+from polytrack.kernel.sql import Db, Statement
+from polytrack.mapp.collect.pixel import Hit, clean
+from polytrack.mapp.collect.visits import rederive
+
+
+class CollectedDB(HotDB):
+    """The pixel's held connection: it writes only collected data (hits and their visits)."""
+
+    collected = True
+
+
+class Destination(NamedTuple):
+    """The account a Track ID records into."""
+
+    account_id: int
+    zone: tzinfo
+
+
+_DESTINATION = Statement("""
+    SELECT a.id, a.timezone FROM mapp_track_ids t JOIN mapp_accounts a ON a.id = t.account_id WHERE t.track_id = ?
+""")
+
+
+def destination(db: Db, track_id: str) -> Destination | None:
+    row = db.one(_DESTINATION, (track_id,)) if "\x00" not in track_id else None
+    return Destination(row[0], zone(row[1])) if row else None
+
+
+_HIT_COLUMNS = ("visitor", "time_ms", "received_ms", "kind", "bot", "new_session", "page", "page_url", "referrer",
+                "search_phrase", "campaign", "action", "customer", "browser", "os", "device", "country",
+                "order_value_cents", "quantity", "is_order", "query", "user_agent")
+_INSERT_HIT = Statement(
+    f"INSERT INTO mapp_hits (account_id, {', '.join(_HIT_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' for _ in _HIT_COLUMNS)}) RETURNING id")
+_INSERT_PARAMETER = Statement("INSERT INTO mapp_hit_params (hit_id, name, value, account_id) VALUES (?, ?, ?, ?)")
+# Taken before a visitor's hits are stored: on PostgreSQL the row lock makes two workers storing
+# hits of one visitor take turns, so the second derives its visits from both workers' hits.
+# (SQLite's write lock, taken when the transaction begins, does that there.)
+_LOCK_VISITOR = Statement("""
+    INSERT INTO mapp_visitors (account_id, visitor, hits) VALUES (?, ?, ?)
+    ON CONFLICT (account_id, visitor) DO UPDATE SET hits = mapp_visitors.hits + excluded.hits
+""")
+_COUNT_REJECTED = Statement("""
+    INSERT INTO mapp_rejected_hits (track_id, reason, count, first_ms, last_ms, example) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (track_id, reason) DO UPDATE SET count = mapp_rejected_hits.count + excluded.count,
+        last_ms = excluded.last_ms, example = excluded.example
+""", bookkeeping=True)
+MAX_TRACK_ID_CHARS = 64
+MAX_EXAMPLE_CHARS = 500
+
+
+class Rejection(NamedTuple):
+    track_id: str
+    reason: str
+    example: str
+
+
+def store_hits(db: Db, hits: Sequence[tuple[Destination, Hit]]) -> list[tuple[int, int, int]]:
+    """Insert the hits and derive their visitors' visits again; the caller's transaction holds
+    it all. Returns the windows re-derived: (account id, first ms, last ms)."""
+    visitors: dict[tuple[int, str], list[int]] = defaultdict(list)
+    zones = {}
+    for where, hit in hits:
+        if not hit.bot:
+            visitors[(where.account_id, hit.visitor)].append(hit.time_ms)
+            zones[where.account_id] = where.zone
+    for (account_id, visitor), times in sorted(visitors.items()):  # one order: no deadlock between workers
+        db.run(_LOCK_VISITOR, (account_id, visitor, len(times)))
+    parameters = []
+    for where, hit in hits:
+        hit_id = db.one(_INSERT_HIT, (where.account_id, *(getattr(hit, column) for column in _HIT_COLUMNS)))[0]
+        parameters.extend((hit_id, name, value, where.account_id) for name, value in hit.params)
+    if parameters:
+        db.many(_INSERT_PARAMETER, parameters)
+    windows = []
+    for (account_id, visitor), times in sorted(visitors.items()):
+        window = rederive(db, account_id, visitor, min(times), max(times), zones[account_id])
+        if window is not None:
+            windows.append((account_id, *window))
+    return windows
+
+
+def count_rejected(db: Db, rejections: Sequence[Rejection], now_ms: int) -> None:
+    counts: dict[tuple[str, str], list] = {}
+    for rejection in rejections:
+        key = (clean(rejection.track_id, MAX_TRACK_ID_CHARS), rejection.reason)
+        entry = counts.setdefault(key, [0, ""])
+        entry[0] += 1
+        entry[1] = clean(rejection.example, MAX_EXAMPLE_CHARS)
+    db.many(_COUNT_REJECTED, [(track_id, reason, count, now_ms, now_ms, example)
+                              for (track_id, reason), (count, example) in sorted(counts.items())])
+
+
+_REJECTED = Statement("SELECT track_id, reason, count, first_ms, last_ms, example FROM mapp_rejected_hits "
+                      "ORDER BY track_id, reason")
+
+
+def rejected_hits(db: Db) -> list[dict]:
+    return [{"trackId": track_id, "reason": reason, "count": count, "firstMs": first_ms, "lastMs": last_ms,
+             "example": example}
+            for track_id, reason, count, first_ms, last_ms, example in db.all(_REJECTED)]

@@ -1,0 +1,68 @@
+"""Late and out-of-order hits end up exactly as if they had arrived in order: the visits (and
+each hit's visit and page duration) are a function of the set of hits, whatever order and
+batches they came in."""
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from polytrack.mapp import admin as mapp_admin
+from tests.mapp.helpers import NOW_MS, p, stored
+
+T0 = NOW_MS - 20 * 3_600_000  # 16:00 Berlin the day before: visits cross midnight
+_accounts = itertools.count(1)
+
+hits_strategy = st.lists(
+    st.tuples(
+        st.sampled_from(["v1", "v2"]),                     # visitor
+        st.integers(min_value=0, max_value=600),           # minutes after T0 (midnight at 480)
+        st.sampled_from(["home", "list", "item,1", "Über"]),
+        st.booleans(),                                     # an action rather than a page view
+        st.integers(min_value=0, max_value=9),             # fns=1 when 0
+    ),
+    min_size=1, max_size=14,
+)
+
+
+def line(visitor, minute, page, action, session):
+    extra = ("&ct=click" if action else "") + ("&fns=1" if session == 0 else "")
+    return f"wt?p={p(page, T0 + minute * 60_000)}&eid={visitor}{extra}"
+
+
+def send(http, track_id, hits, batch_sizes):
+    position = 0
+    for size in batch_sizes:
+        chunk = hits[position:position + size]
+        if chunk:
+            body = "\n".join(line(*h) for h in chunk)
+            assert http.post(f"/{track_id}/batch", content=body.encode()).status_code == 200
+        position += size
+    for h in hits[position:]:
+        assert http.get(f"/{track_id}/{line(*h)}").status_code == 200
+
+
+def derived(services, track_id):
+    visits = stored(services, """
+        SELECT v.visitor, v.start_ms, v.end_ms, v.day, v.hits, v.page_impressions, v.entry_page, v.exit_page, v.bounce
+        FROM mapp_visits v JOIN mapp_accounts a ON a.id = v.account_id WHERE a.customer_id = :c""", c=track_id)
+    hits = stored(services, """
+        SELECT h.query, h.time_ms, h.duration_ms, v.start_ms
+        FROM mapp_hits h JOIN mapp_accounts a ON a.id = h.account_id LEFT JOIN mapp_visits v ON v.id = h.visit_id
+        WHERE a.customer_id = :c""", c=track_id)
+    return sorted(visits), sorted(hits, key=repr)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hits=hits_strategy, order=st.randoms(use_true_random=False),
+       batch_sizes=st.lists(st.integers(min_value=1, max_value=5), max_size=3))
+def test_visits_do_not_depend_on_arrival_order(http, services, hits, order, batch_sizes):
+    in_order, shuffled = str(900000 + next(_accounts) * 2), str(900001 + next(_accounts) * 2)
+    for customer_id in (in_order, shuffled):
+        mapp_admin.create_account(services, title="Property", customer_id=customer_id)
+    send(http, in_order, sorted(hits, key=lambda h: (h[1], line(*h))), [])
+    late = list(hits)
+    order.shuffle(late)
+    send(http, shuffled, late, batch_sizes)
+    assert derived(services, shuffled) == derived(services, in_order)
+    visits, _ = derived(services, in_order)
+    assert sum(visit[4] for visit in visits) == len(hits)
