@@ -66,3 +66,36 @@ def test_visits_do_not_depend_on_arrival_order(http, services, hits, order, batc
     assert derived(services, shuffled) == derived(services, in_order)
     visits, _ = derived(services, in_order)
     assert sum(visit[4] for visit in visits) == len(hits)
+
+
+def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):
+    """Four threads (each with its own connection, as four workers would have) store hits of one
+    visitor at the same time; the visits are those of the hits sent in order."""
+    import threading
+
+    from polytrack.mapp.collect.pixel import parse_hit
+    from polytrack.mapp.collect.store import CollectedDB, destination, store_hits
+
+    for customer_id in ("800000000000001", "800000000000002"):
+        mapp_admin.create_account(services, title="Concurrent", customer_id=customer_id)
+    hits = [("v1", minute, "home", False, 1) for minute in [*range(0, 120, 5), *range(160, 280, 5)]]
+    db = CollectedDB(services.engine)
+    rounds = threading.Barrier(4)
+
+    def store(customer_id, lines, together=False):
+        where = destination(db, customer_id)
+        for text in lines:
+            if together:  # each round's four hits are stored at the same moment
+                rounds.wait()
+            with db.transaction():
+                store_hits(db, [(where, parse_hit(text.partition("?")[2], received_ms=NOW_MS))])
+
+    lines = [line(*h) for h in hits]
+    threads = [threading.Thread(target=store, args=("800000000000001", lines[k::4], True)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store("800000000000002", lines)
+    assert derived(services, "800000000000001") == derived(services, "800000000000002")
+    assert len(derived(services, "800000000000002")[0]) > 1
