@@ -37,3 +37,20 @@ def error(response, status: int, code: int) -> dict:
     assert body["error"]["code"] == code
     assert body["data"]["message"] == body["error"]["message"]
     return body
+
+
+def new_affiliate(http, auth, **fields):
+    body = {"name": "Pub", "email": "pub@example.com", "password": "s3cret-pass", **fields}
+    response = http.post("/affiliate", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["user"]
+
+
+def new_campaign(http, auth, advertiser_id: str, **fields):
+    """An active campaign paying 1.5 and charging 2.5 everywhere; returns the create answer's data."""
+    body = {"title": "Summer Sale", "url": "https://shop.example/land?cid={click_id}&aff={aff_id}",
+            "advertiser_id": advertiser_id, "status": "active",
+            "commissions": [{"payout": 1.5, "revenue": 2.5, "coverage": ["ALL"]}], **fields}
+    response = http.post("/campaign", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]

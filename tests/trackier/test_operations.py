@@ -14,9 +14,36 @@ from polytrack.trackier.routing import RouteTable
 from polytrack.trackier.tables import trackier_users
 from tests.trackier.conftest import error, new_advertiser
 
-IMPLEMENTED = ["GET /advertiser", "POST /advertiser", "GET /advertiser/{id}", "POST /advertiser/{id}",
-               "DELETE /advertiser/{id}", "POST /affiliate", "POST /affiliate/{id}", "GET /affiliate",
-               "GET /affiliate/{id}", "DELETE /affiliate/{id}"]
+IMPLEMENTED = [
+    # advertisers, affiliates
+    "GET /advertiser", "POST /advertiser", "GET /advertiser/{id}", "POST /advertiser/{id}", "DELETE /advertiser/{id}",
+    "POST /affiliate", "POST /affiliate/{id}", "GET /affiliate", "GET /affiliate/{id}", "DELETE /affiliate/{id}",
+    # campaigns, domains, access, caps, commissions, landing pages, publisher payouts
+    "POST /campaign", "POST /campaign/{id}", "GET /campaign", "GET /campaign/{id}", "DELETE /campaign/{id}",
+    "GET /campaign/domains", "PUT /campaign/domains", "POST /campaign/assign-publisher",
+    "POST /caps/{campId}", "GET /caps/{campId}", "GET /caps/{campId}/{capId}", "POST /caps/{campId}/{capId}",
+    "DELETE /caps/{campId}/{capId}",
+    "POST /commissions/{campId}", "GET /commissions/{campId}", "GET /commissions/{campId}/{id}",
+    "POST /commissions/{campId}/{id}", "DELETE /commissions/{campId}/{id}",
+    "POST /campaign/lpages/{campId}", "GET /campaign/lpages/{campId}", "POST /campaign/lpages/{campId}/{lpId}",
+    "DELETE /campaign/lpages/{campId}/{lpId}",
+    "POST /campaign/pub-payout/{campId}", "GET /campaign/pub-payout/{campId}",
+    "GET /campaign/pub-payout/{campId}/{publisherId}", "POST /campaign/pub-payout/{campId}/{payoutId}",
+    "DELETE /campaign/pub-payout/{campId}/{payoutId}",
+    # goals and their payouts
+    "POST /goal", "GET /goal/campaign/{campaign_id}", "GET /goal/{goal_id}", "POST /goal/{goal_id}",
+    "DELETE /goal/{goal_id}", "POST /goal/payout/{goal_id}", "POST /goal/payout/{goal_id}/{payout_id}",
+    "DELETE /goal/payout/{goal_id}/{payout_id}",
+    # the dictionary
+    "GET /dictionary/countries", "GET /dictionary/devices", "GET /dictionary/categories", "POST /dictionary/categories",
+    "DELETE /dictionary/categories/{id}", "GET /dictionary/customField/affiliate",
+    "POST /dictionary/customField/affiliate", "DELETE /dictionary/customField/affiliate/{id}",
+    "GET /dictionary/customField/advertiser", "POST /dictionary/customField/advertiser",
+    "DELETE /dictionary/customField/advertiser/{id}",
+    # the network's account, tracking links
+    "GET /network/account", "PATCH /network/account", "GET /network/link/{affiliate_id}/{campaign_id}",
+    "POST /network/link/{affiliate_id}/{campaign_id}",
+]
 NOT_ROUTED = {"success": False, "error": {"code": 32, "message": "Invalid Request Method"},
               "data": {"message": "Invalid Request Method"}}
 
@@ -64,8 +91,11 @@ def test_a_planned_operation_answers_as_an_undeclared_path_does(http, auth, meth
     """501 code 32, or 405 with the implemented methods where its path has some: what the path
     answered before the operation was declared, and after authentication and the rate-limit hit."""
     response = http.request(method, f"/api{path}", headers=auth, json={"name": "x"})
-    # (no planned operation shares its path with an implemented one today)
-    assert error(response, 501, 32) == NOT_ROUTED and "allow" not in response.headers
+    allowed = RouteTable(operations()).resolve(method, path).allowed  # the path's implemented methods
+    if allowed:  # e.g. legacy GET /goal beside POST /goal
+        assert error(response, 405, 32) == NOT_ROUTED and response.headers["allow"] == ", ".join(allowed)
+    else:
+        assert error(response, 501, 32) == NOT_ROUTED and "allow" not in response.headers
     error(http.request(method, path), 401, 12)
 
 
@@ -87,7 +117,7 @@ def test_declared_paths_leave_implemented_ones_alone(http, auth):
     response = http.delete("/advertiser", headers=auth)
     assert error(response, 405, 32) and response.headers["allow"] == "GET, POST"
     # words are never ids; undeclared paths under the prefixes stay 501
-    for path in ("/advertiser/campaignz", "/goal/payout", "/campaign/stats", "/network/link/1", "/dict"):
+    for path in ("/advertiser/campaignz", "/goal/payouts", "/campaign/stats", "/network/link/1", "/dict"):
         error(http.get(path, headers=auth), 501, 32)
 
 

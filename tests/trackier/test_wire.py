@@ -78,7 +78,7 @@ def test_wrong_method_on_known_path_is_405_code_32(http, auth, method, path):
 
 @pytest.mark.parametrize("path", [
     "/advertiser/not-an-id", "/advertiser/5dfa0000000000000000a001/extra", "/api/network/whatever",
-    "/campaign", "/api/dict/countries", "/advertiser//1",
+    "/campaign/stats", "/api/dict/country", "/advertiser//1",
 ])
 def test_unknown_uri_under_known_prefix_is_501_code_32(http, auth, path):
     error(http.get(path, headers=auth), 501, 32)

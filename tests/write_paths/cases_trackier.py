@@ -95,6 +95,109 @@ def _(env: Env):
 
 
 
+def _trackier_world(env: Env) -> dict:
+    """What the campaign-side writes act on, made before the write under test: an advertiser,
+    a publisher, a campaign with a commission, a cap, a landing page, a goal with a payout, a
+    publisher payout, a category and a custom field; their _ids by name."""
+    def call(method: str, path: str, body=None) -> dict:
+        response = env.http.request(method, f"/api{path}", headers={"X-Api-Key": env.trackier_key()}, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    world = {"advertiser": _trackier_user(env, "/api/advertiser", "adv@example.com"),
+             "publisher": _trackier_user(env, "/api/affiliate", "pub@example.com")}
+    created = call("POST", "/campaign", {"title": "C", "url": "https://x.example/?c={click_id}",
+                                         "advertiser_id": world["advertiser"],
+                                         "commissions": [{"payout": 1, "revenue": 2}],
+                                         "caps": [{"type": "click", "daily": 5}]})["data"]
+    world.update(campaign=created["campaign"]["_id"], commission=created["commissions"][0]["_id"],
+                 cap=created["caps"][0]["id"])
+    world["lp"] = call("POST", f"/campaign/lpages/{world['campaign']}", {
+        "title": "L", "preview_url": "https://x.example", "url": "https://x.example/lp"})["data"]["landing_pages"][0]["_id"]
+    goal = call("POST", "/goal", {"goal": {"title": "G", "value": "g", "type": "public", "ad_id": world["campaign"],
+                                           "model": "fixed"}, "payouts": [{"payout": 1, "revenue": 2,
+                                                                           "coverage": ["ALL"]}]})["data"]
+    world.update(goal=goal["goal"]["_id"], goal_payout=goal["payouts"][0]["_id"])
+    world["pub_payout"] = call("POST", f"/campaign/pub-payout/{world['campaign']}", {
+        "pids": [world["publisher"]], "crev": 0, "payout": 1})["data"]["payouts"][0]["_id"]
+    world["category"] = call("POST", "/dictionary/categories", {"name": "Unused"})["data"]["category"]["_id"]
+    call("POST", "/dictionary/customField/affiliate", {"fname": "Skype", "frequired": False})
+    world["field"] = call("GET", "/dictionary/customField/affiliate")["data"]["fields"][0]["id"]
+    return world
+
+
+# (operation, method, path with {names} of _trackier_world, body): one write each
+_TRACKIER_WRITES = [
+    ("POST /campaign", "POST", "/campaign", {"title": "New", "url": "https://x.example", "advertiser_id": "{advertiser}",
+                                             "commissions": [{"payout": 1, "revenue": 2}]}),
+    ("POST /campaign/{id}", "POST", "/campaign/{campaign}", {"action": "basic_info", "title": "Renamed"}),
+    ("DELETE /campaign/{id}", "DELETE", "/campaign/{campaign}", None),
+    ("PUT /campaign/domains", "PUT", "/campaign/domains", {"domains": ["trk.example.com"]}),
+    ("POST /campaign/assign-publisher", "POST", "/campaign/assign-publisher",
+     {"publisher_ids": ["{publisher}"], "campaign_ids": ["{campaign}"]}),
+    ("POST /caps/{campId}", "POST", "/caps/{campaign}", {"caps": [{"type": "conversion", "daily": 1}]}),
+    ("POST /caps/{campId}/{capId}", "POST", "/caps/{campaign}/{cap}", {"daily": 9}),
+    ("DELETE /caps/{campId}/{capId}", "DELETE", "/caps/{campaign}/{cap}", None),
+    ("POST /commissions/{campId}", "POST", "/commissions/{campaign}", {"rate": 1, "revenue": 2}),
+    ("POST /commissions/{campId}/{id}", "POST", "/commissions/{campaign}/{commission}", {"rate": 3}),
+    ("DELETE /commissions/{campId}/{id}", "DELETE", "/commissions/{campaign}/{commission}", None),
+    ("POST /campaign/lpages/{campId}", "POST", "/campaign/lpages/{campaign}",
+     {"title": "M", "preview_url": "https://x.example", "url": "https://x.example/m"}),
+    ("POST /campaign/lpages/{campId}/{lpId}", "POST", "/campaign/lpages/{campaign}/{lp}", {"title": "L2"}),
+    ("DELETE /campaign/lpages/{campId}/{lpId}", "DELETE", "/campaign/lpages/{campaign}/{lp}", None),
+    ("POST /campaign/pub-payout/{campId}", "POST", "/campaign/pub-payout/{campaign}",
+     {"pids": ["{publisher}"], "crev": 1, "payout": 2, "revenue": 3}),
+    ("POST /campaign/pub-payout/{campId}/{payoutId}", "POST", "/campaign/pub-payout/{campaign}/{pub_payout}",
+     {"payout": 4}),
+    ("DELETE /campaign/pub-payout/{campId}/{payoutId}", "DELETE", "/campaign/pub-payout/{campaign}/{pub_payout}", None),
+    ("POST /goal", "POST", "/goal", {"goal": {"title": "H", "value": "h", "type": "public", "ad_id": "{campaign}",
+                                              "model": "fixed"}}),
+    ("POST /goal/{goal_id}", "POST", "/goal/{goal}", {"title": "G2"}),
+    ("DELETE /goal/{goal_id}", "DELETE", "/goal/{goal}", None),
+    ("POST /goal/payout/{goal_id}", "POST", "/goal/payout/{goal}", {"payout": 1, "revenue": 2, "coverage": ["IN"]}),
+    ("POST /goal/payout/{goal_id}/{payout_id}", "POST", "/goal/payout/{goal}/{goal_payout}", {"payout": 5}),
+    ("DELETE /goal/payout/{goal_id}/{payout_id}", "DELETE", "/goal/payout/{goal}/{goal_payout}", None),
+    ("POST /dictionary/categories", "POST", "/dictionary/categories", {"name": "Games"}),
+    ("DELETE /dictionary/categories/{id}", "DELETE", "/dictionary/categories/{category}", None),
+    ("POST /dictionary/customField/affiliate", "POST", "/dictionary/customField/affiliate", {"fname": "ICQ"}),
+    ("POST /dictionary/customField/advertiser", "POST", "/dictionary/customField/advertiser", {"fname": "ICQ"}),
+    ("DELETE /dictionary/customField/affiliate/{id}", "DELETE", "/dictionary/customField/affiliate/{field}", None),
+    ("DELETE /dictionary/customField/advertiser/{id}", "DELETE", "/dictionary/customField/advertiser/{field}", None),
+    ("PATCH /network/account", "PATCH", "/network/account", {"name": "Renamed Network"}),
+    ("POST /network/link/{affiliate_id}/{campaign_id}", "POST", "/network/link/{publisher}/{campaign}", {}),
+]
+
+
+def _filled(template, world: dict):
+    """The body or path with the world's ids in place of {names}."""
+    if isinstance(template, str):
+        return template.format(**world)
+    if isinstance(template, list):
+        return [_filled(item, world) for item in template]
+    if isinstance(template, dict):
+        return {key: _filled(value, world) for key, value in template.items()}
+    return template
+
+
+def _trackier_write_case(operation: str, method: str, path: str, body) -> None:
+    @case(f"trackier {operation}", operations=[("trackier", operation)])
+    def _(env: Env):
+        world = _trackier_world(env)
+        if operation == "DELETE /dictionary/customField/advertiser/{id}":
+            env.http.post("/api/dictionary/customField/advertiser", headers={"X-Api-Key": env.trackier_key()},
+                          json={"fname": "Skype", "frequired": False})
+            world["field"] = env.http.get("/api/dictionary/customField/advertiser", headers={
+                "X-Api-Key": env.trackier_key()}).json()["data"]["fields"][0]["id"]
+        with env.write():
+            response = env.http.request(method, f"/api{_filled(path, world)}", headers={"X-Api-Key": env.trackier_key()},
+                                        json=_filled(body, world))
+            assert response.status_code == 200 and response.json().get("success") is True, response.text
+
+
+for _write in _TRACKIER_WRITES:
+    _trackier_write_case(*_write)
+
+
 
 @case("read: trackier GET /api/advertiser")
 def _(env: Env):

@@ -27,9 +27,12 @@ from polytrack.kernel.coherence import CoherentCache, read_through
 from polytrack.kernel.dates import DateError, zone
 from polytrack.kernel.secrets import hash_password, lookup_digest
 from polytrack.kernel.sql import Db, Statement
-from polytrack.trackier import errors
+from polytrack.trackier import errors, fields
+from polytrack.trackier.dictionary_data import COUNTRIES
 from polytrack.trackier.errors import TrackierError
-from polytrack.trackier.tables import trackier_api_keys, trackier_networks, trackier_sequences, trackier_users
+from polytrack.trackier.tables import (
+    trackier_api_keys, trackier_campaigns, trackier_custom_fields, trackier_networks, trackier_sequences, trackier_users,
+)
 
 ROLES = ("network", "advertiser", "affiliate")
 # API key role -> the user type such a key belongs to
@@ -249,29 +252,6 @@ def next_sequence_value(db: Db, network_id: int, name: str) -> int:
     return db.execute(bump.returning(trackier_sequences.c.last_value)).scalar_one()
 
 
-def _text(data: dict, name: str, problems: dict, *, required: bool = False, max_length: int = 255,
-          label: str | None = None) -> str | None:
-    label = label or name.capitalize()
-    value = data.get(name)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "phone":
-        value = str(value)  # phone numbers sent as JSON numbers
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.setdefault(name, []).append(f"{label} is required")
-        return None
-    if not isinstance(value, str):
-        problems.setdefault(name, []).append(f"{label} must be a string")
-        return None
-    value = value.strip()
-    if len(value) > max_length:
-        problems.setdefault(name, []).append(f"{label} must be at most {max_length} characters")
-        return None
-    if "\x00" in value:  # no PostgreSQL text column can hold it
-        problems.setdefault(name, []).append(f"{label} must not contain NUL characters")
-        return None
-    return value
-
-
 def _password(data: dict, problems: dict, *, required: bool) -> str | None:
     password = data.get("password")
     if password is None or password == "":
@@ -288,7 +268,7 @@ def _password(data: dict, problems: dict, *, required: bool) -> str | None:
 
 
 def _email(data: dict, problems: dict, *, required: bool) -> str | None:
-    email = _text(data, "email", problems, required=required)
+    email = fields.text(data, "email", problems, required=required)
     if email and not EMAIL_RE.match(email):
         problems.setdefault("email", []).append("Email is not a valid e-mail address")
         return None
@@ -296,9 +276,9 @@ def _email(data: dict, problems: dict, *, required: bool) -> str | None:
 
 
 def _country(data: dict, problems: dict) -> str | None:
-    country = _text(data, "country", problems, max_length=2)
-    if country and not COUNTRY_RE.match(country):
-        problems.setdefault("country", []).append("Country must be an ISO 3166 alpha-2 code")
+    country = fields.text(data, "country", problems, max_length=2)
+    if country and (not COUNTRY_RE.match(country) or country.upper() not in COUNTRIES or country.upper() == "ALL"):
+        problems.setdefault("country", []).append("Country must be an ISO 3166 alpha-2 code of the dictionary")
         return None
     return country.upper() if country else None
 
@@ -306,10 +286,10 @@ def _country(data: dict, problems: dict) -> str | None:
 def validate_new_user(data: dict) -> dict:
     """The create body (spec 2.1 / 2.2) checked field by field; raises 400/20 with data.errors."""
     problems: dict[str, list[str]] = {}
-    name = _text(data, "name", problems, required=True)
+    name = fields.text(data, "name", problems, required=True)
     email = _email(data, problems, required=True)
     password = _password(data, problems, required=True)
-    phone = _text(data, "phone", problems, max_length=64)
+    phone = fields.text(data, "phone", problems, max_length=64)
     country = _country(data, problems)
     custom_fields = data.get("custom_fields")
     if custom_fields in (None, "", []):
@@ -330,16 +310,19 @@ def create_user(db: Db, clock: Clock, network: Network, *, user_type: str, data:
                 object_id: str | None = None) -> UserRow:
     """Create an advertiser or affiliate from a request body; returns the stored row. `db` is a
     transaction: a failure rolls back the display id it took."""
-    fields = validate_new_user(data)
-    email_key = fields["email"].lower()
+    checked = validate_new_user(data)
+    missing = _missing_custom_fields(db, network, user_type, checked["custom_fields"])
+    if missing:
+        raise errors.invalid({"custom_fields": [f"Custom field {name} is required" for name in missing]})
+    email_key = checked["email"].lower()
     if _email_taken(db, network.id, email_key):
         raise TrackierError(errors.DUPLICATED, errors={"email": ["Email already exists"]})
-    meta = {"afields": fields["custom_fields"]} if fields["custom_fields"] else {}
+    meta = {"afields": checked["custom_fields"]} if checked["custom_fields"] else {}
     values = dict(
         object_id=(object_id or new_object_id(clock)).lower(), network_id=network.id,
         display_id=next_sequence_value(db, network.id, user_type), type=user_type,
-        name=fields["name"], username=None, email=fields["email"], email_key=email_key,
-        password_hash=hash_password(fields["password"]), phone=fields["phone"], country=fields["country"],
+        name=checked["name"], username=None, email=checked["email"], email_key=email_key,
+        password_hash=hash_password(checked["password"]), phone=checked["phone"], country=checked["country"],
         currency=network.currency, zone=None, live=True, deleted=False, meta=json.dumps(meta),
         login_at=None, created_at=clock.timestamp(), modified_at=None,
     )
@@ -350,27 +333,20 @@ def create_user(db: Db, clock: Clock, network: Network, *, user_type: str, data:
     return UserRow._make(db.one(_USER_BY_OBJECT_ID, (network.id, user_type, False, values["object_id"])))
 
 
+def _missing_custom_fields(db: Db, network: Network, user_type: str, values: dict) -> list[str]:
+    """The network's required custom fields of this user type that `values` leaves out or blank."""
+    required = db.execute(select(trackier_custom_fields.c.name).where(
+        trackier_custom_fields.c.network_id == network.id, trackier_custom_fields.c.user_type == user_type,
+        trackier_custom_fields.c.required.is_(True))).scalars()
+    return [name for name in required if str(values.get(name) or "").strip() == ""]
+
+
 def _email_taken(db: Db, network_id: int, email_key: str, *, other_than: int | None = None) -> bool:
     query = select(trackier_users.c.id).where(trackier_users.c.network_id == network_id,
                                               trackier_users.c.email_key == email_key)
     if other_than is not None:
         query = query.where(trackier_users.c.id != other_than)
     return db.execute(query).first() is not None
-
-
-def _boolean(data: dict, name: str, problems: dict) -> bool | None:
-    """A JSON boolean, or its form spellings (true/false, 1/0, yes/no); None when absent."""
-    value = data.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
-        return value.strip().lower() in ("true", "1", "yes")
-    problems.setdefault(name, []).append(f"{name.capitalize()} must be a boolean")
-    return None
 
 
 def _meta_object(data: dict, name: str, keys: tuple[str, ...], problems: dict) -> dict | None:
@@ -396,10 +372,10 @@ def validate_user_edit(data: dict, user_type: str) -> dict:
     problems: dict[str, list[str]] = {}
     changes: dict = {}
     for name in ("name", "username"):
-        value = _text(data, name, problems)
+        value = fields.text(data, name, problems)
         if value is not None:
             changes[name] = value
-    phone = _text(data, "phone", problems, max_length=64)
+    phone = fields.text(data, "phone", problems, max_length=64)
     if phone is not None:
         changes["phone"] = phone
     email = _email(data, problems, required=False)
@@ -411,17 +387,17 @@ def validate_user_edit(data: dict, user_type: str) -> dict:
     password = _password(data, problems, required=False)
     if password is not None:
         changes["password"] = password
-    live = _boolean(data, "live", problems)
+    live = fields.boolean(data, "live", problems)
     if live is not None:
         changes["live"] = live
-    currency = _text(data, "currency", problems, max_length=3)
+    currency = fields.text(data, "currency", problems, max_length=3)
     if currency is not None:
         currency = "RUB" if currency.upper() == "RUR" else currency.upper()
         if currency in USER_CURRENCIES:
             changes["currency"] = currency
         else:
             problems.setdefault("currency", []).append(f"Currency must be one of {', '.join(USER_CURRENCIES)}")
-    zone_name = _text(data, "zone", problems, max_length=64)
+    zone_name = fields.text(data, "zone", problems, max_length=64)
     if zone_name is not None:
         try:
             changes["zone"] = check_timezone(zone_name)
@@ -466,13 +442,18 @@ def edit_user(db: Db, clock: Clock, network: Network, *, user_type: str, ident: 
     return UserRow._make(db.one(_USER_BY_OBJECT_ID, (network.id, user_type, False, row.object_id)))
 
 
-def delete_user(db: Db, clock: Clock, network: Network, *, user_type: str, ident: str) -> UserRow:
-    """Soft delete (spec U24): the row stays, marked deleted, gone from lists and lookups, its
-    keys locked; its e-mail is freed for a new user. 404/31 for an unknown or deleted user."""
+def delete_user(db: Db, clock: Clock, network: Network, *, user_type: str, ident: str) -> bool:
+    """Soft delete: the row stays, marked deleted, gone from lists and lookups, its keys locked;
+    its e-mail is freed for a new user. 404/31 for an unknown or deleted user; False (nothing
+    changed) for an advertiser that still has campaigns."""
     row = find_user(db, network, user_type=user_type, ident=ident)
+    has_campaigns = db.execute(select(trackier_campaigns.c.id).where(
+        trackier_campaigns.c.advertiser_id == row.id, trackier_campaigns.c.deleted.is_(False))).first()
+    if has_campaigns:
+        return False
     db.execute(update(trackier_users).where(trackier_users.c.id == row.id).values(
         deleted=True, email_key=f"deleted:{row.object_id}", modified_at=clock.timestamp()))
-    return row
+    return True
 
 
 class UserRow(NamedTuple):

@@ -14,6 +14,7 @@ from datetime import datetime
 from polytrack.kernel.dates import zone
 from polytrack.kernel.render import Raw
 from polytrack.trackier.domain import Network
+from polytrack.trackier.fields import as_number
 
 REGION_LANG = "en"
 
@@ -101,3 +102,109 @@ def users_answer(member: str, rows, network: Network) -> Raw:
 def user_answer(member: str, row, network: Network) -> Raw:
     """`{"success": true, "data": {member: <User>}}` from the memoised User text."""
     return Raw('{"success":true,"data":{"' + member + '":' + user_json(row, network) + "}}")
+
+
+# --- campaigns and what hangs off them --------------------------------------------------------
+
+def _json(text: str | None, default=None):
+    return default if text is None else json.loads(text)
+
+
+def php_date(timestamp: float | None, zone_name: str = "+00:00") -> dict | None:
+    """PHP's DateTime as JSON: {"date": "Y-m-d H:i:s.u", "timezone_type": 1, "timezone": "+00:00"}
+    (UTC; `zone_name` a zone name gives timezone_type 3, the network's zone in conversions)."""
+    if timestamp is None:
+        return None
+    if zone_name == "+00:00":
+        moment = datetime.fromtimestamp(timestamp, zone("UTC"))
+        return {"date": moment.strftime("%Y-%m-%d %H:%M:%S.%f"), "timezone_type": 1, "timezone": "+00:00"}
+    moment = datetime.fromtimestamp(timestamp, zone(zone_name))
+    return {"date": moment.strftime("%Y-%m-%d %H:%M:%S.%f"), "timezone_type": 3, "timezone": zone_name}
+
+
+def campaign_object(row, network: Network, commissions=()) -> dict:
+    """The campaign object of the create answer, in its key order; `coverage` is the union of
+    the commissions' countries (given them), `blocked_pubs` the blacklist."""
+    coverage: list[str] = []
+    for commission in commissions:
+        coverage.extend(c for c in _json(commission.coverage, []) if c not in coverage)
+    return {
+        "user_id": row.advertiser_object_id, "org_id": network.object_id, "display_id": row.display_id,
+        "title": row.title, "description": row.description, "url": row.url, "preview_url": row.preview_url,
+        "image": row.image, "os": _json(row.os, []), "os_ver": _json(row.os_ver), "category": _json(row.category, []),
+        "currency": row.currency, "comm_model": row.comm_model, "comm_type": "default",
+        "device": _json(row.device), "coverage": coverage, "fire_global_aff_pb": True, "cities": [], "isps": [],
+        "disabled_reason": None, "blocked_pubs": _json(row.blacklist_pubs, []),
+        "whitelist_pubs": _json(row.whitelist_pubs, []), "fallback_url": row.fallback_url,
+        "cookie_duration": row.cookie_duration, "app_name": row.app_name, "app_id": row.app_id, "def_goal": None,
+        "conv_tracking": row.conv_tracking, "convt_domain": row.convt_domain, "vis": row.visibility, "cdt": None,
+        "expiry": row.expiry, "_id": row.object_id, "live": bool(row.live), "created": day(row.created_at, network),
+        "modified": day(row.modified_at, network), "meta": {}, "status": row.status,
+    }
+
+
+def commission_object(row, campaign, network: Network) -> dict:
+    """A default commission: `rate` is paid to the affiliate, `revenue` charged to the advertiser."""
+    return {
+        "ad_id": campaign.object_id, "description": row.description, "model": campaign.comm_model,
+        "revenue": as_number(row.revenue_micros), "rate": as_number(row.rate_micros),
+        "coverage": _json(row.coverage, []), "_id": row.object_id, "created": day(row.created_at, network),
+        "modified": day(row.modified_at, network),
+    }
+
+
+def cap_object(row, campaign) -> dict:
+    """A cap (its key is `id`, not `_id`); blocked clicks go to the campaign's fallback URL
+    when it has one, else get a blank page."""
+    pids = _json(row.pids, ["ALL"])
+    redirect = {"type": "fallback_link", "value": campaign.fallback_url} if campaign.fallback_url \
+        else {"type": "blank", "value": ""}
+    return {
+        "pub_id": pids[0] if len(pids) == 1 else "ALL", "pids": pids, "ad_id": campaign.object_id, "type": row.type,
+        "redirect": redirect, "geo": _json(row.geo, ["ALL"]), "id": row.object_id, "daily": row.daily,
+        "monthly": row.monthly, "lifetime": row.lifetime, "pause_campaign": row.pause_campaign,
+        "pub_cap_type": row.pub_cap_type,
+    }
+
+
+def landing_page_object(row) -> dict:
+    return {"_id": row.object_id, "modified": php_date(row.modified_at), "int_id": row.int_id, "title": row.title,
+            "preview_url": row.preview_url, "url": row.url}
+
+
+def pub_payout_object(row, campaign) -> dict:
+    """A publisher-specific payout; `revenue` only when it overrides the revenue too (crev)."""
+    pids = _json(row.pids, [])
+    found = {"ad_id": campaign.object_id, "goal_id": row.goal_object_id, "user_id": pids[0] if pids else None,
+             "rate": as_number(row.rate_micros), "coverage": _json(row.coverage, ["ALL"]), "pids": pids,
+             "crev": int(bool(row.crev)), "_id": row.object_id}
+    if row.crev:
+        found["revenue"] = as_number(row.revenue_micros)
+    return found
+
+
+def goal_object(row, *, lists: bool = False) -> dict:
+    found = {"_id": row.object_id, "title": row.title, "value": row.value, "type": row.type}
+    if lists:
+        found["whitelist_pubs"] = _json(row.whitelist_pubs, [])
+        found["blacklist_pubs"] = _json(row.blacklist_pubs, [])
+    return found
+
+
+def goal_payout_object(row, goal) -> dict:
+    """A goal payout; the goal's model is echoed in every payout (not on the goal)."""
+    return {"_id": row.object_id, "coverage": _json(row.coverage, []), "revenue": as_number(row.revenue_micros),
+            "payout": as_number(row.payout_micros), "model": goal.model}
+
+
+def link_object(row, publisher_object_id: str, campaign_object_id: str, network: Network) -> dict:
+    return {"user_id": publisher_object_id, "ad_id": campaign_object_id, "domain": row.domain, "_id": row.object_id,
+            "live": bool(row.live), "created": day(row.created_at, network), "modified": day(row.modified_at, network),
+            "meta": {}}
+
+
+def tracking_url(link, domains: list[str], base_url: str) -> str:
+    """The click URL of a link: on its domain, else the network's first tracking domain, else
+    this server's public address."""
+    domain = link.domain or (domains[0] if domains else None)
+    return f"http://{domain}/{link.object_id}" if domain else f"{base_url}/{link.object_id}"

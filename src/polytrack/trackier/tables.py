@@ -3,11 +3,14 @@
 Trackier identifies every entity by a 24-hex MongoDB ObjectId (`_id`, the "long id") and users
 and campaigns also by a per-network integer `display_id` (the "short id"). We keep an integer
 primary key for joins and store the ObjectId in `object_id`. Times are unix seconds (floats);
-the wire renders them as dates in the network's time zone.
+the wire renders them as dates in the network's time zone. Money is integer millionths of the
+currency unit (`*_micros`, see fields.py); lists and objects the wire shows as they were sent
+(countries, devices, publisher ids) are JSON text.
 """
 
 from sqlalchemy import (
-    Boolean, Column, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint,
+    BigInteger, Boolean, Column, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text,
+    UniqueConstraint,
 )
 
 from polytrack.kernel.db import metadata
@@ -27,6 +30,13 @@ trackier_networks = Table(
     Column("live", Boolean, nullable=False, default=True),
     Column("created_at", Float, nullable=False),
     Column("modified_at", Float, nullable=True),
+    # the account page's settings (PATCH /network/account)
+    Column("url", String(255), nullable=True),
+    Column("support_email", String(255), nullable=True),
+    Column("support_url", String(255), nullable=True),
+    Column("terms_url", String(255), nullable=True),
+    # tracking domains (JSON list of host names), replaced whole by PUT /campaign/domains
+    Column("domains", Text, nullable=False, server_default="[]"),
 )
 
 # Per-network counters for display ids ("advertiser", "publisher", later "campaign" ...),
@@ -86,4 +96,179 @@ trackier_api_keys = Table(
     Column("ip_whitelist", Text, nullable=False, default="[]"),
     Column("live", Boolean, nullable=False, default=True),
     Column("created_at", Float, nullable=False),
+)
+
+
+def _id_columns(parent: str) -> list:
+    """The integer key, the 24-hex `_id`, and the owning row (a network or a campaign)."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("object_id", String(24), nullable=False, unique=True),
+        Column(f"{parent}_id", Integer, ForeignKey(f"trackier_{parent}s.id", ondelete="CASCADE"), nullable=False,
+               index=True),
+    ]
+
+
+# Campaigns (Trackier's "ads": `ad_id` / `adid` on the wire). user_id is the advertiser.
+trackier_campaigns = Table(
+    "trackier_campaigns",
+    metadata,
+    *_id_columns("network"),
+    Column("display_id", Integer, nullable=False),
+    Column("advertiser_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("url", Text, nullable=False),  # destination, with macros
+    Column("preview_url", Text, nullable=True),
+    Column("image", Text, nullable=True),
+    Column("fallback_url", Text, nullable=True),  # where blocked clicks go (caps, targeting)
+    Column("device", Text, nullable=True),  # JSON list of device keys; NULL: any
+    Column("os", Text, nullable=False),  # JSON list: all | android | ios
+    Column("os_ver", Text, nullable=True),  # JSON object as sent
+    Column("category", Text, nullable=False),  # JSON list of category names or ids, as sent
+    Column("currency", String(3), nullable=False),
+    Column("comm_model", String(8), nullable=False),  # cpa, cps, cpm, cpl, cpi, cpc
+    Column("status", String(16), nullable=False),  # active, pending, paused, disabled
+    Column("visibility", String(16), nullable=False),  # public, private, permission
+    Column("conv_tracking", String(16), nullable=False),
+    Column("convt_domain", String(255), nullable=True),
+    Column("app_name", String(255), nullable=True),
+    Column("app_id", String(255), nullable=True),
+    Column("cookie_duration", Integer, nullable=False),  # attribution window, days
+    Column("expiry", String(10), nullable=True),  # YYYY-MM-DD
+    Column("blacklist_pubs", Text, nullable=False, server_default="[]"),  # JSON: publisher display ids
+    Column("whitelist_pubs", Text, nullable=False, server_default="[]"),
+    Column("live", Boolean, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
+    UniqueConstraint("network_id", "display_id", name="uq_trackier_campaigns_display_id"),
+)
+
+# Default commissions of a campaign: rate (paid to the affiliate) and revenue (charged to the
+# advertiser) per set of countries.
+trackier_commissions = Table(
+    "trackier_commissions",
+    metadata,
+    *_id_columns("campaign"),
+    Column("rate_micros", BigInteger, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=False),
+    Column("coverage", Text, nullable=False),  # JSON list of country codes, ["ALL"] = everywhere
+    Column("description", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
+)
+
+# Caps: a limit per day / month / lifetime on conversions, clicks, payout or revenue.
+trackier_caps = Table(
+    "trackier_caps",
+    metadata,
+    *_id_columns("campaign"),
+    Column("type", String(16), nullable=False),
+    Column("pids", Text, nullable=False),  # JSON: publisher _ids, or ["ALL"]
+    Column("daily", BigInteger, nullable=True),
+    Column("monthly", BigInteger, nullable=True),
+    Column("lifetime", BigInteger, nullable=True),
+    Column("pause_campaign", Integer, nullable=False),  # 1: pause the campaign when the cap is hit
+    Column("geo", Text, nullable=False),  # JSON country codes, ["ALL"]
+    Column("pub_cap_type", String(8), nullable=False),  # each | group
+)
+
+# Landing pages: alternative destinations of a campaign, numbered per campaign (int_id).
+trackier_landing_pages = Table(
+    "trackier_landing_pages",
+    metadata,
+    *_id_columns("campaign"),
+    Column("int_id", Integer, nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("preview_url", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("modified_at", Float, nullable=True),
+    UniqueConstraint("campaign_id", "int_id", name="uq_trackier_landing_pages_int_id"),
+)
+
+# Goals: the conversion events of a campaign; `value` is what a postback sends as goal_value.
+trackier_goals = Table(
+    "trackier_goals",
+    metadata,
+    *_id_columns("campaign"),
+    Column("title", String(255), nullable=False),
+    Column("value", String(255), nullable=False),
+    Column("type", String(16), nullable=False),  # public, private, pub_specific
+    Column("model", String(16), nullable=False),  # fixed | percentage (of the sale amount)
+    Column("whitelist_pubs", Text, nullable=True),  # JSON publisher display ids, as sent
+    Column("blacklist_pubs", Text, nullable=True),
+    # soft delete: recorded conversions keep their goal; the value is freed for a new goal
+    Column("deleted", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+trackier_goal_payouts = Table(
+    "trackier_goal_payouts",
+    metadata,
+    *_id_columns("goal"),
+    Column("payout_micros", BigInteger, nullable=False),  # percent x 10^6 for percentage goals
+    Column("revenue_micros", BigInteger, nullable=False),
+    Column("coverage", Text, nullable=False),
+)
+
+# Publisher-specific payouts: override the payout (and with crev the revenue) of a campaign's
+# default commission (goal_id NULL) or of one goal, for some publishers.
+trackier_pub_payouts = Table(
+    "trackier_pub_payouts",
+    metadata,
+    *_id_columns("campaign"),
+    Column("goal_id", Integer, ForeignKey("trackier_goals.id", ondelete="CASCADE"), nullable=True),
+    Column("pids", Text, nullable=False),  # JSON publisher _ids
+    Column("crev", Boolean, nullable=False),
+    Column("rate_micros", BigInteger, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=True),
+    Column("coverage", Text, nullable=False),
+)
+
+# A publisher's access to a private or permission-only campaign: granted by the network
+# (live) or requested by the affiliate (not live until granted).
+trackier_campaign_access = Table(
+    "trackier_campaign_access",
+    metadata,
+    *_id_columns("campaign"),
+    Column("user_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("live", Boolean, nullable=False),
+    Column("message", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("campaign_id", "user_id", name="uq_trackier_campaign_access"),
+)
+
+# Tracking links: one per (affiliate, campaign); the _id is the click URL's path.
+trackier_links = Table(
+    "trackier_links",
+    metadata,
+    *_id_columns("campaign"),
+    Column("user_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("domain", String(255), nullable=True),
+    Column("live", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
+    UniqueConstraint("campaign_id", "user_id", name="uq_trackier_links"),
+)
+
+trackier_categories = Table(
+    "trackier_categories",
+    metadata,
+    *_id_columns("network"),
+    Column("name", String(255), nullable=False),
+    UniqueConstraint("network_id", "name", name="uq_trackier_categories_name"),
+)
+
+# Custom fields users of a type (advertiser | publisher) carry in meta.afields.
+trackier_custom_fields = Table(
+    "trackier_custom_fields",
+    metadata,
+    *_id_columns("network"),
+    Column("user_type", String(16), nullable=False),
+    Column("label", String(255), nullable=False),
+    Column("name", String(255), nullable=False),  # the label in lower snake case
+    Column("ftype", String(8), nullable=False),  # text, file, date, email
+    Column("required", Boolean, nullable=False),
+    UniqueConstraint("network_id", "user_type", "name", name="uq_trackier_custom_fields_name"),
 )

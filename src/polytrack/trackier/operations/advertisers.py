@@ -40,5 +40,7 @@ def edit_advertiser(call: TrackierCall) -> dict:
 
 @operation("DELETE", "/advertiser/{id}", writes=True)
 def delete_advertiser(call: TrackierCall) -> dict:
-    domain.delete_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    if not domain.delete_user(call.db, call.services.clock, call.network, user_type=USER_TYPE,
+                              ident=call.path_params["id"]):
+        return {"success": False, "data": {"message": "Advertiser has campaigns: delete them first!!"}}
     return {"success": True, "data": {"message": "Advertiser Deleted!!"}}

@@ -4,42 +4,251 @@ in goals.py."""
 
 from __future__ import annotations
 
-from polytrack.trackier.operations.base import planned
+from polytrack.trackier import campaigns, errors
+from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.shapes import (
+    campaign_object, cap_object, commission_object, landing_page_object, pub_payout_object,
+)
 
-planned("POST", "/campaign")
-planned("POST", "/campaign/{id}")  # edit; the body's `action` says what
-planned("GET", "/campaign")
-planned("GET", "/campaign/{id}")
-planned("DELETE", "/campaign/{id}")
+DEFAULT_PAGE_SIZE = 20
+
+
+def campaign_with_commissions(call: TrackierCall, campaign) -> tuple[dict, list[dict]]:
+    rows = campaigns.list_commissions(call.db, campaign)
+    return (campaign_object(campaign, call.network, rows),
+            [commission_object(row, campaign, call.network) for row in rows])
+
+
+@operation("POST", "/campaign", writes=True)
+def create_campaign(call: TrackierCall) -> dict:
+    campaign, commissions, caps = campaigns.create_campaign(call.db, call.services.clock, call.network, call.body)
+    return {"success": True, "data": {
+        "campaign": campaign_object(campaign, call.network, commissions),
+        "commissions": [commission_object(row, campaign, call.network) for row in commissions],
+        "caps": [cap_object(row, campaign) for row in caps],
+        "message": "Campaign created Successfully!!"}}
+
+
+@operation("POST", "/campaign/{id}", writes=True)
+def edit_campaign(call: TrackierCall) -> dict:
+    # the body's `action` says which fields change
+    campaign, message = campaigns.edit_campaign(call.db, call.services.clock, call.network, call.path_params["id"],
+                                                call.body)
+    found, _ = campaign_with_commissions(call, campaign)
+    return {"success": True, "data": {"campaign": found, "message": message}}
+
+
+@operation("GET", "/campaign", cacheable=True)
+def list_campaigns(call: TrackierCall) -> dict:
+    limit, page = call.paging(default_limit=DEFAULT_PAGE_SIZE)
+    assert limit is not None
+    active = (call.query.get("active") or "1").strip()
+    if active not in ("0", "1", ""):
+        raise errors.invalid({"active": ["Active must be 0 or 1"]})
+    rows, total = campaigns.list_campaigns(call.db, call.network, active_only=active != "0", limit=limit, page=page)
+    listed = []
+    for row in rows:
+        found, commissions = campaign_with_commissions(call, row)
+        listed.append({**found, "commissions": commissions})
+    return {"success": True, "data": {"campaigns": listed, "total": total, "page": page, "limit": limit}}
+
+
+@operation("GET", "/campaign/{id}", cacheable=True)
+def get_campaign(call: TrackierCall) -> dict:
+    found, commissions = campaign_with_commissions(call, campaigns.find_campaign(call.db, call.network,
+                                                                                 call.path_params["id"]))
+    return {"success": True, "data": {"campaign": found, "commissions": commissions}}
+
+
+@operation("DELETE", "/campaign/{id}", writes=True)
+def delete_campaign(call: TrackierCall) -> dict:
+    campaigns.delete_campaign(call.db, call.services.clock, call.network, call.path_params["id"])
+    return {"success": True, "data": {"message": "Campaign Deleted!!"}}
+
+
 planned("GET", "/campaign/stats/{id}")
 planned("GET", "/campaign/stats/{id}/{affId}")
 
-planned("GET", "/campaign/domains")
-planned("PUT", "/campaign/domains")
 
-planned("POST", "/campaign/assign-publisher")
+@operation("GET", "/campaign/domains", cacheable=True)
+def get_domains(call: TrackierCall) -> dict:
+    return {"success": True, "data": {"domains": campaigns.tracking_domains(call.db, call.network)}}
 
-planned("POST", "/caps/{campId}")
-planned("GET", "/caps/{campId}")
-planned("GET", "/caps/{campId}/{capId}")
-planned("POST", "/caps/{campId}/{capId}")
-planned("DELETE", "/caps/{campId}/{capId}")
 
-planned("POST", "/commissions/{campId}")
-planned("GET", "/commissions/{campId}")
-planned("GET", "/commissions/{campId}/{id}")
-planned("POST", "/commissions/{campId}/{id}")
-planned("DELETE", "/commissions/{campId}/{id}")
+@operation("PUT", "/campaign/domains", writes=True)
+def put_domains(call: TrackierCall) -> dict:
+    domains = campaigns.set_tracking_domains(call.db, call.network, call.body.get("domains"))
+    if domains is None:  # as the docs show: HTTP 200, success false, the list unchanged
+        return {"success": False, "data": {"message": "Invalid Request Body!!",
+                                           "domains": campaigns.tracking_domains(call.db, call.network)}}
+    base = call.services.settings.public_base_url()
+    return {"success": True, "data": {
+        "message": f"Domains Updated!! Point each domain (a CNAME or A record) at this server ({base}); "
+                   "tracking links then use http://<domain>/<link id>.",
+        "domains": domains}}
 
-planned("POST", "/campaign/lpages/{campId}")
-planned("GET", "/campaign/lpages/{campId}")
-planned("POST", "/campaign/lpages/{campId}/{lpId}")
-planned("DELETE", "/campaign/lpages/{campId}/{lpId}")
 
-# Publisher-specific payouts: the second id is a publisher's on GET, a payout's on POST and
+@operation("POST", "/campaign/assign-publisher", writes=True)
+def assign_publisher(call: TrackierCall) -> dict:
+    campaigns.assign_publishers(call.db, call.services.clock, call.network, call.body)
+    return {"success": True, "data": {"message": "Campaign Access Granted"}}
+
+
+# --- caps -------------------------------------------------------------------------------------
+
+def _caps(call: TrackierCall, campaign, rows) -> list[dict]:
+    return [cap_object(row, campaign) for row in rows]
+
+
+@operation("POST", "/caps/{campId}", writes=True)
+def create_caps(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    rows = campaigns.create_caps(call.db, call.services.clock, call.network, campaign, call.body)
+    # `message` at the top level, next to `data`, as the docs show
+    return {"success": True, "data": {"caps": _caps(call, campaign, rows)}, "message": "CAP Added Successfully"}
+
+
+@operation("GET", "/caps/{campId}", cacheable=True)
+def list_caps(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    return {"success": True, "data": {"caps": _caps(call, campaign, campaigns.list_caps(call.db, campaign))}}
+
+
+@operation("GET", "/caps/{campId}/{capId}", cacheable=True)
+def get_cap(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    cap = campaigns.find_cap(call.db, campaign, call.path_params["capId"])
+    return {"success": True, "data": {"caps": _caps(call, campaign, [cap])}}
+
+
+@operation("POST", "/caps/{campId}/{capId}", writes=True)
+def edit_cap(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    cap = campaigns.edit_cap(call.db, call.network, campaign, call.path_params["capId"], call.body)
+    return {"success": True, "message": "CAP Updated Successfully", "data": {"caps": _caps(call, campaign, [cap])}}
+
+
+@operation("DELETE", "/caps/{campId}/{capId}", writes=True)
+def delete_cap(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    campaigns.delete_cap(call.db, campaign, call.path_params["capId"])
+    return {"success": True, "data": {"message": "CAP removed from database!!"}}
+
+
+# --- default commissions ----------------------------------------------------------------------
+
+@operation("POST", "/commissions/{campId}", writes=True)
+def create_commission(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    row = campaigns.create_commission(call.db, call.services.clock, campaign, call.body)
+    return {"success": True, "data": {"commission": commission_object(row, campaign, call.network),
+                                      "message": "Commission Saved Successfully!!"}}
+
+
+@operation("GET", "/commissions/{campId}", cacheable=True)
+def list_commissions(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    _, commissions = campaign_with_commissions(call, campaign)
+    return {"success": True, "data": {"commissions": commissions}}
+
+
+@operation("GET", "/commissions/{campId}/{id}", cacheable=True)
+def get_commission(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    row = campaigns.find_commission(call.db, campaign, call.path_params["id"])
+    return {"success": True, "data": {"commission": commission_object(row, campaign, call.network)}}
+
+
+@operation("POST", "/commissions/{campId}/{id}", writes=True)
+def edit_commission(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    row = campaigns.edit_commission(call.db, call.services.clock, campaign, call.path_params["id"], call.body)
+    return {"success": True, "data": {"commission": commission_object(row, campaign, call.network),
+                                      "message": "Commission Updated!!"}}
+
+
+@operation("DELETE", "/commissions/{campId}/{id}", writes=True)
+def delete_commission(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    campaigns.delete_commission(call.db, campaign, call.path_params["id"])
+    return {"success": True, "data": {"message": "Commission Deleted!!"}}
+
+
+# --- landing pages: every answer holds the campaign's whole list -------------------------------
+
+def _landing_pages(call: TrackierCall, campaign, message: str | None) -> dict:
+    pages = [landing_page_object(row) for row in campaigns.list_landing_pages(call.db, campaign)]
+    answer: dict = {"success": True}
+    if message:
+        answer["message"] = message
+    answer["data"] = {"landing_pages": pages}
+    return answer
+
+
+@operation("POST", "/campaign/lpages/{campId}", writes=True)
+def create_landing_page(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    campaigns.create_landing_page(call.db, call.services.clock, campaign, call.body)
+    return _landing_pages(call, campaign, "Landing page added Successfully")
+
+
+@operation("GET", "/campaign/lpages/{campId}", cacheable=True)
+def list_landing_pages(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    return _landing_pages(call, campaign, None)
+
+
+@operation("POST", "/campaign/lpages/{campId}/{lpId}", writes=True)
+def edit_landing_page(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    campaigns.edit_landing_page(call.db, call.services.clock, campaign, call.path_params["lpId"], call.body)
+    return _landing_pages(call, campaign, "Landing page updated Successfully")
+
+
+@operation("DELETE", "/campaign/lpages/{campId}/{lpId}", writes=True)
+def delete_landing_page(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    campaigns.delete_landing_page(call.db, campaign, call.path_params["lpId"])
+    return _landing_pages(call, campaign, "Landing page deleted Successfully")
+
+
+# --- publisher-specific payouts: the second id is a publisher's on GET, a payout's on POST and
 # DELETE. The older /network/pub-payout paths answer the same.
-planned("POST", "/campaign/pub-payout/{campId}")
-planned("GET", "/campaign/pub-payout/{campId}", aliases=("/network/pub-payout/{campId}",))
-planned("GET", "/campaign/pub-payout/{campId}/{publisherId}", aliases=("/network/pub-payout/{campId}/{publisherId}",))
-planned("POST", "/campaign/pub-payout/{campId}/{payoutId}")
-planned("DELETE", "/campaign/pub-payout/{campId}/{payoutId}")
+
+@operation("POST", "/campaign/pub-payout/{campId}", writes=True)
+def create_pub_payout(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    row = campaigns.create_pub_payout(call.db, call.services.clock, call.network, campaign, call.body)
+    return {"success": True, "message": "Publisher Specific Payout Created Successfully",
+            "data": {"payouts": [pub_payout_object(row, campaign)]}}
+
+
+@operation("GET", "/campaign/pub-payout/{campId}", cacheable=True, aliases=("/network/pub-payout/{campId}",))
+def list_pub_payouts(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    rows = campaigns.list_pub_payouts(call.db, campaign)
+    return {"success": True, "data": {"payouts": [pub_payout_object(row, campaign) for row in rows]}}
+
+
+@operation("GET", "/campaign/pub-payout/{campId}/{publisherId}", cacheable=True,
+           aliases=("/network/pub-payout/{campId}/{publisherId}",))
+def publisher_pub_payouts(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    publisher = campaigns.find_publisher(call.db, call.network, call.path_params["publisherId"])
+    rows = campaigns.list_pub_payouts(call.db, campaign, publisher=publisher.object_id)
+    return {"success": True, "data": {"payouts": [pub_payout_object(row, campaign) for row in rows]}}
+
+
+@operation("POST", "/campaign/pub-payout/{campId}/{payoutId}", writes=True)
+def edit_pub_payout(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    row = campaigns.edit_pub_payout(call.db, call.network, campaign, call.path_params["payoutId"], call.body)
+    return {"success": True, "message": "Publisher Specific Payout Updated Successfully",
+            "data": {"payouts": [pub_payout_object(row, campaign)]}}
+
+
+@operation("DELETE", "/campaign/pub-payout/{campId}/{payoutId}", writes=True)
+def delete_pub_payout(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    campaigns.delete_pub_payout(call.db, campaign, call.path_params["payoutId"])
+    return {"success": True, "message": "Publisher Specific Payout Deleted Successfully"}
