@@ -84,7 +84,7 @@ def test_payer_without_a_wallet_is_an_internal_error_envelope(http, admin, servi
     root = call(http, pincode, method, "xml")
     assert root.findtext("code") == "0" and root.find("data").findtext("error") == "internal_error"
     # authentication itself still works: the pipeline's earlier answers are unchanged
-    assert call(http, pincode, "list_numbers")["data"]["error"] == "not_implemented"
+    assert call(http, pincode, "list_numbers")["data"]["error"] == "no_data"
     entries = admin.get("/_polytrack/calls", params={"api": "avidtrak"}).json()["calls"]
     assert [(e["operation"], e["account"], e["outcome"]) for e in reversed(entries)][:1] == [
         (method, "acme_agency", "internal_error")]

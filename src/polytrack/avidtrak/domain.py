@@ -14,7 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from polytrack.avidtrak import sealing, values
-from polytrack.avidtrak.errors import AvidTrakError, agency_only, invalid_parameter, no_data, userid_exists
+from polytrack.avidtrak.errors import (
+    AvidTrakError, agency_only, invalid_client_pin, invalid_parameter, no_data, userid_exists,
+)
 from polytrack.avidtrak.server_keys import ServerKeys
 from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_ledger as ledger
@@ -99,6 +101,16 @@ def _money_read(raw) -> Decimal:
     """A money column as the driver returns it (PostgreSQL: Decimal; SQLite: int or binary float,
     exact again once quantised to cents, see docs/avidtrak.md)."""
     return Decimal(raw).quantize(values.CENT)
+
+
+def client_by_pincode(db: Db, keys: ServerKeys, agency: Account, pincode: str) -> Account:
+    """The agency's client with this pincode (transfer_number's and purchase_number's
+    `client_pin`); invalid_client_pin for any other pincode."""
+    row = db.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.pincode_digest == keys.pincode_digest(pincode),
+                                                     accounts.c.parent_id == agency.id)).first()
+    if row is None:
+        raise invalid_client_pin()
+    return _account(row)
 
 
 def account_by_userid(db: Db, userid: str) -> Account | None:

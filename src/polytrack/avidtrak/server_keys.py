@@ -63,6 +63,11 @@ class ServerKeys(NamedTuple):
         """The keyed digest of a pincode whose plain SHA-256 (hex) is `plain_digest`."""
         return hmac.digest(self.pincode, plain_digest.encode(), "sha256").hex()
 
+    def sandbox_auth_token(self) -> str:
+        """The sandbox provider's webhook signing token when `avidtrak.sandbox_auth_token` is not
+        set: made from the server secret, so every worker and every restart agrees on it."""
+        return hmac.digest(self.pincode, b"avidtrak-sandbox-auth-token", "sha256").hex()[:32]
+
 
 def _derived(secret: bytes, purpose: bytes) -> bytes:
     return hmac.digest(secret, b"avidtrak-" + purpose, "sha256")

@@ -4,7 +4,7 @@ Money is Numeric(12,2) read back as Decimal, never float. Times are naive UTC Da
 printed in the server time zone (setting `avidtrak.timezone`, default UTC).
 """
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, Numeric, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, UniqueConstraint
 
 from polytrack.kernel.db import metadata
 
@@ -65,8 +65,15 @@ avidtrak_ledger = Table(
     Column("balance_after", MONEY, nullable=False),
     Column("note", String(255), nullable=False, default=""),
     Column("created_on", DateTime, nullable=False),
+    # number_rental: the number and the month (YYYY-MM) it pays for; talk_time: the call.
+    # The unique indexes are what makes a month or a call impossible to charge twice.
+    Column("sid", String(34), nullable=True),
+    Column("period", String(7), nullable=True),
+    Column("call_id", Integer, nullable=True),
     Index("ix_avidtrak_ledger_payer", "payer_id", "id"),
     Index("ix_avidtrak_ledger_account", "account_id", "id"),
+    Index("uq_avidtrak_ledger_rental", "sid", "period", unique=True),
+    Index("uq_avidtrak_ledger_call", "call_id", unique=True),
 )
 
 # Held the key sealing client pincodes before the server secret (server_keys.py) existed; the
@@ -77,4 +84,100 @@ avidtrak_server_keys = Table(
     Column("name", String(64), primary_key=True),
     Column("value", String(128), nullable=False),
     Column("created_on", DateTime, nullable=False),
+)
+
+
+# --- numbers and their routing ------------------------------------------------------------------
+
+# A tracking number some account owns. `number` is unique among the numbers held; a number
+# released to the telephone company leaves this table for avidtrak_released_numbers. The row is
+# inserted before the provider is asked (sid still NULL), so two concurrent purchases of one
+# number meet at this unique index and exactly one wins.
+avidtrak_numbers = Table(
+    "avidtrak_numbers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=True, unique=True),  # the provider's PN... SID
+    Column("number", String(10), nullable=False, unique=True),
+    Column("country", String(2), nullable=False),
+    Column("number_type", String(8), nullable=False),  # local | toll
+    Column("owner_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("assign_type", String(16), nullable=False, default=""),  # a channel, lite, or "" (unassigned)
+    Column("forward_number", String(10), nullable=False, default=""),
+    Column("extension", String(10), nullable=False, default=""),
+    Column("use_default_first", Boolean, nullable=False, default=True),
+    Column("rings", Integer, nullable=False, default=4),  # per round-robin candidate, 5 s each
+    Column("rr_next", Integer, nullable=False, default=0),  # the round-robin entry the next call starts at
+    Column("recording", Boolean, nullable=False, default=False),
+    Column("greet_caller", String(500), nullable=False, default=""),
+    Column("whisper_message", String(500), nullable=False, default=""),
+    Column("enable_email", Boolean, nullable=False, default=False),
+    Column("email_alerts", String(1010), nullable=False, default=""),
+    Column("metro_site_id", Integer, ForeignKey("avidtrak_metro_sites.id"), nullable=True, index=True),
+    Column("monthly_fee", MONEY, nullable=False),
+    Column("purchased_on", DateTime, nullable=False),
+    Column("last_displayed_at", DateTime, nullable=True),  # dynamic number insertion's rotation
+)
+
+# Numbers released to the telephone company: never offered or sold again.
+avidtrak_released_numbers = Table(
+    "avidtrak_released_numbers",
+    metadata,
+    Column("number", String(10), primary_key=True),
+    Column("sid", String(34), nullable=False),
+    Column("released_on", DateTime, nullable=False),
+)
+
+# Per account: where numbers of each mode forward when they have no receiving number of their own.
+avidtrak_forward_defaults = Table(
+    "avidtrak_forward_defaults",
+    metadata,
+    Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("pro_forward", String(10), nullable=False, default=""),
+    Column("pro_extension", String(10), nullable=False, default=""),
+    Column("lite_forward", String(10), nullable=False, default=""),
+    Column("lite_extension", String(10), nullable=False, default=""),
+)
+
+avidtrak_round_robin = Table(
+    "avidtrak_round_robin",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # round_robin_list_id
+    Column("number_id", Integer, ForeignKey("avidtrak_numbers.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("forwarding_number", String(10), nullable=False),
+    Column("extension", String(10), nullable=False, default=""),
+    Column("label", String(50), nullable=False, default=""),
+    UniqueConstraint("number_id", "forwarding_number", "extension", name="uq_avidtrak_round_robin_entry"),
+    Index("ix_avidtrak_round_robin_number", "number_id", "position"),
+)
+
+# Metro: a website number of one metropolitan page; tracking numbers allocated to it replace it.
+avidtrak_metro_sites = Table(
+    "avidtrak_metro_sites",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # site_id
+    Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("site_number", String(10), nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("forward_number", String(10), nullable=False),
+    Column("created_on", DateTime, nullable=False),
+    UniqueConstraint("account_id", "site_number", name="uq_avidtrak_metro_site_number"),
+)
+
+# Offline campaigns on lite numbers: at most one active per number.
+avidtrak_lite_campaigns = Table(
+    "avidtrak_lite_campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # campaign_id
+    Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("number_id", Integer, ForeignKey("avidtrak_numbers.id", ondelete="SET NULL"), nullable=True),
+    Column("sid", String(34), nullable=False),
+    Column("number", String(10), nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("adgroup", String(100), nullable=False, default=""),
+    Column("status", String(8), nullable=False),  # active | inactive
+    Column("created_on", DateTime, nullable=False),
+    Column("ended_on", DateTime, nullable=True),
+    Index("ix_avidtrak_lite_campaigns_number", "number_id", "status"),
 )

@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
-from polytrack.avidtrak.errors import invalid_parameter
+from polytrack.avidtrak.errors import AvidTrakError, invalid_parameter, invalid_values
 from polytrack.kernel.dates import zone
 
 USERID_RE = re.compile(r"^[A-Za-z0-9._@-]{4,50}$")
@@ -20,6 +20,10 @@ ACCOUNT_TYPES = ("pro", "lite")
 
 # C0 controls and DEL: they cannot be written in XML 1.0, so they are refused on input.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Countries numbers may be searched and bought in unless avidtrak.countries names others: the
+# North American Numbering Plan's two largest (numbers are 10 digits, +1).
+DEFAULT_COUNTRIES = "US,CA"
 
 # Times are printed in this zone unless the avidtrak.timezone setting names another.
 DEFAULT_TIMEZONE = "UTC"
@@ -74,6 +78,52 @@ def phone(value: str, parameter: str) -> str:
     if not re.fullmatch(r"[0-9]{10}", digits):
         raise invalid_parameter(parameter)
     return digits
+
+
+def phones(given: list[str], parameter: str) -> list[str]:
+    """A list of phone numbers, normalised; invalid_parameter with every offending value."""
+    normalised, offending = [], []
+    for value in given:
+        try:
+            normalised.append(phone(value, parameter))
+        except AvidTrakError:
+            offending.append(value)
+    if offending:
+        raise invalid_values(parameter, offending)
+    return normalised
+
+
+def extension(value: str, parameter: str = "extension") -> str:
+    """1-10 digits, or "" for none."""
+    value = value.strip()
+    if value and not re.fullmatch(r"[0-9]{1,10}", value):
+        raise invalid_parameter(parameter)
+    return value
+
+
+def choice(value: str, allowed: tuple[str, ...], parameter: str) -> str:
+    folded = value.strip().lower()
+    if folded not in allowed:
+        raise invalid_parameter(parameter)
+    return folded
+
+
+def flag(value: str, parameter: str) -> bool:
+    """0/1 flags (recording, enable_email)."""
+    if value.strip() not in ("0", "1"):
+        raise invalid_parameter(parameter)
+    return value.strip() == "1"
+
+
+def yes_no(value: str, parameter: str = "use_default_first") -> bool:
+    return choice(value, ("yes", "no"), parameter) == "yes"
+
+
+def integer(value: str, parameter: str, low: int = 1, high: int | None = None) -> int:
+    text = value.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < low or (high is not None and int(text) > high):
+        raise invalid_parameter(parameter)
+    return int(text)
 
 
 def optional_phone(value: str, parameter: str) -> str:

@@ -23,11 +23,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from polytrack.avidtrak import domain, server_keys
+from polytrack.avidtrak import domain, providers, server_keys
+from polytrack.avidtrak.billing import Prices
 from polytrack.avidtrak.errors import AvidTrakError, internal_error, not_implemented, rate_limited
 from polytrack.avidtrak.operations import registry
 from polytrack.avidtrak.operations.base import DEFAULT_CALLS_PER_MINUTE, AvidTrakCall, AvidTrakSettings
-from polytrack.avidtrak.values import DEFAULT_TIMEZONE
+from polytrack.avidtrak.values import DEFAULT_COUNTRIES, DEFAULT_TIMEZONE
 from polytrack.kernel import guard
 from polytrack.kernel.calllog import LoggedCall
 from polytrack.kernel.operations import NotImplementedYet, Operation, Runner
@@ -134,10 +135,15 @@ class Endpoint:
             limit=knob("avidtrak.failed_auth_limit", guard.DEFAULT_LIMIT),
             period=knob("avidtrak.failed_auth_period", guard.DEFAULT_PERIOD),
         )
+        keys = server_keys.prepare(services)  # stored rows upgraded to the keys before serving
         self.settings = AvidTrakSettings(
             calls_per_minute=knob("avidtrak.calls_per_minute", DEFAULT_CALLS_PER_MINUTE),
             timezone=knob("avidtrak.timezone", DEFAULT_TIMEZONE),
-            keys=server_keys.prepare(services),  # stored rows upgraded to the keys before serving
+            keys=keys,
+            provider=providers.build(knob, keys.sandbox_auth_token()),
+            prices=Prices.from_settings(knob),
+            countries=tuple(code.strip().upper() for code in knob("avidtrak.countries", DEFAULT_COUNTRIES).split(",")
+                            if code.strip()),
         )
         self.runner = Runner(services, registry, refused=lambda _limit, _decision: rate_limited())
         self.pincodes = services.read_cache()  # pincode -> (account, payer balance)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
+from polytrack.avidtrak.billing import Prices
 from polytrack.avidtrak.domain import Account
+from polytrack.avidtrak.providers import NumberProvider
 from polytrack.avidtrak.errors import agency_only, invalid_parameter, missing_parameter, pro_account_required
 from polytrack.avidtrak.server_keys import ServerKeys
 from polytrack.kernel.operations import Call, Limit, Operation, Registry
@@ -30,6 +32,9 @@ class AvidTrakSettings(NamedTuple):
     calls_per_minute: int  # avidtrak.calls_per_minute: per account, AvidTrak documents no limit
     timezone: str  # avidtrak.timezone: the zone of printed times
     keys: ServerKeys  # the pincode and seal keys (server_keys.py)
+    provider: NumberProvider  # avidtrak.provider: where numbers are searched and bought
+    prices: Prices  # avidtrak.price_*
+    countries: tuple[str, ...]  # avidtrak.countries: ISO codes numbers may be searched and bought in
 
 
 class AvidTrakCall(Call):
