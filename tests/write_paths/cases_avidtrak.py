@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from tests.write_paths.harness import Env, case
 
 
@@ -208,3 +210,23 @@ def _(env: Env):
     site = metro_site(env, pincode)
     with env.write():
         method(env, pincode, "remove_metro_site_number", site_id=site)
+
+
+# --- the monthly rental job ----------------------------------------------------------------------
+
+@case("POST /_polytrack/avidtrak/jobs/monthly-rental", routes=[("POST", "/_polytrack/avidtrak/jobs/monthly-rental")])
+def _(env: Env):
+    pincode = agency_pincode(env)
+    bought(env, pincode)
+    # the server's clock is frozen in June 2024; the number was bought then, so July charges it
+    env.clock.set(datetime(2024, 7, 1, 0, 5, tzinfo=timezone.utc))
+    with env.write():
+        assert env.op("POST", "/_polytrack/avidtrak/jobs/monthly-rental")["charged"] == 1
+
+
+@case("polytrack avidtrak bill", commands=[("avidtrak", "bill")])
+def _(env: Env):
+    pincode = agency_pincode(env)
+    bought(env, pincode)
+    with env.write():
+        assert '"charged": 1' in env.cli("avidtrak", "bill")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from decimal import Decimal
 from typing import Any, Callable
 
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +19,7 @@ from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
-from polytrack.avidtrak import domain, values
+from polytrack.avidtrak import billing, domain, values
 from polytrack.avidtrak.server_keys import server_keys
 from polytrack.avidtrak.errors import AvidTrakError
 from polytrack.kernel.sql import Db
@@ -121,6 +123,32 @@ def ledger(services: Services, userid: str) -> dict:
     return {"userid": account.userid, "entries": entries}
 
 
+def monthly_rental(services: Services, data: dict) -> dict:
+    """Charge every held number's rental for `month` (YYYY-MM, default: the current month of the
+    server time zone) to its payer, even into a negative balance. Idempotent: a number already
+    charged for that month (at purchase or by an earlier run) is skipped, also when two runs
+    race (the ledger's unique index decides). One transaction per number."""
+    tz_name = _timezone(services)
+    now = services.clock.now()
+    current = billing.period_of(now, tz_name)
+    period = _text(data, "month") or current
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period) or period > current:
+        raise AdminError(400, "month must be YYYY-MM, not after the current month")
+    with services.transaction() as db:
+        due = billing.rentals_due(db, period, tz_name)
+    charged, total = 0, Decimal("0.00")
+    for payer_id, rental in due:
+        try:
+            with services.transaction() as db:
+                done = billing.charge_rental(db, payer_id, rental, period, now)
+        except IntegrityError:  # a concurrent run charged it first
+            done = False
+        if done:
+            charged += 1
+            total += rental.fee
+    return {"month": period, "charged": charged, "total": values.money_text(total)}
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 
 def admin_routes(services: Services) -> list:
@@ -133,6 +161,9 @@ def admin_routes(services: Services) -> list:
     async def post_pincode(request: Request):
         return JSONResponse(regenerate_pincode(services, request.path_params["userid"]))
 
+    async def post_monthly_rental(request: Request):
+        return JSONResponse(monthly_rental(services, await json_body(request)))
+
     async def get_ledger(request: Request):
         return JSONResponse(ledger(services, request.path_params["userid"]))
 
@@ -141,6 +172,7 @@ def admin_routes(services: Services) -> list:
         Route("/accounts/{userid}/credit", post_credit, methods=["POST"]),
         Route("/accounts/{userid}/pincode", post_pincode, methods=["POST"]),
         Route("/accounts/{userid}/ledger", get_ledger, methods=["GET"]),
+        Route("/jobs/monthly-rental", post_monthly_rental, methods=["POST"]),
     ]
 
 
@@ -186,6 +218,14 @@ def register_cli(root, admin, kit: CliKit) -> None:
 
     show = command("ledger", "print the ledger of an account", lambda services, a: ledger(services, a.userid))
     show.add_argument("--userid", required=True)
+
+    # `polytrack avidtrak bill`: the monthly job (run it from cron on the 1st, any hour: it is
+    # idempotent per number and month)
+    jobs = root.add_parser("avidtrak", help="AvidTrak jobs").add_subparsers(dest="avidtrak_job", required=True)
+    bill = jobs.add_parser("bill", help="charge this month's number rental (idempotent per number and month)")
+    kit.add_db_flags(bill)
+    bill.add_argument("--month", default="", help="YYYY-MM (default: the current month)")
+    bill.set_defaults(func=lambda args: _run(kit, lambda services, a: monthly_rental(services, {"month": a.month}), args))
 
 
 def _run(kit: CliKit, operation: Callable[[Services, argparse.Namespace], dict], args: argparse.Namespace) -> int:

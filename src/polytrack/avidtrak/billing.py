@@ -17,7 +17,9 @@ from sqlalchemy import select, update
 
 from polytrack.avidtrak import values
 from polytrack.avidtrak.errors import account_suspended, insufficient_balance
+from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_ledger as ledger
+from polytrack.avidtrak.tables import avidtrak_numbers as numbers
 from polytrack.avidtrak.tables import avidtrak_wallets as wallets
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db
@@ -112,11 +114,6 @@ def charge_purchase(db: Db, payer_id: int, rentals: list[Rental], period: str, n
                note=f"rental {period} {rental.number}")
 
 
-def refuse_if_suspended(db: Db, payer_id: int) -> None:
-    if balance_of(db, payer_id) < 0:
-        raise account_suspended()
-
-
 def already_charged(db: Db, sid: str, period: str) -> bool:
     return db.execute(select(ledger.c.id).where(ledger.c.sid == sid, ledger.c.period == period)).first() is not None
 
@@ -132,6 +129,28 @@ def charge_rental(db: Db, payer_id: int, rental: Rental, period: str, now: datet
     _entry(db, payer_id=payer_id, account_id=rental.account_id, entry_type="number_rental", amount=-rental.fee,
            balance_after=after, now=now, sid=rental.sid, period=period, note=f"rental {period} {rental.number}")
     return True
+
+
+def month_bounds(period: str, tz_name: str) -> tuple[datetime, datetime]:
+    """The first instant of the month and of the next one, as stored times (naive UTC)."""
+    year, month = (int(part) for part in period.split("-"))
+    start = datetime(year, month, 1, tzinfo=zone(tz_name))
+    after = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone(tz_name))
+    return values.utc_naive(start), values.utc_naive(after)
+
+
+def rentals_due(db: Db, period: str, tz_name: str) -> list[tuple[int, Rental]]:
+    """(payer, rental) of every number held before the month ends and not yet charged for it."""
+    _, month_end = month_bounds(period, tz_name)
+    charged = select(ledger.c.sid).where(ledger.c.period == period, ledger.c.sid.is_not(None))
+    rows = db.execute(
+        select(numbers.c.sid, numbers.c.number, numbers.c.monthly_fee, accounts.c.id, accounts.c.kind,
+               accounts.c.parent_id)
+        .join(accounts, accounts.c.id == numbers.c.owner_id)
+        .where(numbers.c.sid.is_not(None), numbers.c.purchased_on < month_end, numbers.c.sid.not_in(charged))
+        .order_by(numbers.c.id)).all()
+    return [(row.parent_id if row.kind == "client" else row.id,
+             Rental(row.id, row.sid, row.number, Decimal(row.monthly_fee).quantize(values.CENT))) for row in rows]
 
 
 def charge_talk_time(db: Db, payer_id: int, account_id: int, call_id: int, sid: str, cost: Decimal,

@@ -330,6 +330,7 @@ def ledger_entries(db: Db, account: Account, tz_name: str) -> list[dict]:
             "id": row.id, "type": row.entry_type, "amount": values.money_text(row.amount),
             "balance_after": values.money_text(row.balance_after), "account": row.concerned_userid,
             "note": row.note, "created_on": values.timestamp_text(row.created_on, tz_name),
+            "sid": row.sid, "period": row.period, "call_id": row.call_id,
         }
         for row in rows
     ]
