@@ -181,3 +181,86 @@ avidtrak_lite_campaigns = Table(
     Column("ended_on", DateTime, nullable=True),
     Index("ix_avidtrak_lite_campaigns_number", "number_id", "status"),
 )
+
+
+# --- calls and visits (collected data) -----------------------------------------------------------
+
+# One inbound call to a tracking number, from the voice webhooks or the provider-neutral ingest.
+# Number fields are copied at call time: the call stays with the account that received it, also
+# after the number moves or is released.
+avidtrak_calls = Table(
+    "avidtrak_calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # call_id
+    Column("call_sid", String(64), nullable=False, unique=True),  # the provider's; retries find the call by it
+    Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("payer_id", Integer, nullable=False),
+    Column("sid", String(34), nullable=False),
+    Column("number_type", String(8), nullable=False),
+    Column("tracking_number", String(10), nullable=False),
+    Column("caller_number", String(16), nullable=False),
+    Column("caller_name", String(100), nullable=False, default=""),
+    Column("caller_city", String(100), nullable=False, default=""),
+    Column("caller_state", String(100), nullable=False, default=""),
+    Column("caller_zip", String(20), nullable=False, default=""),
+    Column("caller_country", String(8), nullable=False, default=""),
+    Column("call_start", DateTime, nullable=False),
+    Column("call_end", DateTime, nullable=True),  # NULL while in progress
+    Column("duration", Integer, nullable=False, default=0),
+    Column("billable_minutes", Integer, nullable=False, default=0),
+    Column("cost", MONEY, nullable=False),
+    Column("call_status", String(16), nullable=False),
+    Column("forwarded_to", String(10), nullable=False, default=""),
+    Column("recording_url", String(1000), nullable=False, default=""),
+    Column("channel", String(16), nullable=False, default=""),
+    Column("campaign", String(100), nullable=False, default=""),
+    Column("campaign_id", Integer, nullable=True),
+    Column("adgroup", String(100), nullable=False, default=""),
+    Column("keyword", String(500), nullable=False, default=""),
+    Column("landing_page", String(2000), nullable=False, default=""),
+    Column("referrer", String(2000), nullable=False, default=""),
+    Column("visit_id", Integer, nullable=True, index=True),
+    Column("match_type", String(16), nullable=False, default="none"),
+    # the receiving numbers in dialling order, as JSON [[number, extension, from the round robin]]
+    Column("dial_plan", String(2000), nullable=False, default="[]"),
+    Column("step", Integer, nullable=False, default=0),  # the candidate being dialled (1-based)
+    Index("ix_avidtrak_calls_account_start", "account_id", "call_start"),
+)
+
+# A visit of a pro account's website, recorded by the tracking script's swap request.
+avidtrak_visits = Table(
+    "avidtrak_visits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # visit_id
+    Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("visitor_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("keyword", String(500), nullable=False, default=""),
+    Column("landing_page", String(2000), nullable=False, default=""),
+    Column("referrer", String(2000), nullable=False, default=""),
+    Column("ip", String(64), nullable=False, default=""),
+    Column("user_agent", String(500), nullable=False, default=""),
+    Column("started_at", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Index("ix_avidtrak_visits_visitor", "account_id", "visitor_id", "last_seen"),
+    Index("ix_avidtrak_visits_channel", "account_id", "channel", "started_at"),
+)
+
+# Which tracking number a visit was shown in place of which site number.
+avidtrak_visit_numbers = Table(
+    "avidtrak_visit_numbers",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("avidtrak_visits.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_number", String(10), primary_key=True),
+    Column("tracking_number", String(10), nullable=False),
+    Column("shown_at", DateTime, nullable=False),
+    Index("ix_avidtrak_visit_numbers_tracking", "tracking_number", "shown_at"),
+)
+
+# The smart replacement manifest: website numbers the tracking script swaps.
+avidtrak_smart_replacement = Table(
+    "avidtrak_smart_replacement",
+    metadata,
+    Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_phone", String(10), primary_key=True),
+)

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from polytrack.avidtrak import domain, providers, server_keys
+from polytrack.avidtrak import domain, providers, server_keys, voice
 from polytrack.avidtrak.billing import Prices
 from polytrack.avidtrak.errors import AvidTrakError, internal_error, not_implemented, rate_limited
 from polytrack.avidtrak.operations import registry
@@ -200,6 +200,7 @@ class Endpoint:
 
 def routes(services: Services) -> list:
     endpoint = Endpoint(services)
+    collection = voice.routes(services, endpoint.settings.provider.signing_token, endpoint.settings.prices)
 
     async def api_php(request: Request) -> Response | TextResponse:
         return await endpoint.handle(request)
@@ -211,4 +212,5 @@ def routes(services: Services) -> list:
     return [
         Route(PATH, api_php, methods=["GET", "POST"]),
         Route(PATH + "/", not_found),
+        *collection,
     ]
