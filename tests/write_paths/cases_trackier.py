@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.write_paths.harness import Env, NOTHING, case
+from tests.write_paths.harness import COLLECTED, NOTHING, Env, case
 
 
 # --- Trackier ----------------------------------------------------------------------------------
@@ -206,3 +206,34 @@ def _(env: Env):
         for _ in range(2):
             response = env.http.get("/api/advertiser", headers={"X-Api-Key": key})
             assert response.status_code == 200, response.text
+
+
+# --- the tracking side: clicks and conversions are collected data ------------------------------
+
+def _tracked_click(env: Env) -> tuple[dict, str]:
+    """A campaign's world and the click id of one click on its tracking link."""
+    world = _trackier_world(env)
+    key = {"X-Api-Key": env.trackier_key()}
+    link = env.http.post(f"/api/network/link/{world['publisher']}/{world['campaign']}", headers=key, json={}).json()
+    env.http.post(f"/api/campaign/{world['campaign']}", headers=key, json={"action": "basic_info", "status": "active"})
+    world["link"] = link["data"]["link"]["_id"]
+    response = env.http.get(f"/{world['link']}", follow_redirects=False)
+    assert response.status_code == 302, response.text
+    return world, response.headers["location"].split("c=")[1]
+
+
+@case("trackier click GET /{linkId}, GET /click")
+def _(env: Env):
+    world, _ = _tracked_click(env)
+    with env.write(COLLECTED):
+        assert env.http.get(f"/{world['link']}", follow_redirects=False).status_code == 302
+
+
+@case("trackier postback GET /acquisition")
+def _(env: Env):
+    world, click_id = _tracked_click(env)
+    with env.engine.connect() as conn:
+        token = conn.exec_driver_sql("SELECT security_token FROM trackier_networks").scalar()
+    with env.write(COLLECTED):
+        answer = env.http.get("/acquisition", params={"click_id": click_id, "security_token": token}).json()
+        assert answer["success"] is True, answer

@@ -46,7 +46,9 @@ def create_network(services, *, name: str, timezone: str | None = None, currency
             )
         except ValueError as exc:
             raise AdminError(400, str(exc)) from exc
-    return _network_info(network, services.clock.timestamp())
+        token = domain.security_token(db, network)
+    # the postback secret, shown to the operator (advertisers' /acquisition calls carry it)
+    return {**_network_info(network, services.clock.timestamp()), "security_token": token}
 
 
 def create_api_key(services, *, network_id: str, role: str, ips=None, user_id: str | None = None,

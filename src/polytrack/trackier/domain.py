@@ -93,6 +93,12 @@ def _network(row) -> Network:
                    currency=row.currency, live=bool(row.live))
 
 
+def security_token(db: Db, network: Network) -> str:
+    """The network's postback secret (what /acquisition's security_token must be)."""
+    return db.execute(select(trackier_networks.c.security_token).where(
+        trackier_networks.c.id == network.id)).scalar_one()
+
+
 def check_timezone(name: str) -> str:
     name = (name or "").strip()
     try:
@@ -112,12 +118,15 @@ def check_currency(code: str) -> str:
 
 
 def create_network(db: Db, clock: Clock, *, name: str, timezone: str = DEFAULT_TIMEZONE,
-                   currency: str = DEFAULT_CURRENCY, live: bool = True, object_id: str | None = None) -> Network:
-    """Raises ValueError for a bad time zone or currency."""
+                   currency: str = DEFAULT_CURRENCY, live: bool = True, object_id: str | None = None,
+                   security_token: str | None = None) -> Network:
+    """Raises ValueError for a bad time zone or currency. `security_token`: the secret of
+    server postbacks (random, 20 hex digits, unless given)."""
     object_id = (object_id or new_object_id(clock)).lower()
     timezone, currency = check_timezone(timezone), check_currency(currency)
     insert = trackier_networks.insert().values(object_id=object_id, name=name, timezone=timezone, currency=currency,
-                                               live=live, created_at=clock.timestamp())
+                                               live=live, created_at=clock.timestamp(),
+                                               security_token=security_token or secrets.token_hex(10))
     new_id = db.execute(insert.returning(trackier_networks.c.id)).scalar_one()
     return Network(id=new_id, object_id=object_id, name=name, timezone=timezone, currency=currency, live=live)
 

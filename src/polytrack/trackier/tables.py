@@ -9,7 +9,7 @@ currency unit (`*_micros`, see fields.py); lists and objects the wire shows as t
 """
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Table, Text,
+    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Table, Text,
     UniqueConstraint,
 )
 
@@ -37,6 +37,8 @@ trackier_networks = Table(
     Column("terms_url", String(255), nullable=True),
     # tracking domains (JSON list of host names), replaced whole by PUT /campaign/domains
     Column("domains", Text, nullable=False, server_default="[]"),
+    # the shared secret of server-to-server postbacks (/acquisition?security_token=...)
+    Column("security_token", String(64), nullable=True),
 )
 
 # Per-network counters for display ids ("advertiser", "publisher", later "campaign" ...),
@@ -271,4 +273,77 @@ trackier_custom_fields = Table(
     Column("ftype", String(8), nullable=False),  # text, file, date, email
     Column("required", Boolean, nullable=False),
     UniqueConstraint("network_id", "user_type", "name", name="uq_trackier_custom_fields_name"),
+)
+
+# Clicks: one row per click on a tracking link; the 24-hex object_id is the click id the
+# destination receives ({click_id}) and the advertiser's postback sends back. A click refused
+# (campaign paused, no access, targeting, cap) is recorded too, with its reason, and can never
+# convert.
+trackier_clicks = Table(
+    "trackier_clicks",
+    metadata,
+    *_id_columns("network"),
+    Column("campaign_id", Integer, ForeignKey("trackier_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("publisher_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("landing_page_id", Integer, ForeignKey("trackier_landing_pages.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("ipaddr", String(45), nullable=True),
+    Column("country", String(2), nullable=False),  # XX when unknown
+    Column("device", String(16), nullable=False),  # desktop | mobile | tablet | unknown
+    Column("os", String(64), nullable=False),
+    Column("browser", String(64), nullable=False),
+    Column("source", String(255), nullable=True),  # the sub-publisher
+    # the first click of its address on the campaign and publisher that day (network time zone)
+    Column("is_unique", Boolean, nullable=False),
+    Column("rejected", String(32), nullable=True),  # why the click was refused; NULL: accepted
+    # click-time money (CPC campaigns pay per click)
+    Column("payout_micros", BigInteger, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=False),
+    # the rest as sent: ua, referer, p1..p10, gaid, idfa, app_name, app_id, cr_name, sl
+    Column("params", Text, nullable=False),
+    # reports and logs by time; caps and unique clicks by campaign, publisher (and address)
+    Index("ix_trackier_clicks_network_time", "network_id", "created_at"),
+    Index("ix_trackier_clicks_campaign_time", "campaign_id", "publisher_id", "created_at"),
+)
+
+# Conversions. At most one per click and goal (goal_slot: the goal's id, 0 for the default
+# event) and per campaign and txn_id, enforced by the database so concurrent postbacks of one
+# event store one row.
+trackier_conversions = Table(
+    "trackier_conversions",
+    metadata,
+    *_id_columns("network"),
+    Column("click_id", Integer, ForeignKey("trackier_clicks.id", ondelete="CASCADE"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("trackier_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("publisher_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("goal_id", Integer, ForeignKey("trackier_goals.id", ondelete="CASCADE"), nullable=True),
+    Column("goal_slot", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),  # approved, pending, rejected, cancelled
+    Column("method", String(16), nullable=False),  # PostBack URL | Image Pixel
+    Column("txn_id", String(255), nullable=True),
+    Column("sale_micros", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=True),
+    Column("payout_micros", BigInteger, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=False),
+    Column("ipaddr", String(45), nullable=True),
+    Column("note", String(255), nullable=True),  # e.g. why it was rejected
+    Column("params", Text, nullable=False),  # sub1..sub10, gaid, idfa, referer, as sent
+    UniqueConstraint("click_id", "goal_slot", name="uq_trackier_conversions_click_goal"),
+    UniqueConstraint("campaign_id", "txn_id", name="uq_trackier_conversions_txn"),
+    Index("ix_trackier_conversions_network_time", "network_id", "created_at"),
+    Index("ix_trackier_conversions_campaign_time", "campaign_id", "created_at"),
+)
+
+trackier_impressions = Table(
+    "trackier_impressions",
+    metadata,
+    *_id_columns("network"),
+    Column("campaign_id", Integer, ForeignKey("trackier_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("publisher_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("device", String(16), nullable=False),
+    Column("os", String(64), nullable=False),
+    Index("ix_trackier_impressions_network_time", "network_id", "created_at"),
 )

@@ -27,7 +27,7 @@ from polytrack.kernel.params import BadInput, Params, parse_json, parse_query, r
 from polytrack.kernel.params import read_body as read_raw_body
 from polytrack.kernel.render import JSON_TYPE, Raw, TextResponse
 from polytrack.services import Services
-from polytrack.trackier import domain, errors
+from polytrack.trackier import collect, domain, errors
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.operations import registries
 from polytrack.trackier.operations.base import TrackierCall, per_key_limit
@@ -142,7 +142,8 @@ class TrackierEndpoint:
         setting = services.settings.api_setting
         self.calls_per_minute = setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
         [registry] = registries()
-        self.runner = Runner(services, registry, freeze=freeze,
+        # follows_collected: stats and logs report on clicks and conversions
+        self.runner = Runner(services, registry, freeze=freeze, follows_collected=True,
                              refused=lambda _limit, decision: errors.too_many_requests(decision.retry_after))
         self.routes = RouteTable(registry)
         self.keys = services.read_cache()  # API key -> domain.ApiKey
@@ -210,5 +211,6 @@ class TrackierEndpoint:
 
 
 def routes(services: Services) -> list:
+    """The API's paths, and the tracking side's (collect.py) at the root."""
     endpoint = TrackierEndpoint(services)
-    return [TrackierPathsRoute(endpoint.handle, endpoint.routes)]
+    return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services)]

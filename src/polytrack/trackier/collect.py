@@ -1,0 +1,221 @@
+"""The tracking side on the wire: the click URLs (`/{linkId}` and `/click?campaign_id=&pub_id=`),
+the impression pixel (`/imp`), the advertiser's server postback (`/acquisition`) and the browser
+conversion pixel (`/pixel`).
+
+These answer browsers and advertisers' servers, not API clients: no key, no JSON envelope of the
+API. A click is 302 to its destination (or a blank page, or 404 for an unknown link); pixels
+are a 1x1 GIF (an empty page inside an iframe); the postback is always HTTP 200 with a small
+JSON body saying whether the conversion was recorded. Every event is committed before the
+answer goes out. They write collected data only, on a connection of their own, so a click
+does not empty the caches of keys and campaigns (kernel.coherence).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import logging
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import Receive, Scope, Send
+
+from polytrack.kernel.hot import HotDB
+from polytrack.kernel.params import parse_query
+from polytrack.services import Services
+from polytrack.trackier import tracking
+from polytrack.trackier.routing import ID_RE
+
+log = logging.getLogger("polytrack.trackier")
+
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+BLANK_PAGE = "<!doctype html><title></title>"
+# Where the visitor's country comes from: a header set by the proxy in front (Cloudflare's by
+# default; nginx's GeoIP module or a CDN can set any). Without it every visitor is XX.
+DEFAULT_COUNTRY_HEADER = "cf-ipcountry"
+MAX_QUERY = 8192
+
+
+class TrackingDB(HotDB):
+    """The held connection of the tracking endpoints: it writes only collected data (clicks,
+    impressions, conversions), so its commits move only the `collected` marker."""
+
+    collected = True
+
+
+def _query(request: Request) -> dict[str, str]:
+    """The query string as a dict (PHP style: the last repeat wins), bounded in size, without
+    NUL characters (no PostgreSQL text can hold one)."""
+    raw = request.scope.get("query_string", b"")[:MAX_QUERY].decode("utf-8", "replace")
+    return {name: value.replace("\x00", "") for name, value in parse_query(raw)} if raw else {}
+
+
+def _address(text: str | None) -> str | None:
+    """An IP address as text, or None for anything else."""
+    try:
+        return str(ipaddress.ip_address((text or "").strip()))
+    except ValueError:
+        return None
+
+
+class Collector:
+    """The tracking endpoints, built once per app with their settings and connection."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self.db = TrackingDB(services.engine)
+        self.setups = services.read_cache()  # campaign id -> tracking.CampaignSetup
+        self.country_header = services.settings.api_setting("trackier.country_header",
+                                                            DEFAULT_COUNTRY_HEADER).lower()
+
+    def visitor(self, request: Request, query: dict[str, str]) -> tracking.Visitor:
+        """Who clicked: the TCP peer (or `ipaddr` for a server-side click), the user agent (or
+        `user_agent`), the country from the configured header."""
+        client = request.scope.get("client")
+        address = _address(query.get("ipaddr")) or (client[0] if client else None)
+        user_agent = query.get("user_agent") or request.headers.get("user-agent", "")
+        return tracking.visitor(address, user_agent, request.headers.get(self.country_header))
+
+    def setup(self, campaign_id: int, comm_model: str) -> tracking.CampaignSetup:
+        return tracking.setup_for(self.setups, self.db, campaign_id, comm_model == "cps")
+
+    def _changed_campaigns(self) -> None:
+        """A cap paused a campaign: tell the caches of campaigns (the main marker)."""
+        self.db.generation.bump(collected=False)
+
+    # --- clicks and impressions ---------------------------------------------------------------
+
+    async def click(self, request: Request) -> Response:
+        query = _query(request)
+        target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""),
+                                        request.headers.get("host", "").split(":")[0])
+        return self._click(request, target, query)
+
+    async def link_click(self, request: Request) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET"})
+        query = _query(request)
+        return self._click(request, tracking.target_by_link(self.db, request.url.path.strip("/")), query)
+
+    def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
+        if target is None:
+            return PlainTextResponse("Invalid tracking link", status_code=404)
+        who = self.visitor(request, query)
+        setup = self.setup(target.campaign_id, target.comm_model)
+        with self.db.transaction():
+            result = tracking.record_click(self.db, self.services.clock, target, setup, who, query,
+                                           user_agent=request.headers.get("user-agent", ""),
+                                           referer=request.headers.get("referer"))
+        if result.rejected == "cap":
+            self._changed_campaigns()
+        if result.destination is None:
+            return Response(BLANK_PAGE, media_type="text/html")
+        response = Response(status_code=302, headers={"Location": result.destination})
+        if result.rejected is None:  # the browser pixel finds the click by this cookie
+            response.set_cookie(tracking.cookie_name(target.campaign_object_id), result.click_id,
+                                max_age=target.cookie_duration * 86400, samesite="lax")
+        return response
+
+    async def impression(self, request: Request) -> Response:
+        """Counts an impression of a running campaign; a GIF whatever the ids (a broken pixel
+        must not break the page showing it)."""
+        query = _query(request)
+        target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""),
+                                        request.headers.get("host", "").split(":")[0])
+        if target is not None:
+            who = self.visitor(request, query)
+            setup = self.setup(target.campaign_id, target.comm_model)
+            if tracking.refusal(target, setup, who, "0000-00-00") is None:
+                with self.db.transaction():
+                    tracking.record_impression(self.db, self.services.clock, target, who)
+        return Response(GIF, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+    # --- conversions --------------------------------------------------------------------------
+
+    async def postback(self, request: Request) -> Response:
+        """GET (or POST with a form) /acquisition?click_id=&security_token=...: always 200."""
+        query = _query(request)
+        if request.method == "POST":
+            body = (await request.body())[:MAX_QUERY].decode("utf-8", "replace")
+            query.update(parse_query(body))
+        click = tracking.find_click(self.db, query.get("click_id", ""))
+        if click is None:
+            return self._answer(False, "Invalid click")
+        if not tracking.token_matches(click.security_token, query.get("security_token")):
+            return self._answer(False, "Invalid security token")
+        return self._convert(request, click, query, method=tracking.POSTBACK_METHOD)
+
+    async def pixel(self, request: Request) -> Response:
+        """The browser pixel: the click is the one in the campaign's cookie; a GIF (or an empty
+        page for an iframe) whatever happened."""
+        query = _query(request)
+        campaign = (query.get("adid") or "").strip().lower()
+        click = None
+        if ID_RE.match(campaign) and len(campaign) == 24:
+            click = tracking.find_click(self.db, request.cookies.get(tracking.cookie_name(campaign), ""))
+        if click is not None and click.campaign_object_id == campaign:
+            outcome = self._convert(request, click, query, method=tracking.PIXEL_METHOD,
+                                    referer=request.headers.get("referer"))
+            log.debug("trackier pixel: %s", outcome.body)
+        if request.headers.get("sec-fetch-dest") in ("iframe", "document"):
+            return Response(BLANK_PAGE, media_type="text/html")
+        return Response(GIF, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+    def _convert(self, request: Request, click: tracking.ClickRow, query: dict[str, str], *, method: str,
+                 referer: str | None = None) -> Response:
+        client = request.scope.get("client")
+        setup = self.setup(click.campaign_id, click.comm_model)
+        try:
+            with self.db.transaction():
+                conversion = tracking.record_conversion(self.db, self.services.clock, click, setup, query,
+                                                        method=method, ipaddr=client[0] if client else None,
+                                                        referer=referer)
+        except tracking.Refused as refused:
+            return self._answer(False, str(refused))
+        if conversion.status == "rejected" and any(cap.pause for cap in setup.caps):
+            self._changed_campaigns()
+        return self._answer(True, "Conversion Recorded!!", conversion_id=conversion.object_id,
+                            status=conversion.status)
+
+    @staticmethod
+    def _answer(success: bool, message: str, **extra) -> Response:
+        return Response(json.dumps({"success": success, "message": message, **extra}), media_type="application/json")
+
+
+class LinkClickRoute(BaseRoute):
+    """`/{linkId}`: a 24-hex path at the root is a tracking link (nothing else of any API has
+    such a path)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    @staticmethod
+    def claims(path: str) -> bool:
+        segment = path.strip("/")
+        return len(segment) == 24 and "/" not in segment and ID_RE.match(segment) is not None
+
+    def matches(self, scope: Scope):
+        if scope["type"] == "http" and self.claims(scope["path"]):
+            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
+        return Match.NONE, {}
+
+    def url_path_for(self, name, /, **path_params):  # pragma: no cover - never reversed
+        raise NotImplementedError
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+
+def routes(services: Services) -> list:
+    collector = Collector(services)
+    tracking.describe_agent("Mozilla/5.0")  # load the user-agent rules now, not on the first click
+    return [
+        Route("/click", collector.click, methods=["GET"]),
+        Route("/imp", collector.impression, methods=["GET"]),
+        Route("/acquisition", collector.postback, methods=["GET", "POST"]),
+        Route("/pixel", collector.pixel, methods=["GET"]),
+        LinkClickRoute(collector.link_click),
+    ]
