@@ -43,6 +43,8 @@ IMPLEMENTED = [
     # the network's account, tracking links
     "GET /network/account", "PATCH /network/account", "GET /network/link/{affiliate_id}/{campaign_id}",
     "POST /network/link/{affiliate_id}/{campaign_id}",
+    # conversion import and its jobs
+    "POST /network/conversion-import", "GET /jobs", "GET /jobs/{id}",
 ]
 NOT_ROUTED = {"success": False, "error": {"code": 32, "message": "Invalid Request Method"},
               "data": {"message": "Invalid Request Method"}}

@@ -237,3 +237,12 @@ def _(env: Env):
     with env.write(COLLECTED):
         answer = env.http.get("/acquisition", params={"click_id": click_id, "security_token": token}).json()
         assert answer["success"] is True, answer
+
+
+@case("trackier POST /network/conversion-import", operations=[("trackier", "POST /network/conversion-import")])
+def _(env: Env):
+    world, click_id = _tracked_click(env)
+    with env.write():
+        response = env.http.post("/api/network/conversion-import", headers={"X-Api-Key": env.trackier_key()},
+                                 json={"conversions": [{"click_id": click_id, "status": "pending"}]})
+        assert response.status_code == 200 and response.json()["success"] is True, response.text

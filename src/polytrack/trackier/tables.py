@@ -347,3 +347,19 @@ trackier_impressions = Table(
     Column("os", String(64), nullable=False),
     Index("ix_trackier_impressions_network_time", "network_id", "created_at"),
 )
+
+# Background jobs (conversion imports): queued by an API call, run after its answer, polled by
+# GET /jobs/{id}. A job left pending or in progress by a stopped server is run again.
+trackier_jobs = Table(
+    "trackier_jobs",
+    metadata,
+    *_id_columns("network"),
+    Column("name", String(64), nullable=False),  # import.json.conversion
+    Column("status", String(16), nullable=False),  # pending, progress, completed, failed
+    Column("user_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=True),  # advertiser
+    Column("payload", Text, nullable=False),  # JSON: the rows to import and options
+    Column("logs", Text, nullable=False),  # JSON list of {"message", "priority", "created"}
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
+    Index("ix_trackier_jobs_network_time", "network_id", "created_at"),
+)

@@ -532,15 +532,17 @@ class Conversion(NamedTuple):
 
 
 def record_conversion(db: Db, clock: Clock, click: ClickRow, setup: CampaignSetup, query: dict[str, str], *,
-                      method: str, ipaddr: str | None, referer: str | None = None) -> Conversion:
+                      method: str, ipaddr: str | None, referer: str | None = None,
+                      window: bool = True) -> Conversion:
     """Price and store one conversion of a click (in the caller's transaction, which on
     PostgreSQL locks the campaign first so caps count one conversion at a time). Raises Refused
     for an expired click, an unknown goal, a bad amount, or a duplicate (the same click and
-    goal, or the same campaign and txn_id)."""
+    goal, or the same campaign and txn_id). `window`: enforce the attribution window (the
+    network's imports do not)."""
     now = clock.timestamp()
     if click.rejected is not None:
         raise Refused("Invalid click")
-    if expired(click.created_at, now, click.cookie_duration):
+    if window and expired(click.created_at, now, click.cookie_duration):
         raise Refused("Click expired")
     goal = None
     goal_value, goal_ident = (query.get("goal_value") or "").strip(), (query.get("goal_id") or "").strip().lower()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -199,6 +200,10 @@ class TrackierEndpoint:
                     answer = self.runner.run(call)
                 except NotImplementedYet:
                     raise not_routed(resolved) from None
+                after = resolved.operation.options["after"]
+                if after is not None:  # run once the answer is out (Starlette's background task)
+                    return Response(answer.text if isinstance(answer, Raw) else json_text(answer),
+                                    media_type=JSON_TYPE, background=BackgroundTask(after, self.services))
                 return json_response(answer)
             except TrackierError as exc:
                 logged.outcome = str(exc.code)

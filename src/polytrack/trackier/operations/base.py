@@ -116,18 +116,21 @@ def require_role(call: TrackierCall) -> None:
         raise TrackierError(errors.INSUFFICIENT_PERMISSION)
 
 
-def _options(method: str, template: str, roles: Iterable[str], aliases: Iterable[str]) -> dict:
-    return {"method": method, "template": template, "roles": frozenset(roles), "aliases": tuple(aliases)}
+def _options(method: str, template: str, roles: Iterable[str], aliases: Iterable[str],
+             after: Callable | None = None) -> dict:
+    return {"method": method, "template": template, "roles": frozenset(roles), "aliases": tuple(aliases),
+            "after": after}
 
 
 def operation(method: str, template: str, *, roles: Iterable[str] = NETWORK, writes: bool = False,
-              cacheable: bool = False, aliases: Iterable[str] = ()) -> Callable:
+              cacheable: bool = False, aliases: Iterable[str] = (), after: Callable | None = None) -> Callable:
     """Decorator: `handler(call) -> answer` (a dict, or a kernel.render.Raw of JSON text) is the
     operation "METHOD template". `writes`: it runs in one transaction. `cacheable`: its answer
     depends on nothing but the stored data, the key and the request, so it may come from the
-    read cache (kernel.operations)."""
+    read cache (kernel.operations). `after(services)`: work run once the answer is sent (the
+    background jobs)."""
     return registry.operation(f"{method} {template}", writes=writes, cacheable=cacheable, before=(require_role,),
-                              **_options(method, template, roles, aliases))
+                              **_options(method, template, roles, aliases, after))
 
 
 def planned(method: str, template: str, *, roles: Iterable[str] = NETWORK, aliases: Iterable[str] = ()) -> None:

@@ -3,11 +3,13 @@ click logs, conversion import and its jobs, referral links (network keys)."""
 
 from __future__ import annotations
 
-from polytrack.trackier import campaigns, dictionary, errors
+import json
+
+from polytrack.trackier import campaigns, dictionary, errors, jobs
 from polytrack.trackier.domain import USER_CURRENCIES
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.operations.base import TrackierCall, operation, planned
-from polytrack.trackier.shapes import day, link_object, tracking_url
+from polytrack.trackier.shapes import day, link_object, php_date, tracking_url
 
 
 def network_object(row, call: TrackierCall) -> dict:
@@ -71,9 +73,29 @@ planned("GET", "/network/customReport")
 planned("GET", "/network/conversions")
 planned("GET", "/network/clicks")
 
-planned("POST", "/network/conversion-import")
-planned("GET", "/jobs")
-planned("GET", "/jobs/{id}")
+def job_object(row) -> dict:
+    return {"name": row.name, "_id": row.object_id, "created": php_date(row.created_at), "status": row.status}
+
+
+@operation("POST", "/network/conversion-import", writes=True, after=jobs.run_pending)
+def conversion_import(call: TrackierCall) -> dict:
+    job = jobs.queue_import(call.db, call.services.clock, call.network, call.body)
+    return {"success": True, "data": {"message": "Job has been queued!!",
+                                      "job": {"_id": job.object_id, "status": job.status,
+                                              "created": php_date(job.created_at)}}}
+
+
+@operation("GET", "/jobs")
+def list_jobs(call: TrackierCall) -> dict:
+    return {"success": True, "data": {"jobs": [job_object(row) for row in jobs.list_jobs(call.db, call.network)]}}
+
+
+# a poll also finishes jobs a stopped server left behind (after the answer)
+@operation("GET", "/jobs/{id}", after=jobs.run_pending)
+def get_job(call: TrackierCall) -> dict:
+    job = jobs.find_job(call.db, call.network, call.path_params["id"])
+    return {"success": True, "data": {"job": job_object(job), "logs": json.loads(job.logs)[::-1]}}
+
 
 planned("GET", "/network/referral")
 planned("POST", "/network/referral")
