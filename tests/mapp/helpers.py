@@ -85,3 +85,13 @@ def stored(services, sql: str, **params) -> list:
     from sqlalchemy import text
     with services.engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql), params)]
+
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.0 Mobile/15E148 Safari/604.1")
+
+
+def analysis(http, token, **config):
+    """getAnalysisData's result (the answer must be one)."""
+    body = rpc(http, "getAnalysisData", {"token": token, "analysisConfig": config})
+    assert "result" in body, body
+    return body["result"]

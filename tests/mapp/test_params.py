@@ -79,6 +79,7 @@ def test_text_digits_and_language():
 def test_catalog_titles_resolve_in_any_language_and_case():
     assert catalog.find("Seiten", catalog.ANALYSIS_OBJECTS).key == "pages"
     assert catalog.find("pages", catalog.ANALYSIS_OBJECTS).key == "pages"
-    assert catalog.find("Medienansichten vollständig", catalog.METRICS).key == "media_views_complete"
+    assert catalog.find("Verweildauer (Sekunden)", catalog.METRICS).key == "duration_seconds"
+    assert catalog.find("Werbemittel", catalog.ANALYSIS_OBJECTS).key == "campaigns"
     assert catalog.find("Visits *", catalog.METRICS) is None  # `*` is literal in titles
     assert catalog.find("Tage", catalog.ANALYSIS_OBJECTS).time is True

@@ -53,6 +53,17 @@ def _(env: Env):
         assert response.status_code == 200
 
 
+@case("mapp getAnalysisData (brings the daily pre-aggregates up to date)", operations=[("mapp", "getAnalysisData")])
+def _(env: Env):
+    token = env.mapp_token()
+    response = env.http.get(f"/{SHOP}/wt?p=600,home,1,0,0,0,{T * 1000},0,0,0&eid=v1")
+    assert response.status_code == 200
+    with env.write():
+        body = env.mapp("getAnalysisData", token=token, analysisConfig={
+            "analysisObjects": [{"title": "Pages"}], "startTime": "2024-06-12", "stopTime": "2024-06-12"})
+        assert body["result"]["analysisData"][0] == ["home", "1"], body
+
+
 @case("read: a rejected pixel hit is only counted")
 def _(env: Env):
     with env.write(NOTHING):

@@ -13,24 +13,26 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Entry:
-    key: str        # stable internal name the analysis code will use
+    key: str        # stable internal name the analysis engine uses
     en: str
     de: str | None = None  # None: the German title is the English one
     time: bool = False     # a time object (Days, Months ...): its rows follow the calendar
+    also: tuple[str, ...] = ()  # further titles clients send for it (accepted, never emitted)
 
     def title(self, language: str | None) -> str:
         return self.de if language == "de" and self.de else self.en
 
     def aliases(self) -> tuple[str, ...]:
-        return (self.en, self.de) if self.de else (self.en,)
+        return (self.en, *((self.de,) if self.de else ()), *self.also)
 
 
-# Objects whose values the tracking pixel provides. Ad Media Path and
-# "Day since Customer Journey Start" appear in real accounts' lists but are not listed here
-# because no analysis could compute them.
+# Built-in objects, each computed from the hits (analysis/sources.py). Content groups (CG1, CG2
+# ...) and custom parameters (cp12, cs800 ...) come on top, per account, from the hits it received.
+# Not listed, because nothing collected computes them yet: Media (and its metrics), Region,
+# Provider, Plugins, Ad Media Path, Day since Customer Journey Start.
 ANALYSIS_OBJECTS: tuple[Entry, ...] = (
     Entry("pages", "Pages", "Seiten"),
-    Entry("page_urls", "Page URLs", "Seiten-URL"),
+    Entry("page_urls", "Page URLs", "Seiten-URL", also=("Page URL",)),
     Entry("days", "Days", "Tage", time=True),
     Entry("weeks", "Weeks", "Wochen", time=True),
     Entry("weekdays", "Weekdays", "Wochentage", time=True),
@@ -39,15 +41,19 @@ ANALYSIS_OBJECTS: tuple[Entry, ...] = (
     Entry("hours", "Hours", "Stunden", time=True),
     Entry("minutes", "Minutes", "Minuten", time=True),
     Entry("browsers", "Browsers", "Browser"),
-    Entry("region", "Region"),
-    Entry("provider", "Provider"),
-    Entry("plugins", "Plugins"),
-    Entry("media", "Media", "Medien"),
-    Entry("ad_media", "Ad Media", "Werbemittel"),
+    Entry("operating_systems", "Operating Systems", "Betriebssysteme"),
+    Entry("devices", "Devices", "Geräte"),
+    Entry("countries", "Countries", "Länder"),
+    Entry("referrers", "Referrers", "Referrer"),
+    Entry("search_phrases", "Search Phrases", "Suchphrasen"),
+    Entry("campaigns", "Campaigns", "Kampagnen", also=("Ad Media", "Werbemittel")),
+    Entry("entry_pages", "Entry Pages", "Einstiegsseiten"),
+    Entry("exit_pages", "Exit Pages", "Ausstiegsseiten"),
     Entry("entry_source_types", "Entry Source Types", "Einstiegsquellen-Typen"),
 )
 
-# German titles marked "—" in the spec have no known translation: they keep the English title.
+# German titles marked "—" in the vendor's tables have no known translation: they keep the
+# English title.
 METRICS: tuple[Entry, ...] = (
     Entry("page_impressions", "Page Impressions"),
     Entry("visits", "Visits"),
@@ -63,9 +69,9 @@ METRICS: tuple[Entry, ...] = (
     Entry("page_impressions_per_visit", "Page Impr. per Visit"),
     Entry("clicks", "Clicks", "Klicks"),
     Entry("visits_campaigns", "Visits (campaigns)", "Visits (Kampagnen)"),
-    Entry("media_views", "Media Views", "Medienansichten"),
-    Entry("media_views_complete", "Media Views complete", "Medienansichten vollständig"),
-    Entry("play_duration", "Play Duration", "Spieldauer"),
+    Entry("orders", "Orders", "Bestellungen"),
+    Entry("order_value", "Order Value", "Bestellwert"),
+    Entry("quantity", "Qty", "Anzahl"),
     Entry("share_of_visits", "% of All Visits"),
     Entry("share_of_visitors", "% of All Visitors"),
 )

@@ -154,6 +154,15 @@ def accounts_of(db: Db, user_id: int) -> list[dict]:
     return [{"customerId": row.customer_id, "title": row.title} for row in rows]
 
 
+_PARAMETER_NAMES = Statement("SELECT name FROM mapp_parameter_names WHERE account_id = ? ORDER BY name")
+
+
+def parameter_titles(db: Db, account_id: int) -> list[str]:
+    """The content groups (`CG1` ...) and custom parameters (`cp12` ...) the account's hits
+    carried, as analyses accept them."""
+    return [name.upper() if name.startswith("cg") else name for (name,) in db.all(_PARAMETER_NAMES, (account_id,))]
+
+
 # --- provisioning -----------------------------------------------------------------------------
 
 class ProvisioningError(Exception):

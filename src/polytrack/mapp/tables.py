@@ -4,7 +4,7 @@ A Mapp account (Track ID / `customerId`) is the tenant that owns tracked data; a
 in with a login name and may access any number of accounts through `mapp_user_accounts`.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, false
 
 from polytrack.kernel.db import metadata
 
@@ -88,6 +88,17 @@ mapp_hits = Table(
     Column("user_agent", Text, nullable=False),
     Column("visit_id", BigInteger, nullable=True),
     Column("duration_ms", BigInteger, nullable=True),  # page impressions: time on the page
+    # the hit's time in the account's time zone, for the time objects of analyses
+    Column("day", String(10), nullable=False, server_default=""),     # YYYY-MM-DD
+    Column("week", String(7), nullable=False, server_default=""),     # ISO YYYY-WW
+    Column("weekday", Integer, nullable=False, server_default="0"),  # 0 = Monday
+    Column("hour", String(2), nullable=False, server_default=""),
+    Column("minute", String(2), nullable=False, server_default=""),
+    # derived with the visit: the visit's first / last page impression; a bounce is credited
+    # to the entry page of a visit with one page impression
+    Column("is_entry", Boolean, nullable=False, server_default=false()),
+    Column("is_exit", Boolean, nullable=False, server_default=false()),
+    Column("is_bounce", Boolean, nullable=False, server_default=false()),
     Index("ix_mapp_hits_visitor_time", "account_id", "visitor", "time_ms"),
     Index("ix_mapp_hits_account_time", "account_id", "time_ms"),
 )
@@ -103,6 +114,15 @@ mapp_hit_params = Table(
     Column("value", Text, nullable=False),
     Column("account_id", Integer, nullable=False),
     Index("ix_mapp_hit_params_name", "account_id", "name"),
+)
+
+# Every custom parameter name an account's hits have carried (`cg1`, `cp12` ...): the content
+# groups and custom parameters getAnalysisObjectsAndMetricsList lists for it.
+mapp_parameter_names = Table(
+    "mapp_parameter_names",
+    metadata,
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(16), primary_key=True),
 )
 
 # Visits as derived from a visitor's hits (collect/visits.py); visit attributes come from the
@@ -154,4 +174,59 @@ mapp_rejected_hits = Table(
     Column("first_ms", BigInteger, nullable=False),
     Column("last_ms", BigInteger, nullable=False),
     Column("example", Text, nullable=False),  # the last such hit, cut to 500 characters
+)
+
+
+# --- analyses: daily pre-aggregates ------------------------------------------------------------
+
+# How often each day's collected data changed: the pixel counts one change per day of every
+# window it re-derived. A day with no row has no hits.
+mapp_day_changes = Table(
+    "mapp_day_changes",
+    metadata,
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("changes", BigInteger, nullable=False),
+)
+
+# The pre-aggregates of one day and object were computed when that day's change count was
+# `changes`; they are current while the count still is.
+mapp_daily_fresh = Table(
+    "mapp_daily_fresh",
+    metadata,
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("dimension", String(32), primary_key=True),
+    Column("changes", BigInteger, nullable=False),
+)
+
+# One row per account, day, analysis object (`dimension`: an object key, a custom parameter as
+# `param:cg1`, or "" for the day's total) and value: the additive components of every metric
+# (analysis/metrics.py). Unique counts (visitors, browsers) are unique per day only: summed over
+# several days they are flagged as `dailyUnique`.
+mapp_daily = Table(
+    "mapp_daily",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("week", String(7), nullable=False),
+    Column("weekday", Integer, nullable=False),
+    Column("dimension", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("page_impressions", BigInteger, nullable=False),
+    Column("visits", BigInteger, nullable=False),
+    Column("visitors", BigInteger, nullable=False),
+    Column("browsers", BigInteger, nullable=False),
+    Column("entries", BigInteger, nullable=False),
+    Column("exits", BigInteger, nullable=False),
+    Column("bounces", BigInteger, nullable=False),
+    Column("duration_ms", BigInteger, nullable=False),
+    Column("visit_duration_ms", BigInteger, nullable=False),
+    Column("clicks", BigInteger, nullable=False),
+    Column("campaign_visits", BigInteger, nullable=False),
+    Column("orders", BigInteger, nullable=False),
+    Column("order_value_cents", BigInteger, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Index("ix_mapp_daily_lookup", "account_id", "dimension", "day"),
 )

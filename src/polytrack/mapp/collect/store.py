@@ -9,7 +9,7 @@ of credentials and accounts alone.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple, Sequence
 
 from polytrack.kernel.dates import zone
@@ -46,9 +46,11 @@ _HIT_COLUMNS = ("visitor", "time_ms", "received_ms", "kind", "bot", "new_session
                 "search_phrase", "campaign", "action", "customer", "browser", "os", "device", "country",
                 "order_value_cents", "quantity", "is_order", "query", "user_agent")
 _INSERT_HIT = Statement(
-    f"INSERT INTO mapp_hits (account_id, {', '.join(_HIT_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' for _ in _HIT_COLUMNS)}) RETURNING id")
+    f"INSERT INTO mapp_hits (account_id, {', '.join(_HIT_COLUMNS)}, day, week, weekday, hour, minute) "
+    f"VALUES (?, {', '.join('?' for _ in _HIT_COLUMNS)}, ?, ?, ?, ?, ?) RETURNING id")
 _INSERT_PARAMETER = Statement("INSERT INTO mapp_hit_params (hit_id, name, value, account_id) VALUES (?, ?, ?, ?)")
+_NOTE_PARAMETER_NAME = Statement("INSERT INTO mapp_parameter_names (account_id, name) VALUES (?, ?) "
+                                 "ON CONFLICT (account_id, name) DO NOTHING")
 # Taken before a visitor's hits are stored: on PostgreSQL the row lock makes two workers storing
 # hits of one visitor take turns, so the second derives its visits from both workers' hits.
 # (SQLite's write lock, taken when the transaction begins, does that there.)
@@ -82,18 +84,49 @@ def store_hits(db: Db, hits: Sequence[tuple[Destination, Hit]]) -> list[tuple[in
             zones[where.account_id] = where.zone
     for (account_id, visitor), times in sorted(visitors.items()):  # one order: no deadlock between workers
         db.run(_LOCK_VISITOR, (account_id, visitor, len(times)))
-    parameters = []
+    parameters: list[tuple[int, str, str, int]] = []
     for where, hit in hits:
-        hit_id = db.one(_INSERT_HIT, (where.account_id, *(getattr(hit, column) for column in _HIT_COLUMNS)))[0]
+        hit_id = db.one(_INSERT_HIT, (where.account_id, *(getattr(hit, column) for column in _HIT_COLUMNS),
+                                      *local_time(hit.time_ms, where.zone)))[0]
         parameters.extend((hit_id, name, value, where.account_id) for name, value in hit.params)
     if parameters:
         db.many(_INSERT_PARAMETER, parameters)
+        db.many(_NOTE_PARAMETER_NAME, sorted({(account_id, name) for _, name, _, account_id in parameters}))
     windows = []
     for (account_id, visitor), times in sorted(visitors.items()):
         window = rederive(db, account_id, visitor, min(times), max(times), zones[account_id])
         if window is not None:
             windows.append((account_id, *window))
+    count_changes(db, {(account_id, day) for account_id, low, high in windows
+                    for day in days_between(low, high, zones[account_id])})
     return windows
+
+
+def local_time(time_ms: int, where_zone: tzinfo) -> tuple[str, str, int, str, str]:
+    """(day, ISO week, weekday, hour, minute) of an instant in the account's time zone."""
+    moment = datetime.fromtimestamp(time_ms / 1000, where_zone)
+    year, week, _ = moment.isocalendar()
+    return moment.date().isoformat(), f"{year}-{week:02d}", moment.weekday(), f"{moment.hour:02d}", f"{moment.minute:02d}"
+
+
+def days_between(low_ms: int, high_ms: int, where_zone: tzinfo) -> list[str]:
+    first = datetime.fromtimestamp(low_ms / 1000, where_zone).date()
+    last = datetime.fromtimestamp(high_ms / 1000, where_zone).date()
+    return [(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
+
+
+# Last in a hit's transaction: on PostgreSQL the row stays locked until the commit, so a refresh
+# of the day's pre-aggregates (analysis/daily.py) either sees the hit or finds a count newer than
+# the one it read before reading the hits.
+_MARK_DIRTY = Statement("""
+    INSERT INTO mapp_day_changes (account_id, day, changes) VALUES (?, ?, 1)
+    ON CONFLICT (account_id, day) DO UPDATE SET changes = mapp_day_changes.changes + 1
+""")
+
+
+def count_changes(db: Db, days: set[tuple[int, str]]) -> None:
+    if days:
+        db.many(_MARK_DIRTY, sorted(days))
 
 
 def count_rejected(db: Db, rejections: Sequence[Rejection], now_ms: int) -> None:

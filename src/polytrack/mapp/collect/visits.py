@@ -123,7 +123,8 @@ _INSERT_VISIT = Statement("""
         entry_page, exit_page, bounce, campaign, referrer, entry_source, browser, os, device, country)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
 """)
-_SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ? WHERE id = ?")
+_SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ? "
+                       "WHERE id = ?")
 _VISIT_KEYS = ("customer", "start_ms", "end_ms", "day", "hits", "page_impressions", "entry_page", "exit_page",
                "bounce", "campaign", "referrer", "entry_source", "browser", "os", "device", "country")
 
@@ -143,10 +144,13 @@ def rederive(db: Db, account_id: int, visitor: str, first_ms: int, last_ms: int,
     hits = [HitRow._make(row) for row in rows]
     low, high = hits[0].time_ms, hits[-1].time_ms
     db.run(_DELETE_VISITS, (account_id, visitor, low, high))
-    updates = []
+    updates: list[tuple] = []
     for visit in sessionise(hits, zone):
         attributes = visit.attributes()
         visit_id = db.one(_INSERT_VISIT, (account_id, visitor, *(attributes[key] for key in _VISIT_KEYS)))[0]
-        updates.extend((visit_id, visit.durations.get(hit.id), hit.id) for hit in visit.hits)
+        pages = visit.page_impressions
+        entry, exit_ = (pages[0].id, pages[-1].id) if pages else (None, None)
+        updates.extend((visit_id, visit.durations.get(hit.id), hit.id == entry, hit.id == exit_,
+                        hit.id == entry and len(pages) == 1, hit.id) for hit in visit.hits)
     db.many(_SET_VISIT, updates)
     return low, high

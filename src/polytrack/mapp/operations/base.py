@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from polytrack.services import Services
 
 registry = Registry("mapp")
+DEFAULT_ROW_LIMIT = 1000
 
 # How a method authenticates (its `auth` option):
 AUTH_NONE = "none"              # getConnectionTest
@@ -34,10 +35,12 @@ class MappSettings:
     """What handlers read of the settings, read once when the routes are built."""
 
     token_idle_seconds: float
+    default_row_limit: int  # rows per level when an analysis names no rowLimit
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "MappSettings":
-        return cls(token_idle_seconds=settings.api_setting("mapp.token_idle_seconds", domain.TOKEN_IDLE_SECONDS))
+        return cls(token_idle_seconds=settings.api_setting("mapp.token_idle_seconds", domain.TOKEN_IDLE_SECONDS),
+                   default_row_limit=int(settings.api_setting("mapp.default_row_limit", DEFAULT_ROW_LIMIT)))
 
 
 class MappCall(Call):

@@ -15,17 +15,17 @@ _INTERVALS_BY_LANGUAGE = {
     for language in LANGUAGES
 }
 
-# Account-configured objects (custom parameters, content groups) and custom metrics join these
-# lists once accounts can define them; no account can yet, so customMetrics is empty and the
-# lists are fixed per language.
+# The built-in objects and metrics per language; an account's content groups and custom
+# parameters join the objects. Custom metrics cannot be defined yet: customMetrics is empty.
 _OBJECTS_AND_METRICS_BY_LANGUAGE = {
-    language: Encoded({
+    language: {
         "analysisObjects": catalog.sorted_titles(catalog.ANALYSIS_OBJECTS, language),
         "metrics": catalog.sorted_titles(catalog.METRICS, language),
         "customMetrics": [],
-    })
+    }
     for language in LANGUAGES
 }
+_ENCODED_BY_LANGUAGE = {language: Encoded(lists) for language, lists in _OBJECTS_AND_METRICS_BY_LANGUAGE.items()}
 
 
 @registry.operation("getDynamicTimeIntervalList", auth=AUTH_TOKEN)
@@ -36,7 +36,12 @@ def get_dynamic_time_interval_list(call: MappCall) -> Encoded:
 
 
 @registry.operation("getAnalysisObjectsAndMetricsList", auth=AUTH_TOKEN)
-def get_analysis_objects_and_metrics_list(call: MappCall) -> Encoded:
+def get_analysis_objects_and_metrics_list(call: MappCall) -> Encoded | dict:
     assert call.caller is not None  # AUTH_TOKEN found it
-    by_language = _OBJECTS_AND_METRICS_BY_LANGUAGE
-    return by_language.get(call.caller.language) or by_language[domain.DEFAULT_LANGUAGE]
+    language = call.caller.language if call.caller.language in _ENCODED_BY_LANGUAGE else domain.DEFAULT_LANGUAGE
+    parameters = domain.parameter_titles(call.db, call.caller.account_id)
+    if not parameters:
+        return _ENCODED_BY_LANGUAGE[language]
+    lists = _OBJECTS_AND_METRICS_BY_LANGUAGE[language]
+    objects = sorted([*lists["analysisObjects"], *parameters], key=lambda title: (title.casefold(), title))
+    return {**lists, "analysisObjects": objects}

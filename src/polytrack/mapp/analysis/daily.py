@@ -1,0 +1,63 @@
+"""Keeping the daily pre-aggregates current.
+
+The pixel counts every change of a day's collected data (`mapp_day_changes`). The
+pre-aggregates of a day and object were computed at some count (`mapp_daily_fresh`); before an
+analysis reads them, every day of its range whose count moved since is recomputed for that
+object from the raw hits, all such days in one statement. The count is read before the hits:
+a hit committed meanwhile moves it again, so the day is recomputed next time rather than wrongly
+called current (on PostgreSQL the pixel holds the day's row locked until its commit).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, literal, or_, select
+
+from polytrack.kernel.sql import Db
+from polytrack.mapp.analysis.definition import Dimension, builtin
+from polytrack.mapp.analysis.metrics import COMPONENTS
+from polytrack.mapp.analysis.sources import daily_key, raw_grouped
+from polytrack.mapp.tables import mapp_daily, mapp_daily_fresh, mapp_day_changes
+
+_DAY, _WEEK, _WEEKDAY = builtin("days"), builtin("weeks"), builtin("weekdays")
+CHUNK_DAYS = 200  # days recomputed per statement (bounded IN lists)
+
+
+def epoch_ms(moment: datetime, zone: tzinfo) -> int:
+    return int(moment.replace(tzinfo=zone).timestamp() * 1000)
+
+
+def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, first_day: date, last_day: date) -> int:
+    """Recompute the stale days of [first_day, last_day] for `dimension` (None: the day's
+    total). Returns how many days were recomputed."""
+    key = daily_key(dimension)
+    changes, fresh = mapp_day_changes, mapp_daily_fresh
+    rows: Any = db.execute(
+        select(changes.c.day, changes.c.changes)
+        .select_from(changes.outerjoin(fresh, and_(fresh.c.account_id == changes.c.account_id,
+                                                   fresh.c.day == changes.c.day, fresh.c.dimension == key)))
+        .where(changes.c.account_id == account_id, changes.c.day >= first_day.isoformat(),
+               changes.c.day <= last_day.isoformat(), or_(fresh.c.changes.is_(None), fresh.c.changes != changes.c.changes))
+        .order_by(changes.c.day)
+    ).all()
+    stale: list[tuple[str, int]] = [(row[0], row[1]) for row in rows]
+    for start in range(0, len(stale), CHUNK_DAYS):
+        chunk = stale[start:start + CHUNK_DAYS]
+        days = [day for day, _ in chunk]
+        window = (epoch_ms(datetime.combine(date.fromisoformat(days[0]), time()), zone),
+                  epoch_ms(datetime.combine(date.fromisoformat(days[-1]) + timedelta(days=1), time()), zone) - 1)
+        dimensions = (_DAY, _WEEK, _WEEKDAY) + ((dimension,) if dimension is not None else ())
+        grouped = raw_grouped(account_id, dimensions, window, (), db.dialect, days=days).subquery("grouped")
+        db.execute(delete(mapp_daily).where(mapp_daily.c.account_id == account_id, mapp_daily.c.dimension == key,
+                                            mapp_daily.c.day.in_(days)))
+        db.execute(insert(mapp_daily).from_select(
+            ["account_id", "day", "week", "weekday", "dimension", "value", *COMPONENTS],
+            select(literal(account_id), grouped.c.d0, grouped.c.d1, grouped.c.d2, literal(key),
+                   grouped.c.d3 if dimension is not None else literal(""), *(grouped.c[name] for name in COMPONENTS)),
+        ))
+        db.execute(delete(fresh).where(fresh.c.account_id == account_id, fresh.c.dimension == key, fresh.c.day.in_(days)))
+        db.execute(insert(fresh).values([{"account_id": account_id, "day": day, "dimension": key, "changes": count}
+                                         for day, count in chunk]))
+    return len(stale)

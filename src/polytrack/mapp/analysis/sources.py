@@ -1,0 +1,216 @@
+"""One analysis definition compiled to SQL over either source (SQLAlchemy Core, so the same
+code runs on SQLite and PostgreSQL, and a columnar engine could be given the same definition).
+
+Both sources answer `grouped(...)`: one row per combination of the requested objects' values
+with the metric components of metrics.COMPONENTS, so the engine never knows which one answered.
+
+* Raw: hits joined to their visits (bots have no visit, so they drop out), in two steps: per
+  (object values, visit) first, so visit-level figures (visits, visit duration, campaign visits,
+  unique visitors) are counted once per visit, then per object values.
+* Daily: the pre-aggregates of one object (or of the day's total), grouped by the time objects
+  a day decides (days, weeks, weekdays, months, years).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, literal, not_, or_, select
+from sqlalchemy.sql import Select
+
+from polytrack.mapp.analysis.definition import Dimension, Filter, Rule
+from polytrack.mapp.analysis.metrics import COMPONENTS
+from polytrack.mapp.tables import mapp_daily, mapp_hit_params, mapp_hits, mapp_visits
+
+# Objects that are attributes of the visit (from its first hit): a filter on them keeps or drops
+# whole visits.
+VISIT_LEVEL = frozenset({"browsers", "operating_systems", "devices", "countries", "referrers", "campaigns",
+                         "entry_pages", "exit_pages", "entry_source_types"})
+# Time objects a day decides: the daily pre-aggregates can group by them. (Hours and minutes are
+# pre-aggregated per day like any other object.)
+DAY_OBJECTS = frozenset({"days", "weeks", "weekdays", "months", "years"})
+
+_RAW: dict[str, Callable[[Any, Any], ColumnElement]] = {
+    "pages": lambda h, v: h.c.page,
+    "page_urls": lambda h, v: h.c.page_url,
+    "search_phrases": lambda h, v: h.c.search_phrase,
+    "days": lambda h, v: h.c.day,
+    "weeks": lambda h, v: h.c.week,
+    "weekdays": lambda h, v: h.c.weekday,
+    "months": lambda h, v: func.substr(h.c.day, 1, 7),
+    "years": lambda h, v: func.substr(h.c.day, 1, 4),
+    "hours": lambda h, v: h.c.hour,
+    "minutes": lambda h, v: h.c.minute,
+    "browsers": lambda h, v: v.c.browser,
+    "operating_systems": lambda h, v: v.c.os,
+    "devices": lambda h, v: v.c.device,
+    "countries": lambda h, v: v.c.country,
+    "referrers": lambda h, v: v.c.referrer,
+    "campaigns": lambda h, v: v.c.campaign,
+    "entry_pages": lambda h, v: v.c.entry_page,
+    "exit_pages": lambda h, v: v.c.exit_page,
+    "entry_source_types": lambda h, v: v.c.entry_source,
+}
+
+
+def daily_key(dimension: Dimension | None) -> str:
+    """How the pre-aggregates name an object: its key ("pages", "param:cg1"), "" for the total."""
+    return "" if dimension is None else dimension.key
+
+
+class Frame:
+    """The FROM of a raw query: hits joined to their visits, plus an outer join per custom
+    parameter that an object or a filter uses (registered as columns are asked for)."""
+
+    def __init__(self, suffix: str = ""):
+        self.h = mapp_hits.alias("h" + suffix)
+        self.v = mapp_visits.alias("v" + suffix)
+        self.suffix = suffix
+        self.parameters: dict[str, Any] = {}
+
+    def column(self, dimension: Dimension) -> ColumnElement:
+        name = dimension.parameter
+        if name is None:
+            return _RAW[dimension.key](self.h, self.v)
+        joined = self.parameters.get(name)
+        if joined is None:
+            joined = self.parameters[name] = mapp_hit_params.alias(f"p{len(self.parameters)}{self.suffix}")
+        return func.coalesce(joined.c.value, "")
+
+    def source(self):
+        joined = self.h.join(self.v, self.v.c.id == self.h.c.visit_id)
+        for name, alias in self.parameters.items():
+            joined = joined.outerjoin(alias, and_(alias.c.hit_id == self.h.c.id, alias.c.name == name))
+        return joined
+
+
+def _like_pattern(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
+
+
+def _glob_pattern(value: str) -> str:
+    return "".join(f"[{char}]" if char in "?[]" else char for char in value)
+
+
+def matches(column: ColumnElement, rule: Rule, dialect: str) -> ColumnElement:
+    """An object rule on a column: `*` any sequence (alone: any non-empty value), everything
+    else literal; case-insensitive unless caseSens; `!=` negates."""
+    text = cast(column, String) if rule.dimension is not None and rule.dimension.key == "weekdays" else column
+    value = rule.value
+    if value == "*":
+        condition = text != ""
+    elif "*" not in value:
+        condition = text == value if rule.case_sensitive else func.lower(text) == value.lower()
+    elif rule.case_sensitive:
+        # SQLite's LIKE ignores ASCII case, its GLOB does not (and knows `*` already)
+        condition = text.op("GLOB")(_glob_pattern(value)) if dialect == "sqlite" else text.like(_like_pattern(value), escape="\\")
+    else:
+        condition = func.lower(text).like(_like_pattern(value.lower()), escape="\\")
+    return not_(condition) if rule.comparator == "!=" else condition
+
+
+def _raw_condition(frame: Frame, rule: Rule, account_id: int, window: tuple[int, int], dialect: str) -> ColumnElement:
+    assert rule.dimension is not None
+    scope = rule.scope
+    visit_level = rule.dimension.key in VISIT_LEVEL
+    if scope in ("", "page", "action") or (scope == "visit" and visit_level):
+        return matches(frame.column(rule.dimension), rule, dialect)
+    # visit / visitor scope: every hit of a visit (visitor) that has a matching hit
+    inner = Frame(suffix=f"_{scope}_{id(rule) % 10_000}")
+    condition = matches(inner.column(rule.dimension), rule, dialect)
+    grouping = inner.h.c.visit_id if scope == "visit" else inner.h.c.visitor
+    subquery = select(grouping).select_from(inner.source()).where(
+        inner.h.c.account_id == account_id, inner.h.c.time_ms >= window[0], inner.h.c.time_ms <= window[1], condition)
+    return (frame.h.c.visit_id if scope == "visit" else frame.h.c.visitor).in_(subquery)
+
+
+def _where(conditions: Filter, compile_rule: Callable[[Rule], ColumnElement]) -> list[ColumnElement]:
+    return [or_(*(compile_rule(rule) for rule in group)) for group in conditions]
+
+
+def raw_grouped(account_id: int, dimensions: tuple[Dimension, ...], window: tuple[int, int], conditions: Filter,
+                dialect: str, *, days: list[str] | None = None) -> Select:
+    """Per combination of the objects' values: the components, from the hits in `window`
+    (epoch ms, inclusive) that pass the object rules `conditions` (and lie on `days`)."""
+    frame = Frame()
+    h, v = frame.h, frame.v
+    columns = [frame.column(dimension) for dimension in dimensions]
+    where = [h.c.account_id == account_id, h.c.time_ms >= window[0], h.c.time_ms <= window[1],
+             *_where(conditions, lambda rule: _raw_condition(frame, rule, account_id, window, dialect))]
+    if days is not None:
+        where.append(h.c.day.in_(days))
+    person = case((v.c.customer != "", literal("c:") + v.c.customer), else_=literal("v:") + v.c.visitor)
+
+    def count_of(condition) -> ColumnElement:
+        return func.sum(case((condition, 1), else_=0))
+
+    facts = select(
+        *(column.label(f"d{i}") for i, column in enumerate(columns)),
+        h.c.visit_id.label("visit_id"),
+        func.max(v.c.visitor).label("visitor"),
+        func.max(person).label("person"),
+        func.max(v.c.end_ms - v.c.start_ms).label("visit_ms"),
+        func.max(case((v.c.campaign != "", 1), else_=0)).label("campaign_visit"),
+        count_of(h.c.kind == "page").label("page_impressions"),
+        count_of(h.c.is_entry).label("entries"),
+        count_of(h.c.is_exit).label("exits"),
+        count_of(h.c.is_bounce).label("bounces"),
+        func.sum(case((h.c.kind == "page", func.coalesce(h.c.duration_ms, 0)), else_=0)).label("duration_ms"),
+        count_of(h.c.kind == "action").label("clicks"),
+        count_of(h.c.is_order).label("orders"),
+        func.sum(h.c.order_value_cents).label("order_value_cents"),
+        func.sum(h.c.quantity).label("quantity"),
+    ).select_from(frame.source()).where(*where).group_by(*columns, h.c.visit_id).subquery("facts")
+    keys = [facts.c[f"d{i}"] for i in range(len(columns))]
+    return select(
+        *keys,
+        func.sum(facts.c.page_impressions).label("page_impressions"),
+        func.count().label("visits"),
+        func.count(distinct(facts.c.person)).label("visitors"),
+        func.count(distinct(facts.c.visitor)).label("browsers"),
+        func.sum(facts.c.entries).label("entries"),
+        func.sum(facts.c.exits).label("exits"),
+        func.sum(facts.c.bounces).label("bounces"),
+        func.sum(facts.c.duration_ms).label("duration_ms"),
+        func.sum(facts.c.visit_ms).label("visit_duration_ms"),
+        func.sum(facts.c.clicks).label("clicks"),
+        func.sum(facts.c.campaign_visit).label("campaign_visits"),
+        func.sum(facts.c.orders).label("orders"),
+        func.sum(facts.c.order_value_cents).label("order_value_cents"),
+        func.sum(facts.c.quantity).label("quantity"),
+    ).group_by(*keys)
+
+
+_DAILY_TIME: dict[str, Callable[[Any], ColumnElement]] = {
+    "days": lambda d: d.c.day,
+    "weeks": lambda d: d.c.week,
+    "weekdays": lambda d: d.c.weekday,
+    "months": lambda d: func.substr(d.c.day, 1, 7),
+    "years": lambda d: func.substr(d.c.day, 1, 4),
+}
+
+
+def daily_object(dimensions: tuple[Dimension, ...]) -> Dimension | None:
+    """The one object of an analysis the pre-aggregates are kept by (None: only day objects)."""
+    others = {dimension for dimension in dimensions if dimension.key not in DAY_OBJECTS}
+    assert len(others) <= 1
+    return next(iter(others), None)
+
+
+def daily_grouped(account_id: int, dimensions: tuple[Dimension, ...], kept_by: Dimension | None, first_day: date,
+                  last_day: date, conditions: Filter, dialect: str) -> Select:
+    """The rows of `raw_grouped` for whole days, from the pre-aggregates kept by `kept_by` (the
+    analysis's one non-day object; None: the days' totals); `conditions` may only be rules on
+    that object. Additive components are exact; unique counts are summed over days (and over
+    the object's values when it is not among `dimensions`)."""
+    d = mapp_daily.alias("d")
+    columns = [_DAILY_TIME[dimension.key](d) if dimension.key in DAY_OBJECTS else d.c.value for dimension in dimensions]
+    where = [d.c.account_id == account_id, d.c.dimension == daily_key(kept_by),
+             d.c.day >= first_day.isoformat(), d.c.day <= last_day.isoformat(),
+             *_where(conditions, lambda rule: matches(d.c.value, rule, dialect))]
+    return select(
+        *(column.label(f"d{i}") for i, column in enumerate(columns)),
+        *(func.sum(d.c[name]).label(name) for name in COMPONENTS),
+    ).where(*where).group_by(*columns)

@@ -1,0 +1,63 @@
+"""The daily pre-aggregates and the raw hits (forceRawData) agree on every metric that is not a
+unique count, for any hits and any analysis the pre-aggregates can answer."""
+
+import itertools
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from polytrack.mapp import admin as mapp_admin
+from tests.mapp.helpers import IPHONE, CHROME, NOW_MS, analysis, hit, login_token
+
+DAY = 86_400_000
+T0 = NOW_MS - 2 * DAY - 10 * 3_600_000  # 2024-06-10 04:00 Berlin
+UNIQUE = {"Visitors", "Browsers, Unique", "% of All Visitors"}
+METRICS = ["Page Impressions", "Visits", "Visitors", "Entries", "Exits", "Bounces", "Bounce Rate %", "Duration (Seconds)",
+           "Page Duration Avg", "Visit Duration Avg", "Page Impr. per Visit", "Clicks", "Visits (campaigns)", "Orders",
+           "Order Value", "Qty", "% of All Visits", "% of All Visitors", "Browsers, Unique"]
+_accounts = itertools.count(1)
+
+hits_strategy = st.lists(st.fixed_dictionaries({
+    "eid": st.sampled_from(["v1", "v2", "v3"]),
+    "minute": st.integers(min_value=0, max_value=3 * 24 * 60 // 20).map(lambda k: k * 20),  # over three days
+    "page": st.sampled_from(["home", "list", "Über uns", "a,b"]),
+    "extra": st.sampled_from([{}, {"ct": "click"}, {"mc": "news"}, {"cg1": "Shop"}, {"cg1": "Blog"},
+                              {"st": "conf", "ba": "x", "co": "9.99", "qn": "2"}, {"fns": "1"}]),
+    "agent": st.sampled_from([CHROME, IPHONE]),
+}), min_size=1, max_size=16)
+
+analyses = st.fixed_dictionaries({
+    "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months"]),
+    "by_day": st.booleans(),
+    "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
+    "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),
+    "days": st.sampled_from([("2024-06-10", "2024-06-12"), ("2024-06-11", "2024-06-11"), ("2024-06-09", "2024-06-13")]),
+    "hide_footers": st.booleans(),
+})
+
+
+def without_unique_columns(result):
+    keep = [i for i, column in enumerate(result["analysisTabHead"]) if column["title"] not in UNIQUE]
+    return [[row[i] for i in keep] for row in result["analysisData"]], result["totalRowCount"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hits=hits_strategy, wanted=analyses)
+def test_pre_aggregates_and_raw_hits_agree(http, services, world, hits, wanted):
+    customer_id = str(700000000000000 + next(_accounts))
+    mapp_admin.create_account(services, title="Property", customer_id=customer_id)
+    mapp_admin.grant(services, login="alice", customer_ids=[customer_id])
+    for entry in hits:
+        hit(http, entry["page"], track_id=customer_id, eid=entry["eid"], at_ms=T0 + entry["minute"] * 60_000,
+            agent=entry["agent"], **entry["extra"])
+    token = login_token(http, customer_id=customer_id)
+    objects = [{"title": wanted["object"]}]
+    if wanted["by_day"] and wanted["object"] not in ("Days", "Months"):
+        objects.insert(0, {"title": "Days"})
+    config = {"analysisObjects": objects, "metrics": [{"title": title} for title in wanted["metrics"]],
+              "startTime": wanted["days"][0], "stopTime": wanted["days"][1], "hideFooters": wanted["hide_footers"]}
+    if wanted["filter"] and wanted["object"] not in ("Days", "Months"):
+        comparator, value = wanted["filter"]
+        config["analysisFilter"] = {"filterRules": [{"objectTitle": wanted["object"], "comparator": comparator, "filter": value}]}
+    daily = analysis(http, token, **config)
+    raw = analysis(http, token, **config, forceRawData=1)
+    assert without_unique_columns(daily) == without_unique_columns(raw)
