@@ -58,6 +58,10 @@ class MappClient:
         self.token = self.request("login", params)
         return self.token
 
+    def analysis(self, **config) -> dict:
+        """getAnalysisData with this `analysisConfig`."""
+        return self.call("getAnalysisData", analysisConfig=config)
+
     def logout(self) -> bool:
         """True when the server deleted the token ("1")."""
         if not self.token:
