@@ -18,9 +18,10 @@ IMPLEMENTED = [
     # advertisers, affiliates
     "GET /advertiser", "POST /advertiser", "GET /advertiser/{id}", "POST /advertiser/{id}", "DELETE /advertiser/{id}",
     "POST /affiliate", "POST /affiliate/{id}", "GET /affiliate", "GET /affiliate/{id}", "DELETE /affiliate/{id}",
+    "GET /affiliate/earning/{id}",
     # campaigns, domains, access, caps, commissions, landing pages, publisher payouts
     "POST /campaign", "POST /campaign/{id}", "GET /campaign", "GET /campaign/{id}", "DELETE /campaign/{id}",
-    "GET /campaign/domains", "PUT /campaign/domains", "POST /campaign/assign-publisher",
+    "GET /campaign/stats/{id}", "GET /campaign/stats/{id}/{affId}", "GET /campaign/domains", "PUT /campaign/domains", "POST /campaign/assign-publisher",
     "POST /caps/{campId}", "GET /caps/{campId}", "GET /caps/{campId}/{capId}", "POST /caps/{campId}/{capId}",
     "DELETE /caps/{campId}/{capId}",
     "POST /commissions/{campId}", "GET /commissions/{campId}", "GET /commissions/{campId}/{id}",
@@ -43,6 +44,8 @@ IMPLEMENTED = [
     # the network's account, tracking links
     "GET /network/account", "PATCH /network/account", "GET /network/link/{affiliate_id}/{campaign_id}",
     "POST /network/link/{affiliate_id}/{campaign_id}",
+    # stats, the custom report, logs
+    "GET /network/stats", "GET /network/customReport", "GET /network/conversions", "GET /network/clicks",
     # conversion import and its jobs
     "POST /network/conversion-import", "GET /jobs", "GET /jobs/{id}",
 ]

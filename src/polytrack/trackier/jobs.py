@@ -158,6 +158,8 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict) -> bool:
                         ("sale_micros", sale), ("created_at", created_at)):
         if value is not None:
             changes[name] = value
+    if created_at is not None:
+        changes["day"] = tracking.local_day(created_at, job.timezone)
     if method is not None:
         changes["method"] = METHODS[method]
     conversion_id = values.get("conversion_id", "").strip().lower()

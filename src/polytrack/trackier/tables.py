@@ -301,8 +301,12 @@ trackier_clicks = Table(
     Column("revenue_micros", BigInteger, nullable=False),
     # the rest as sent: ua, referer, p1..p10, gaid, idfa, app_name, app_id, cr_name, sl
     Column("params", Text, nullable=False),
+    # the day of the click in the network's time zone (YYYYMMDD): the reports' day and month
+    Column("day", Integer, nullable=True),
+    Column("referer_host", String(255), nullable=True),  # the stats' referer map; NULL: none
     # reports and logs by time; caps and unique clicks by campaign, publisher (and address)
     Index("ix_trackier_clicks_network_time", "network_id", "created_at"),
+    Index("ix_trackier_clicks_network_day", "network_id", "day", "campaign_id"),
     Index("ix_trackier_clicks_campaign_time", "campaign_id", "publisher_id", "created_at"),
 )
 
@@ -329,6 +333,7 @@ trackier_conversions = Table(
     Column("ipaddr", String(45), nullable=True),
     Column("note", String(255), nullable=True),  # e.g. why it was rejected
     Column("params", Text, nullable=False),  # sub1..sub10, gaid, idfa, referer, as sent
+    Column("day", Integer, nullable=True),  # YYYYMMDD in the network's time zone
     UniqueConstraint("click_id", "goal_slot", name="uq_trackier_conversions_click_goal"),
     UniqueConstraint("campaign_id", "txn_id", name="uq_trackier_conversions_txn"),
     Index("ix_trackier_conversions_network_time", "network_id", "created_at"),
@@ -345,6 +350,7 @@ trackier_impressions = Table(
     Column("country", String(2), nullable=False),
     Column("device", String(16), nullable=False),
     Column("os", String(64), nullable=False),
+    Column("day", Integer, nullable=True),  # YYYYMMDD in the network's time zone
     Index("ix_trackier_impressions_network_time", "network_id", "created_at"),
 )
 

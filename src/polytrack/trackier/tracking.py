@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
 from ua_parser import parse as parse_user_agent
@@ -213,6 +213,12 @@ def price_conversion(setup: CampaignSetup, publisher_object_id: str, goal: Goal 
 
 # --- caps -------------------------------------------------------------------------------------
 
+def local_day(timestamp: float, timezone: str) -> int:
+    """The day of a moment in a time zone, as YYYYMMDD (the reports' day key)."""
+    local = datetime.fromtimestamp(timestamp, zone(timezone))
+    return local.year * 10000 + local.month * 100 + local.day
+
+
 def window_starts(now: float, timezone: str) -> dict[str, float]:
     """Where each cap window began: the day and the month in the network's zone, and never."""
     local = datetime.fromtimestamp(now, zone(timezone))
@@ -285,6 +291,15 @@ def fill_macros(template: str, values: dict[str, str | None]) -> str:
             return match.group(0)
         return quote(str(values[name] or ""), safe="")
     return MACRO_RE.sub(replace, template)
+
+
+def referer_host(referer: str | None) -> str | None:
+    """The host a click came from (the stats' referer map)."""
+    try:
+        host = urlsplit(referer or "").hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    return host[:255] if host else None
 
 
 def cookie_name(campaign_object_id: str) -> str:
@@ -413,8 +428,8 @@ _UNIQUE = Statement("SELECT 1 FROM trackier_clicks WHERE campaign_id = ? AND pub
                     "AND ipaddr = ? LIMIT 1")
 _INSERT_CLICK = Statement(
     "INSERT INTO trackier_clicks (object_id, network_id, campaign_id, publisher_id, landing_page_id, created_at, "
-    "ipaddr, country, device, os, browser, source, is_unique, rejected, payout_micros, revenue_micros, params) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "ipaddr, country, device, os, browser, source, is_unique, rejected, payout_micros, revenue_micros, params, "
+    "day, referer_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LOCK_CAMPAIGN = Statement("SELECT id FROM trackier_campaigns WHERE id = ? FOR UPDATE")
 _PAUSE_CAMPAIGN = Statement("UPDATE trackier_campaigns SET status = 'paused' WHERE id = ?")
 
@@ -465,7 +480,8 @@ def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who
     source = (query.get("source") or "")[:255] or None
     db.run(_INSERT_CLICK, (click_id, target.network_id, target.campaign_id, target.publisher_id,
                            page[0] if page else None, now, who.ipaddr, who.country, who.device, who.os[:64],
-                           who.browser[:64], source, unique, rejected, payout, revenue, json.dumps(params)))
+                           who.browser[:64], source, unique, rejected, payout, revenue, json.dumps(params),
+                           local.year * 10000 + local.month * 100 + local.day, referer_host(referer)))
     template = target.fallback_url if rejected else (page[1] if page else target.url)
     if template is None:
         return ClickResult(click_id, rejected, None)
@@ -477,12 +493,13 @@ def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who
 
 _INSERT_IMPRESSION = Statement(
     "INSERT INTO trackier_impressions (object_id, network_id, campaign_id, publisher_id, created_at, country, "
-    "device, os) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    "device, os, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def record_impression(db: Db, clock: Clock, target: Target, who: Visitor) -> None:
+    now = clock.timestamp()
     db.run(_INSERT_IMPRESSION, (new_object_id(clock), target.network_id, target.campaign_id, target.publisher_id,
-                                clock.timestamp(), who.country, who.device, who.os[:64]))
+                                now, who.country, who.device, who.os[:64], local_day(now, target.timezone)))
 
 
 # --- conversions ------------------------------------------------------------------------------
@@ -513,7 +530,8 @@ _CLICK_BY_ID = Statement(_CLICK + "WHERE k.object_id = ? AND NOT c.deleted")
 _INSERT_CONVERSION = Statement(
     "INSERT INTO trackier_conversions (object_id, network_id, click_id, campaign_id, publisher_id, goal_id, "
     "goal_slot, created_at, status, method, txn_id, sale_micros, currency, payout_micros, revenue_micros, ipaddr, "
-    "note, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id")
+    "note, params, day) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING id")
 
 
 def find_click(db: Db, click_object_id: str) -> ClickRow | None:
@@ -586,7 +604,7 @@ def record_conversion(db: Db, clock: Clock, click: ClickRow, setup: CampaignSetu
     row = db.one(_INSERT_CONVERSION, (
         object_id, click.network_id, click.id, click.campaign_id, click.publisher_id, goal.id if goal else None,
         goal.id if goal else 0, now, status, method, txn_id, sale, (currency or "").upper() or None, payout, revenue,
-        ipaddr, note, json.dumps(params)))
+        ipaddr, note, json.dumps(params), local_day(now, click.timezone)))
     if row is None:
         raise Refused("Duplicate conversion")
     return Conversion(row[0], object_id, status, payout, revenue)

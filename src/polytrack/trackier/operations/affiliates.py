@@ -4,8 +4,8 @@ type "publisher", by the same domain functions as advertisers."""
 from __future__ import annotations
 
 from polytrack.kernel.render import Raw
-from polytrack.trackier import domain
-from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier import domain, reports
+from polytrack.trackier.operations.base import TrackierCall, operation
 from polytrack.trackier.shapes import user_answer, user_object, users_answer
 
 USER_TYPE = "publisher"
@@ -46,4 +46,11 @@ def delete_affiliate(call: TrackierCall) -> dict:
 
 
 # date-wise earnings; the docs' own example calls the plural path
-planned("GET", "/affiliate/earning/{id}", aliases=("/affiliates/earning/{id}",))
+@operation("GET", "/affiliate/earning/{id}", aliases=("/affiliates/earning/{id}",))
+def affiliate_earnings(call: TrackierCall) -> dict:
+    # no revenue (the affiliate's side), countries capped at the top 10 plus "rest", as the docs show
+    row = domain.find_user(call.db, call.network, user_type=USER_TYPE, ident=call.path_params["id"])
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    days, total = reports.stats(call.db, call.network, period, reports.Filters(publishers=(row.id,)),
+                                revenue=False, country_top=10)
+    return {"success": True, "data": {"user": user_object(row, call.network), "stats": days, "total": total}}

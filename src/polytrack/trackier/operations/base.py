@@ -137,3 +137,9 @@ def planned(method: str, template: str, *, roles: Iterable[str] = NETWORK, alias
     """Declare an operation of the API that has no handler yet (see the module docstring). No
     role check: it answers as an unknown path whatever the key's role."""
     registry.planned(f"{method} {template}", **_options(method, template, roles, aliases))
+
+
+def report_list(call: TrackierCall, name: str) -> list[str]:
+    """A list parameter of a report, in any of its forms: `name[]=a&name[]=b`, repeated `name=`,
+    or comma-separated values."""
+    return call.query.get_list(name, split_commas=True)

@@ -4,7 +4,7 @@ in goals.py."""
 
 from __future__ import annotations
 
-from polytrack.trackier import campaigns, errors
+from polytrack.trackier import campaigns, errors, reports
 from polytrack.trackier.operations.base import TrackierCall, operation, planned
 from polytrack.trackier.shapes import (
     campaign_object, cap_object, commission_object, landing_page_object, pub_payout_object,
@@ -66,8 +66,23 @@ def delete_campaign(call: TrackierCall) -> dict:
     return {"success": True, "data": {"message": "Campaign Deleted!!"}}
 
 
-planned("GET", "/campaign/stats/{id}")
-planned("GET", "/campaign/stats/{id}/{affId}")
+@operation("GET", "/campaign/stats/{id}")
+def campaign_stats(call: TrackierCall) -> dict:
+    return _campaign_stats(call, None)
+
+
+@operation("GET", "/campaign/stats/{id}/{affId}")
+def campaign_affiliate_stats(call: TrackierCall) -> dict:
+    return _campaign_stats(call, call.path_params["affId"])
+
+
+def _campaign_stats(call: TrackierCall, affiliate: str | None) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["id"])
+    publishers = (campaigns.find_publisher(call.db, call.network, affiliate).id,) if affiliate else ()
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    days, total = reports.stats(call.db, call.network, period, reports.Filters((campaign.id,), publishers))
+    return {"success": True, "data": {"stats": days, "total": total}}
+
 
 
 @operation("GET", "/campaign/domains", cacheable=True)

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 
-from polytrack.trackier import campaigns, dictionary, errors, jobs
+from polytrack.trackier import campaigns, dictionary, domain, errors, jobs, logs, reports
 from polytrack.trackier.domain import USER_CURRENCIES
 from polytrack.trackier.errors import TrackierError
-from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.operations.base import TrackierCall, operation, planned, report_list
 from polytrack.trackier.shapes import day, link_object, php_date, tracking_url
+
+
+CONVERSION_LOG_PAGE = 500
+CLICK_LOG_PAGE = 1000
 
 
 def network_object(row, call: TrackierCall) -> dict:
@@ -68,10 +72,107 @@ def create_link(call: TrackierCall) -> dict:
     return {"success": True, "data": {"message": "Link Created!!", **_link_answer(call, link, publisher, campaign)}}
 
 
-planned("GET", "/network/stats")
-planned("GET", "/network/customReport")
-planned("GET", "/network/conversions")
-planned("GET", "/network/clicks")
+@operation("GET", "/network/stats")
+def network_stats(call: TrackierCall) -> dict:
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    days, total = reports.stats(call.db, call.network, period)
+    return {"success": True, "data": {"stats": days, "total": total}}
+
+
+def _ids(call: TrackierCall, name: str, find) -> tuple[list, list[int]]:
+    """The rows a report's id filter names (by _id or display id); 400/20 for an unknown one."""
+    rows = []
+    for ident in report_list(call, name):
+        try:
+            rows.append(find(call.db, call.network, ident))
+        except TrackierError:
+            raise errors.invalid({name: [f"Unknown id: {ident[:30]}"]}) from None
+    return rows, [row.id for row in rows]
+
+
+@operation("GET", "/network/customReport")
+def custom_report(call: TrackierCall) -> dict:
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=1)
+    groups = report_list(call, "group") or ["adid"]
+    fields = report_list(call, "fields") or list(reports.DEFAULT_FIELDS)
+    problems = {}
+    if unknown := [g for g in groups if g not in reports.GROUPING_MAP]:
+        problems["group"] = [f"Unknown grouping: {', '.join(unknown[:5])}"]
+    if unknown := [f for f in fields if f not in reports.FIELD_MAP]:
+        problems["fields"] = [f"Unknown field: {', '.join(unknown[:5])}"]
+    if problems:
+        raise errors.invalid(problems)
+    ads, campaign_ids = _ids(call, "adid", campaigns.find_campaign)
+    _, publisher_ids = _ids(call, "pid", campaigns.find_publisher)
+    records, total = reports.custom_report(call.db, call.network, period, groups, fields,
+                                           reports.Filters(tuple(campaign_ids), tuple(publisher_ids)))
+    affiliates = domain.list_users(call.db, call.network, user_type="publisher")
+    return {"success": True, "data": {
+        "records": records, "total": total,
+        "affs": [{"_id": row.object_id, "display_id": row.display_id, "name": row.name} for row in affiliates],
+        "ads": [{"_id": row.object_id, "display_id": row.display_id, "title": row.title} for row in ads],
+        "groupingMap": reports.GROUPING_MAP, "report_currency": call.network.currency,
+        "query": {"start": period.start, "end": period.end, "group": groups, "fields": fields},
+        "fieldMap": reports.FIELD_MAP}}
+
+@operation("GET", "/network/conversions")
+def conversion_logs(call: TrackierCall) -> dict:
+    # no `data` wrapper; records keyed by the conversion's _id
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    limit, page = call.paging(default_limit=CONVERSION_LOG_PAGE)
+    assert limit is not None
+    fields = _log_fields(call, logs.CONVERSION_COLUMNS, logs.DEFAULT_CONVERSION_FIELDS)
+    _, campaign_ids = _ids(call, "adid", campaigns.find_campaign)
+    _, publisher_ids = _ids(call, "pid", campaigns.find_publisher)
+    rows = logs.conversion_rows(call.db, call.network, period, campaigns=campaign_ids, publishers=publisher_ids,
+                                click_ids=report_list(call, "cid"), conversion_ids=report_list(call, "_id"))
+    records = [logs.conversion_record(row, call.network) for row in rows]
+    # query[]: names of further parameters to filter by, each compared with that column
+    named = report_list(call, "query")
+    for name in named:
+        if name in logs.CONVERSION_COLUMNS and name not in ("adid", "pid"):
+            wanted = call.query.get(name)
+            records = [record for record in records if str(record.get(name) or "") == (wanted or "")]
+    count = len(records)
+    page_records = records[(page - 1) * limit: page * limit]
+    echo: dict = {"fields": fields}
+    for name in named:
+        echo[name] = report_list(call, name) if name in ("adid", "pid") else call.query.get(name)
+    return {"success": True, "query": echo, "limit": limit, "page": page, "columns": logs.CONVERSION_COLUMNS,
+            "records": {record["_id"]: {**{f: record[f] for f in fields}, "status": record["status"],
+                                        "referer": record["referer"]} for record in page_records},
+            "count": count}
+
+
+def _log_fields(call: TrackierCall, columns: dict, default: list[str]) -> list[str]:
+    fields = report_list(call, "fields") or list(default)
+    if unknown := [f for f in fields if f not in columns]:
+        raise errors.invalid({"fields": [f"Unknown field: {', '.join(unknown[:5])}"]})
+    return fields
+
+
+@operation("GET", "/network/clicks")
+def click_logs(call: TrackierCall) -> dict:
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    limit, page = call.paging(default_limit=CLICK_LOG_PAGE)
+    assert limit is not None
+    fields = _log_fields(call, logs.CLICK_FIELD_MAP, logs.DEFAULT_CLICK_FIELDS)
+    _, campaign_ids = _ids(call, "campaign_id", campaigns.find_campaign)
+    _, publisher_ids = _ids(call, "publisher_id", campaigns.find_publisher)
+    rows, total = logs.click_page(call.db, call.network, period, campaigns=campaign_ids, publishers=publisher_ids,
+                                  limit=limit, page=page)
+    shown = list(dict.fromkeys([*fields, *(c for f in fields for c in logs.CLICK_COMPANIONS.get(f, ())),
+                                *logs.CLICK_ALWAYS]))
+    clicks = []
+    for row in rows:
+        record = logs.click_record(row, call.network)
+        clicks.append({name: record[name] for name in shown})
+    return {"success": True, "data": {
+        "clicks": clicks, "fieldMap": logs.CLICK_FIELD_MAP,
+        "query": {"start": period.start, "end": period.end, "campaign_id": report_list(call, "campaign_id"),
+                  "publisher_id": report_list(call, "publisher_id"), "fields": fields},
+        "pagination": {"per_page": limit, "current_page": page, "total": total}}}
+
 
 def job_object(row) -> dict:
     return {"name": row.name, "_id": row.object_id, "created": php_date(row.created_at), "status": row.status}
