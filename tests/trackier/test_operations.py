@@ -48,6 +48,15 @@ IMPLEMENTED = [
     "GET /network/stats", "GET /network/customReport", "GET /network/conversions", "GET /network/clicks",
     # conversion import and its jobs
     "POST /network/conversion-import", "GET /jobs", "GET /jobs/{id}",
+    # the Advertiser API
+    "GET /advertiser/campaigns", "GET /advertiser/campaigns/{campaignId}", "GET /advertiser/campaignStats/{id}",
+    "GET /advertiser/report", "GET /advertiser/customReport", "GET /advertiser/account", "PATCH /advertiser/account",
+    "POST /advertiser/conversion-import", "GET /advertiser/conversion-logs",
+    # the Affiliate API
+    "GET /affiliate/campaigns", "GET /affiliate/campaigns/{campaignId}", "GET /affiliate/link/{campaignId}",
+    "POST /affiliate/link/{campaignId}", "GET /affiliate/customReport", "GET /affiliate/account",
+    "PATCH /affiliate/account", "POST /affiliate/requestAccess/{campaignId}", "GET /affiliate/conversions",
+    "GET /affiliate/payout",
 ]
 NOT_ROUTED = {"success": False, "error": {"code": 32, "message": "Invalid Request Method"},
               "data": {"message": "Invalid Request Method"}}
@@ -109,7 +118,7 @@ def test_planned_operations_of_the_self_service_apis_are_501_for_every_role(http
     own_key = {"X-Api-Key": trackier_admin.create_api_key(services, network_id=network["_id"], role="advertiser",
                                                           user_id=advertiser["_id"])["key"]}
     for headers in (auth, own_key):
-        for path in ("/advertiser/campaigns", "/advertiser/account", "/advertiser/conversion-impor", "/affiliate/report"):
+        for path in ("/affiliate/report", "/affiliate/campaign-search"):
             error(http.get(path, headers=headers), 501, 32)
 
 

@@ -246,3 +246,56 @@ def _(env: Env):
         response = env.http.post("/api/network/conversion-import", headers={"X-Api-Key": env.trackier_key()},
                                  json={"conversions": [{"click_id": click_id, "status": "pending"}]})
         assert response.status_code == 200 and response.json()["success"] is True, response.text
+
+
+def _own_key(env: Env, role: str, user: str) -> dict:
+    key = env.op("POST", f"/_polytrack/trackier/networks/{env.network()}/api-keys", role=role, user_id=user)["key"]
+    return {"X-Api-Key": key}
+
+
+# (operation, role, the world's user it belongs to, method, path, body)
+_SELF_SERVICE_WRITES = [
+    ("PATCH /advertiser/account", "advertiser", "advertiser", "PATCH", "/advertiser/account",
+     {"action": "basic_info", "name": "Renamed"}),
+    ("PATCH /affiliate/account", "affiliate", "publisher", "PATCH", "/affiliate/account",
+     {"action": "basic_info", "phone": "12345"}),
+    ("POST /affiliate/requestAccess/{campaignId}", "affiliate", "publisher", "POST",
+     "/affiliate/requestAccess/{campaign}", {"message": "please"}),
+]
+
+
+def _self_service_write_case(operation: str, role: str, owner: str, method: str, path: str, body) -> None:
+    @case(f"trackier {operation}", operations=[("trackier", operation)])
+    def _(env: Env):
+        world = _trackier_world(env)
+        env.http.post(f"/api/campaign/{world['campaign']}", headers={"X-Api-Key": env.trackier_key()},
+                      json={"action": "basic_info", "status": "active"})
+        key = _own_key(env, role, world[owner])
+        with env.write():
+            response = env.http.request(method, f"/api{_filled(path, world)}", headers=key, json=_filled(body, world))
+            assert response.status_code == 200 and response.json()["success"] is True, response.text
+
+
+for _write in _SELF_SERVICE_WRITES:
+    _self_service_write_case(*_write)
+
+
+@case("trackier POST /affiliate/link/{campaignId}", operations=[("trackier", "POST /affiliate/link/{campaignId}")])
+def _(env: Env):
+    world = _trackier_world(env)
+    env.http.post(f"/api/campaign/{world['campaign']}", headers={"X-Api-Key": env.trackier_key()},
+                  json={"action": "basic_info", "status": "active"})
+    key = _own_key(env, "affiliate", world["publisher"])
+    with env.write():
+        response = env.http.post(f"/api/affiliate/link/{world['campaign']}", headers=key, json={})
+        assert response.status_code == 200 and response.json()["success"] is True, response.text
+
+
+@case("trackier POST /advertiser/conversion-import", operations=[("trackier", "POST /advertiser/conversion-import")])
+def _(env: Env):
+    world, click_id = _tracked_click(env)
+    key = _own_key(env, "advertiser", world["advertiser"])
+    with env.write():
+        response = env.http.post("/api/advertiser/conversion-import", headers=key,
+                                 json={"conversions": [{"click_id": click_id}]})
+        assert response.status_code == 200 and response.json()["success"] is True, response.text

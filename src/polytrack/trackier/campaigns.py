@@ -624,12 +624,12 @@ def set_tracking_domains(db: Db, network: Network, domains) -> list[str] | None:
     return cleaned
 
 
-def find_link(db: Db, campaign: Row, publisher: Row) -> Row | None:
+def find_link(db: Db, campaign: Row, publisher_id: int) -> Row | None:
     return db.execute(select(trackier_links).where(trackier_links.c.campaign_id == campaign.id,
-                                                   trackier_links.c.user_id == publisher.id)).first()
+                                                   trackier_links.c.user_id == publisher_id)).first()
 
 
-def create_link(db: Db, clock: Clock, network: Network, campaign: Row, publisher: Row, data: dict, *,
+def create_link(db: Db, clock: Clock, network: Network, campaign: Row, publisher_id: int, data: dict, *,
                 live: bool) -> tuple[Row, bool]:
     """The (affiliate, campaign) link; `domain` must be one of the network's tracking domains.
     Returns (link, created): an existing link is returned as it is."""
@@ -639,10 +639,10 @@ def create_link(db: Db, clock: Clock, network: Network, campaign: Row, publisher
         note(problems, "domain", "Domain must be one of the network's tracking domains (GET /campaign/domains)")
     if problems:
         raise errors.invalid(problems)
-    existing = find_link(db, campaign, publisher)
+    existing = find_link(db, campaign, publisher_id)
     if existing is not None:
         return existing, False
     db.execute(trackier_links.insert().values(
-        object_id=new_object_id(clock), campaign_id=campaign.id, user_id=publisher.id,
+        object_id=new_object_id(clock), campaign_id=campaign.id, user_id=publisher_id,
         domain=domain.lower() if domain else None, live=live, created_at=clock.timestamp(), modified_at=None))
-    return find_link(db, campaign, publisher), True  # type: ignore[return-value]
+    return find_link(db, campaign, publisher_id), True  # type: ignore[return-value]

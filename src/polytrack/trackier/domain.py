@@ -497,6 +497,8 @@ _LIST_USERS = Statement(f"{_USERS} ORDER BY display_id")
 _LIST_USERS_PAGE = Statement(f"{_USERS} ORDER BY display_id LIMIT ? OFFSET ?")
 _USER_BY_OBJECT_ID = Statement(f"{_USERS} AND object_id = ?")
 _USER_BY_DISPLAY_ID = Statement(f"{_USERS} AND display_id = ?")
+# a key's own (undeleted) user, whatever its type
+USER_BY_ID = Statement(f"SELECT {_USER_COLUMNS} FROM trackier_users WHERE network_id = ? AND id = ? AND NOT deleted")
 
 
 def list_users(db: Db, network: Network, *, user_type: str, limit: int | None = None, page: int = 1) -> list[UserRow]:

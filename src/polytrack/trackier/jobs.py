@@ -54,6 +54,10 @@ def queue_import(db: Db, clock: Clock, network: Network, data: dict, *, user_id:
     return find_job(db, network, object_id)
 
 
+def sends_postbacks(job: Row) -> bool:
+    return bool(json.loads(job.payload).get("send_postback"))
+
+
 def find_job(db: Db, network: Network, ident: str) -> Row:
     where = by_ident(trackier_jobs, ident)
     row = None if where is None else db.execute(select(trackier_jobs).where(
@@ -163,7 +167,7 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict) -> bool:
     if method is not None:
         changes["method"] = METHODS[method]
     conversion_id = values.get("conversion_id", "").strip().lower()
-    if conversion_id:
+    if conversion_id and job.user_id is None:  # only the network edits conversions
         where = by_ident(trackier_conversions, conversion_id)
         existing = None if where is None else db.execute(select(trackier_conversions).where(
             where, trackier_conversions.c.network_id == job.network_id)).first()
@@ -176,7 +180,8 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict) -> bool:
                 params=json.dumps(params), **changes))
             return True
     click = tracking.find_click(db, values.get("click_id", ""))
-    if click is None or click.network_id != job.network_id:
+    if click is None or click.network_id != job.network_id or (
+            job.user_id is not None and click.advertiser_id != job.user_id):  # an advertiser's: its own campaigns
         raise tracking.Refused("A new conversion needs the click_id of one of the network's clicks")
     setup = tracking.load_setup(db, click.campaign_id, click.comm_model == "cps")
     query = {**values, "status": status or "approved"}

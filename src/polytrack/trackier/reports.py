@@ -74,8 +74,11 @@ RAW_KEY = {
     "advertiser": "advertiser", "advertiser_id": "advertiser", "goalName": "goal", "goalId": "goal",
     "urlTitle": "landing", "urlId": "landing", "device": "device", "os": "os", "country": "country",
     "created": "day", "month": "month", "external_offer_id": None, "aff_manager": None, "adv_manager": None,
-    "sl": None, "ro": None, "ro_id": None,
+    "sl": None, "ro": None, "ro_id": None, "browser": "browser",
 }
+ADVERTISER_GROUPING_MAP = {"adid": "Campaign", "device": "Device", "goalId": "Goal", "urlId": "Additional URL",
+                           "os": "Operating System", "country": "Country", "browser": "Browser"}
+ADVERTISER_FIELDS = ["clicks", "impressions", "conversions", "sales", "goals", "revenue"]
 
 C, K, V, I = trackier_campaigns, trackier_clicks, trackier_conversions, trackier_impressions
 # raw key -> its column in each source (None: the source has no such dimension)
@@ -89,6 +92,7 @@ COLUMNS = {
     "device": (K.c.device, K.c.device, I.c.device),
     "os": (K.c.os, K.c.os, I.c.os),
     "country": (K.c.country, K.c.country, I.c.country),
+    "browser": (K.c.browser, K.c.browser, None),
     "day": (K.c.day, V.c.day, I.c.day),
     "month": (K.c.day // 100, V.c.day // 100, I.c.day // 100),
 }
@@ -96,6 +100,7 @@ COLUMNS = {
 CLICK_SUMS = ("gross_clicks", "unique_clicks", "rejected_clicks", "click_payout", "click_revenue")
 CONVERSION_SUMS = ("approved", "pending", "rejected", "cancelled", "payout", "revenue", "sale", "pending_sale",
                    "pending_payout", "pending_revenue", "gross_revenue", "default_payout", "default_revenue",
+                   "default_conversions", "sales",
                    "elapsed1", "elapsed2", "elapsed3", "elapsed4", "elapsed5")
 TOTALS = CLICK_SUMS + CONVERSION_SUMS + ("impressions",)
 ELAPSED_BOUNDS = (0, 120, 600, 1800, 18000, None)  # seconds: < 2 min, 2-10 min, 10-30 min, 0.5-5 h, > 5 h
@@ -197,7 +202,8 @@ def aggregate(db: Db, network: Network, period: Range, keys: Iterable[str], filt
         _sum(approved, func.coalesce(V.c.sale_micros, 0)), _sum(pending, func.coalesce(V.c.sale_micros, 0)),
         _sum(pending, V.c.payout_micros), _sum(pending, V.c.revenue_micros), func.sum(V.c.revenue_micros),
         _sum(and_(approved, V.c.goal_id.is_(None)), V.c.payout_micros),
-        _sum(and_(approved, V.c.goal_id.is_(None)), V.c.revenue_micros), *buckets)
+        _sum(and_(approved, V.c.goal_id.is_(None)), V.c.revenue_micros), _sum(and_(approved, V.c.goal_id.is_(None))),
+        _sum(and_(approved, V.c.goal_id.isnot(None), V.c.sale_micros.isnot(None))), *buckets)
         .select_from(V.join(K, K.c.id == V.c.click_id).join(C, C.c.id == V.c.campaign_id))
         .where(*_where(V, network, period, filters)).group_by(*grouped))
     add(rows, CONVERSION_SUMS)
@@ -238,6 +244,10 @@ def metric(name: str, sums: dict[str, int]):
     }
     if name in money:
         return as_number(money[name])
+    advertiser = {"clicks": clicks, "conversions": sums["approved"], "sales": sums["sales"],
+                  "goals": sums["approved"] - sums["default_conversions"]}
+    if name in advertiser:
+        return advertiser[name]
     if name == "epc":
         return _ratio(payout / 1_000_000, clicks, places=4)
     if name == "ctr":
@@ -339,10 +349,11 @@ def custom_report(db: Db, network: Network, period: Range, groups: list[str], fi
 # --- day-wise stats ---------------------------------------------------------------------------
 
 def stats(db: Db, network: Network, period: Range, filters: Filters = Filters(), *, revenue: bool = True,
-          country_top: int | None = None) -> tuple[dict, dict]:
+          payout: bool = True, country_top: int | None = None) -> tuple[dict, dict]:
     """({day: <Stats day>}, <total>): clicks, impressions, conversions (approved), revenue, payout
     and the count maps of the day's accepted clicks (device, os, referer host or "Empty",
-    country). Days without traffic are left out."""
+    country). Days without traffic are left out. Without `revenue` / `payout` (an affiliate's
+    or an advertiser's view) that number is left out."""
     by_day = aggregate(db, network, period, ["day"], filters)
     meta_maps: dict[int, dict[str, dict[str, int]]] = {}
     for dimension, column in (("device", K.c.device), ("os", K.c.os), ("referer", K.c.referer_host),
@@ -360,7 +371,8 @@ def stats(db: Db, network: Network, period: Range, filters: Filters = Filters(),
                        "conversions": sums["approved"]}
         if revenue:
             found["revenue"] = metric("revenue", sums)
-        found["payout"] = metric("payout", sums)
+        if payout:
+            found["payout"] = metric("payout", sums)
         maps = {dimension: dict(sorted(meta.get(dimension, {}).items(), key=lambda item: -item[1]))
                 for dimension in ("device", "os", "referer", "country")}
         if country_top is not None and len(maps["country"]) > country_top:

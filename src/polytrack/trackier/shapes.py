@@ -208,3 +208,13 @@ def tracking_url(link, domains: list[str], base_url: str) -> str:
     this server's public address."""
     domain = link.domain or (domains[0] if domains else None)
     return f"http://{domain}/{link.object_id}" if domain else f"{base_url}/{link.object_id}"
+
+
+def revenue_text(micros: int, model: str) -> str:
+    """The advertiser's view of a commission's revenue: "9.9", "43.12K", or "50 %" for CPS."""
+    amount = as_number(micros) or 0
+    if model == "cps":
+        return f"{amount} %"
+    if amount >= 1000:
+        return f"{amount / 1000:.2f}".rstrip("0").rstrip(".") + "K"
+    return str(amount)

@@ -520,11 +520,12 @@ class ClickRow(NamedTuple):
     publisher_display_id: int
     timezone: str
     security_token: str | None
+    advertiser_id: int
 
 
 _CLICK = ("SELECT k.id, k.object_id, k.campaign_id, k.publisher_id, k.created_at, k.country, k.rejected, "
           "c.object_id, c.comm_model, c.cookie_duration, c.network_id, u.object_id, u.display_id, n.timezone, "
-          "n.security_token FROM trackier_clicks k JOIN trackier_campaigns c ON c.id = k.campaign_id "
+          "n.security_token, c.advertiser_id FROM trackier_clicks k JOIN trackier_campaigns c ON c.id = k.campaign_id "
           "JOIN trackier_users u ON u.id = k.publisher_id JOIN trackier_networks n ON n.id = k.network_id ")
 _CLICK_BY_ID = Statement(_CLICK + "WHERE k.object_id = ? AND NOT c.deleted")
 _INSERT_CONVERSION = Statement(

@@ -1,20 +1,202 @@
-"""The Affiliate API: what an affiliate's own key may call."""
+"""The Affiliate API: what an affiliate's own key may call. An affiliate sees the active
+campaigns it may run (never their destination URL or revenue), its own links, stats and
+conversions, and asks for access to permission-only campaigns."""
 
 from __future__ import annotations
 
-from polytrack.trackier.operations.base import AFFILIATE, planned
+from polytrack.trackier import campaigns, errors, goals, logs, reports, self_service
+from polytrack.trackier.campaigns import MODELS
+from polytrack.trackier.errors import TrackierError
+from polytrack.trackier.fields import as_number
+from polytrack.trackier.operations.advertiser_api import account as own_account
+from polytrack.trackier.operations.base import AFFILIATE, TrackierCall, operation, planned, report_list
+from polytrack.trackier.operations.network import log_fields, paged_log
+from polytrack.trackier.shapes import campaign_object, day, tracking_url, user_object
 
-planned("GET", "/affiliate/campaigns", roles=AFFILIATE)
-planned("GET", "/affiliate/campaigns/{campaignId}", roles=AFFILIATE)
-planned("GET", "/affiliate/link/{campaignId}", roles=AFFILIATE)
-planned("POST", "/affiliate/link/{campaignId}", roles=AFFILIATE)
-planned("GET", "/affiliate/customReport", roles=AFFILIATE)
-planned("GET", "/affiliate/account", roles=AFFILIATE)
-planned("PATCH", "/affiliate/account", roles=AFFILIATE)
-planned("POST", "/affiliate/requestAccess/{campaignId}", roles=AFFILIATE)
-planned("GET", "/affiliate/conversions", roles=AFFILIATE)
+DEFAULT_PAGE_SIZE = 10
+CONVERSION_LOG_PAGE = 200
+AFFILIATE_COLUMNS = {
+    "_id": "Conversion ID", "cid": "Click ID", "source": "Source", "elapsed_time": "Click to Conversion Time",
+    "method": "Conversion Method", "sale": "Sale Amount", "ipaddr": "Conversion IP", "click_ip": "Click IP",
+    "city": "City", "region": "Region", "isp": "Carrier (ISP)", **{f"p{n}": f"P{n}" for n in range(1, 11)},
+    "sub1": "SUB1", "sub2": "SUB2", "os": "Operating System (OS)", "type": "Type", "goalId": "Goal ID",
+    "txnId": "Txn ID", "urlId": "Landing Page", "device_id": "Device ID", "note": "Note",
+    "referer": "Image Pixel Referer", "cref": "Click Referer", "payout": "Payout", "revenue": "Revenue",
+    "gaid": "GAID", "idfa": "IDFA", "app_id": "App ID", "app_name": "App Name", "aid": "Android ID",
+    "cr_name": "Creative Name", "sl": "Smart Link", "brand": "Device Brand", "conn": "Connection Type",
+    "click_ua": "Click User Agent", "lat": "Latitude", "long": "Longitude", "adid": "Campaign", "pid": "Publisher",
+    "country": "Country (GEO)", "browser": "Browser", "device": "Device", "created": "Created", "status": "Status",
+    "clickIp": "Click IP", "advertiser_id": "Advertiser ID", "advertiser_long_id": "Advertiser Long ID",
+    "advertiser_name": "Advertiser Name", "publisher_id": "Publisher ID", "publisher_long_id": "Publisher Long ID",
+    "publisher_name": "Publisher Name", "campaign_id": "Campaign ID", "campaign_long_id": "Campaign Long ID",
+    "campaign_name": "Campaign Name", "goal_id": "Goal ID", "goal_name": "Goal Title", "url_long_id": "URL Long ID",
+    "url_title": "URL Title",
+}
+
+
+def _link(call: TrackierCall, campaign) -> dict | None:
+    """{"url", "live"} of the affiliate's link on the campaign, or None without one."""
+    link = campaigns.find_link(call.db, campaign, call.user_id)
+    if link is None:
+        return None
+    domains = campaigns.tracking_domains(call.db, call.network)
+    return {"url": tracking_url(link, domains, call.services.settings.public_base_url()), "live": bool(link.live)}
+
+
+def _impression_url(call: TrackierCall, campaign) -> str:
+    domains = campaigns.tracking_domains(call.db, call.network)
+    base = f"http://{domains[0]}" if domains else call.services.settings.public_base_url()
+    publisher = self_service.own_user(call.db, call.network, call.user_id)
+    return f"{base}/imp?campaign_id={campaign.display_id}&pub_id={publisher.display_id}"
+
+
+def _commissions(call: TrackierCall, campaign) -> list[dict]:
+    """The affiliate's payout (`rate`) per commission, its own publisher payout where one applies."""
+    publisher = self_service.own_user(call.db, call.network, call.user_id)
+    overrides = [row for row in campaigns.list_pub_payouts(call.db, campaign, publisher=publisher.object_id)
+                 if row.goal_id is None]
+    found = []
+    for row in campaigns.list_commissions(call.db, campaign):
+        rate = overrides[0].rate_micros if overrides else row.rate_micros
+        found.append({"rate": as_number(rate), "coverage": campaigns.loads(row.coverage, []),
+                      "model": campaign.comm_model, "description": row.description, "ad_id": campaign.object_id})
+    return found
+
+
+def _campaign(call: TrackierCall, row) -> dict:
+    found = campaign_object(row, call.network)
+    found.update(user_id=None, url=None)  # the destination and the advertiser stay hidden
+    for name in ("coverage", "blocked_pubs", "whitelist_pubs", "fallback_url"):
+        found.pop(name)
+    return found
+
+
+def _goals(call: TrackierCall, campaign) -> list[dict]:
+    rows = [row for row in goals.list_goals(call.db, campaign) if row.type != "private"]
+    payouts = goals.list_payouts(call.db, [row.id for row in rows])
+    return [{"id": row.object_id, "title": row.title, "value": row.value, "payout_model": row.model,
+             "payouts": [{"coverage": campaigns.loads(p.coverage, []), "payout": as_number(p.payout_micros)}
+                         for p in payouts[row.id]]} for row in rows]
+
+
+@operation("GET", "/affiliate/campaigns", roles=AFFILIATE, cacheable=True)
+def campaigns_list(call: TrackierCall) -> dict:
+    limit, page = call.paging(default_limit=DEFAULT_PAGE_SIZE)
+    assert limit is not None
+    model = (call.query.get("model") or "").strip().lower() or None
+    if model is not None and model not in MODELS:
+        raise errors.invalid({"model": [f"Model must be one of: {', '.join(MODELS)}"]})
+    rows, total = self_service.affiliate_campaigns(
+        call.db, call.network, call.user_id, permission_only=call.query.get("status") == "requestPermission",
+        model=model, limit=limit, page=page)
+    return {"success": True, "data": {"campaigns": [
+        {**_campaign(call, row), "commissions": _commissions(call, row), "tracking_link": _link(call, row),
+         "impressionUrl": _impression_url(call, row), "creatives": [], "goals": _goals(call, row)} for row in rows],
+        "total": total, "page": page, "domains": campaigns.tracking_domains(call.db, call.network)}}
+
+
+@operation("GET", "/affiliate/campaigns/{campaignId}", roles=AFFILIATE, cacheable=True)
+def campaign_get(call: TrackierCall) -> dict:
+    row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
+    access = self_service.access_of(call.db, row, call.user_id)
+    return {"success": True, "data": {
+        "campaign": {**_campaign(call, row), "meta": {"permission": row.visibility != "public"}},
+        "commissions": _commissions(call, row), "tracking_link": _link(call, row),
+        "impressionUrl": _impression_url(call, row),
+        "permission": {"hasPermission": self_service.may_run(call.db, row, call.user_id),
+                       "permRequired": row.visibility != "public",
+                       "access": {"_id": access.object_id, "live": bool(access.live)} if access else None},
+        "domains": campaigns.tracking_domains(call.db, call.network)}}
+
+
+@operation("GET", "/affiliate/link/{campaignId}", roles=AFFILIATE, cacheable=True)
+def link_get(call: TrackierCall) -> dict:
+    row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
+    link = _link(call, row)
+    if link is None:
+        raise TrackierError(errors.NOT_FOUND)
+    return {"success": True, "data": {"tracking_link": link}}
+
+
+@operation("POST", "/affiliate/link/{campaignId}", roles=AFFILIATE, writes=True)
+def link_create(call: TrackierCall) -> dict:
+    row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
+    if not self_service.may_run(call.db, row, call.user_id):
+        return {"success": False, "data": {"message": "Permission required!!"}}
+    campaigns.create_link(call.db, call.services.clock, call.network, row, call.user_id, {}, live=True)
+    return {"success": True, "data": {"tracking_link": _link(call, row)}}
+
+
+@operation("GET", "/affiliate/customReport", roles=AFFILIATE)
+def custom_report(call: TrackierCall) -> dict:
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=1)
+    groups = report_list(call, "group") or ["adid"]
+    fields = report_list(call, "fields") or list(reports.AFFILIATE_DEFAULT_FIELDS)
+    problems = {}
+    if unknown := [g for g in groups if g not in reports.AFFILIATE_GROUPING_MAP]:
+        problems["group"] = [f"Unknown grouping: {', '.join(unknown[:5])}"]
+    if unknown := [f for f in fields if f not in reports.AFFILIATE_FIELD_MAP]:
+        problems["fields"] = [f"Unknown field: {', '.join(unknown[:5])}"]
+    if problems:
+        raise errors.invalid(problems)
+    ads = [self_service.affiliate_campaign(call.db, call.network, call.user_id, ident)
+           for ident in report_list(call, "adid")]
+    records, total = reports.custom_report(call.db, call.network, period, groups, fields, reports.Filters(
+        tuple(row.id for row in ads), (call.user_id,)))
+    publisher = self_service.own_user(call.db, call.network, call.user_id)
+    return {"success": True, "data": {
+        "records": records, "total": total, "ads": [{"_id": row.object_id, "title": row.title} for row in ads],
+        "groupingMap": reports.AFFILIATE_GROUPING_MAP,
+        "query": {"start": period.start, "end": period.end, "group": groups, "pid": [publisher.object_id],
+                  "fields": fields},
+        "report_currency": call.network.currency, "fieldMap": reports.AFFILIATE_FIELD_MAP}}
+
+
+@operation("GET", "/affiliate/account", roles=AFFILIATE)
+def account_get(call: TrackierCall) -> dict:
+    answer = own_account(call)
+    answer["data"]["payments"] = []
+    return answer
+
+
+@operation("PATCH", "/affiliate/account", roles=AFFILIATE, writes=True)
+def account_patch(call: TrackierCall) -> dict:
+    user = self_service.own_user(call.db, call.network, call.user_id)
+    message, problems = self_service.edit_account(call.db, call.services.clock, user, call.body)
+    answer = own_account(call, errors=problems, message=message or problems[0])
+    answer["data"]["payments"] = []
+    answer["success"] = not problems
+    return answer
+
+
+@operation("POST", "/affiliate/requestAccess/{campaignId}", roles=AFFILIATE, writes=True)
+def request_access(call: TrackierCall) -> dict:
+    row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
+    access, new = self_service.request_access(call.db, call.services.clock, row, call.user_id, call.body)
+    return {"success": True, "data": {
+        "message": "Access Requested!!" if new else "Access has already been requested!!",
+        "access": {"_id": access.object_id, "created": day(access.created_at, call.network),
+                   "live": bool(access.live)}}}
+
+
+@operation("GET", "/affiliate/conversions", roles=AFFILIATE)
+def conversions(call: TrackierCall) -> dict:
+    # records are a list; `revenue` shows the affiliate's payout (affiliates never see revenue)
+    fields = log_fields(call, AFFILIATE_COLUMNS, ["_id", "cid", "campaign_name", "payout", "status", "created"])
+    return paged_log(call, AFFILIATE_COLUMNS, fields, CONVERSION_LOG_PAGE, keyed=False,
+                     always=("status", "referer", "method"), publisher=call.user_id, replace={"revenue": "payout"})
+
 
 # Legacy: gone from the newest docs, still called by clients written against the older ones.
-planned("GET", "/affiliate/payout", roles=AFFILIATE)
+@operation("GET", "/affiliate/payout", roles=AFFILIATE)
+def payout(call: TrackierCall) -> dict:
+    # the network's affiliate-earnings answer, for the caller
+    user = self_service.own_user(call.db, call.network, call.user_id)
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    days, total = reports.stats(call.db, call.network, period, reports.Filters(publishers=(user.id,)),
+                                revenue=False, country_top=10)
+    return {"success": True, "data": {"user": user_object(user, call.network), "stats": days, "total": total}}
+
+
 planned("GET", "/affiliate/report", roles=AFFILIATE)
 planned("GET", "/affiliate/campaign-search", roles=AFFILIATE)

@@ -67,6 +67,12 @@ class TrackierCall(Call):
         return self.key.network
 
     @property
+    def user_id(self) -> int:
+        """The id of the advertiser or affiliate whose own key this is (self-service APIs only)."""
+        assert self.key.user_id is not None, "a network key has no user"
+        return self.key.user_id
+
+    @property
     def body(self) -> dict:
         """The request body as an object (JSON, else form fields). The wire reads it before the
         operation runs; a body it could not read is refused here, when a handler asks for it,

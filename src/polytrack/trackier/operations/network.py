@@ -54,7 +54,7 @@ def _link_answer(call: TrackierCall, link, publisher, campaign) -> dict:
 def get_link(call: TrackierCall) -> dict:
     publisher = campaigns.find_publisher(call.db, call.network, call.path_params["affiliate_id"])
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campaign_id"])
-    link = campaigns.find_link(call.db, campaign, publisher)
+    link = campaigns.find_link(call.db, campaign, publisher.id)
     if link is None:
         raise TrackierError(errors.NOT_FOUND)
     return {"success": True, "data": _link_answer(call, link, publisher, campaign)}
@@ -64,7 +64,7 @@ def get_link(call: TrackierCall) -> dict:
 def create_link(call: TrackierCall) -> dict:
     publisher = campaigns.find_publisher(call.db, call.network, call.path_params["affiliate_id"])
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campaign_id"])
-    link, created = campaigns.create_link(call.db, call.services.clock, call.network, campaign, publisher, call.body,
+    link, created = campaigns.create_link(call.db, call.services.clock, call.network, campaign, publisher.id, call.body,
                                           live=True)
     if not created:  # idempotent, as the docs show: success false, the existing link
         return {"success": False, "data": {"message": "Link already exists!!",
@@ -118,37 +118,60 @@ def custom_report(call: TrackierCall) -> dict:
 @operation("GET", "/network/conversions")
 def conversion_logs(call: TrackierCall) -> dict:
     # no `data` wrapper; records keyed by the conversion's _id
-    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
-    limit, page = call.paging(default_limit=CONVERSION_LOG_PAGE)
-    assert limit is not None
-    fields = _log_fields(call, logs.CONVERSION_COLUMNS, logs.DEFAULT_CONVERSION_FIELDS)
-    _, campaign_ids = _ids(call, "adid", campaigns.find_campaign)
-    _, publisher_ids = _ids(call, "pid", campaigns.find_publisher)
-    rows = logs.conversion_rows(call.db, call.network, period, campaigns=campaign_ids, publishers=publisher_ids,
-                                click_ids=report_list(call, "cid"), conversion_ids=report_list(call, "_id"))
-    records = [logs.conversion_record(row, call.network) for row in rows]
-    # query[]: names of further parameters to filter by, each compared with that column
-    named = report_list(call, "query")
-    for name in named:
-        if name in logs.CONVERSION_COLUMNS and name not in ("adid", "pid"):
-            wanted = call.query.get(name)
-            records = [record for record in records if str(record.get(name) or "") == (wanted or "")]
-    count = len(records)
-    page_records = records[(page - 1) * limit: page * limit]
-    echo: dict = {"fields": fields}
-    for name in named:
-        echo[name] = report_list(call, name) if name in ("adid", "pid") else call.query.get(name)
-    return {"success": True, "query": echo, "limit": limit, "page": page, "columns": logs.CONVERSION_COLUMNS,
-            "records": {record["_id"]: {**{f: record[f] for f in fields}, "status": record["status"],
-                                        "referer": record["referer"]} for record in page_records},
-            "count": count}
+    fields = log_fields(call, logs.CONVERSION_COLUMNS, logs.DEFAULT_CONVERSION_FIELDS)
+    return paged_log(call, logs.CONVERSION_COLUMNS, fields, CONVERSION_LOG_PAGE, keyed=True,
+                     always=("status", "referer"))
 
 
-def _log_fields(call: TrackierCall, columns: dict, default: list[str]) -> list[str]:
+def log_fields(call: TrackierCall, columns: dict, default: list[str]) -> list[str]:
+    """`fields[]`, each a key of `columns`; 400/20 otherwise."""
     fields = report_list(call, "fields") or list(default)
     if unknown := [f for f in fields if f not in columns]:
         raise errors.invalid({"fields": [f"Unknown field: {', '.join(unknown[:5])}"]})
     return fields
+
+
+def paged_log(call: TrackierCall, columns: dict, fields: list[str], default_limit: int, *, keyed: bool, always: tuple[str, ...],
+              advertiser: int | None = None, publisher: int | None = None, replace: dict | None = None) -> dict:
+    """A conversion log answer (network, advertiser or affiliate): the period's conversions,
+    filtered by `adid[]`, `pid[]`, `cid` / `cid[]`, `_id` / `_id[]` and the columns `query[]`
+    names, one page of them (`count` is every match); `keyed`: records by _id, else a list.
+    `replace`: columns shown with another's value (the affiliate's `revenue` is its payout)."""
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    limit, page = call.paging(default_limit=default_limit)
+    assert limit is not None
+    _, campaign_ids = _ids(call, "adid", campaigns.find_campaign)
+    publisher_ids = [publisher] if publisher is not None else _ids(call, "pid", campaigns.find_publisher)[1]
+    rows = logs.conversion_rows(call.db, call.network, period, campaigns=campaign_ids, publishers=publisher_ids,
+                                advertiser=advertiser, click_ids=report_list(call, "cid"),
+                                conversion_ids=report_list(call, "_id"))
+    records = [logs.conversion_record(row, call.network) for row in rows]
+    for shown, source in (replace or {}).items():
+        for record in records:
+            record[shown] = record[source]
+    named = report_list(call, "query")
+    for name in named:  # further parameters to filter by, each compared with that column
+        if name in logs.CONVERSION_COLUMNS and name not in ("adid", "pid"):
+            wanted = call.query.get(name) or ""
+            records = [record for record in records if str(record.get(name) or "") == wanted]
+    page_records = records[(page - 1) * limit: page * limit]
+    shown_records = [{**{f: record[f] for f in fields}, **{f: record[f] for f in always}} for record in page_records]
+    echo: dict = {"start": period.start, "end": period.end, "fields": fields}
+    for name in named:
+        echo[name] = report_list(call, name) if name in ("adid", "pid") else call.query.get(name)
+    if publisher is not None:
+        echo.update(cid=report_list(call, "cid"), _id=report_list(call, "_id"))
+    return {"success": True, "query": echo, "limit": limit, "page": page,
+            "columns": columns,
+            "records": {record["_id"]: shown for record, shown in zip(page_records, shown_records)} if keyed
+            else shown_records,
+            "count": len(records)}
+
+
+def network_summary(call: TrackierCall) -> dict:
+    """The network as the self-service accounts show it."""
+    found = network_object(dictionary.network_row(call.db, call.network), call)
+    return {name: found[name] for name in ("name", "domain", "url", "region", "appearance", "created")}
 
 
 @operation("GET", "/network/clicks")
@@ -156,7 +179,7 @@ def click_logs(call: TrackierCall) -> dict:
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
     limit, page = call.paging(default_limit=CLICK_LOG_PAGE)
     assert limit is not None
-    fields = _log_fields(call, logs.CLICK_FIELD_MAP, logs.DEFAULT_CLICK_FIELDS)
+    fields = log_fields(call, logs.CLICK_FIELD_MAP, logs.DEFAULT_CLICK_FIELDS)
     _, campaign_ids = _ids(call, "campaign_id", campaigns.find_campaign)
     _, publisher_ids = _ids(call, "publisher_id", campaigns.find_publisher)
     rows, total = logs.click_page(call.db, call.network, period, campaigns=campaign_ids, publishers=publisher_ids,
