@@ -114,7 +114,8 @@ def test_demo_seed_is_idempotent_and_its_credentials_work(http, services):
             mapp_demo.seed(services, conn)
     creds = mapp_demo.credentials("http://testserver")["mapp"]
     assert creds == {"url": "http://testserver/cgi-bin/wt/JSONRPC.cgi", "login": "demo", "pass": "demo-pass",
-                     "customerId": "111111111111111"}
+                     "customerId": "111111111111111", "track_id": "111111111111111",
+                     "pixel_url": "http://testserver/111111111111111/wt"}
     accounts = rpc(http, "getAccountList", {"login": creds["login"], "pass": creds["pass"]})["result"]
     assert accounts == [{"customerId": "111111111111111", "title": "Demo shop"},
                         {"customerId": "222222222222222", "title": "Demo blog"}]

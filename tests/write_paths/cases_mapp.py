@@ -64,6 +64,15 @@ def _(env: Env):
         assert body["result"]["analysisData"][0] == ["home", "1"], body
 
 
+@case("polytrack mapp import (collected data only)", commands=[("mapp", "import")])
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    log = env.tmp_path / "hits.log"
+    log.write_text(f"{T * 1000}\tp=600,home,1,0,0,0,{T * 1000},0,0,0&eid=v1\n")
+    with env.write(COLLECTED):
+        env.cli("mapp", "import", str(log), "--track-id", SHOP, "--quiet")
+
+
 @case("read: a rejected pixel hit is only counted")
 def _(env: Env):
     with env.write(NOTHING):

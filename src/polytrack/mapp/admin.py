@@ -11,7 +11,7 @@ from starlette.routing import Route
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
 from polytrack.mapp import domain
-from polytrack.mapp.collect import store
+from polytrack.mapp.collect import importer, store
 from polytrack.mapp.domain import ProvisioningError
 from polytrack.services import Services
 
@@ -125,6 +125,7 @@ def admin_routes(services) -> list:
 # --- CLI --------------------------------------------------------------------------------------
 
 def register_cli(root, admin, kit: CliKit) -> None:
+    _register_data_cli(root, kit)
     mapp = admin.add_parser("mapp", help="Mapp Intelligence: accounts, Q3 users, account access")
     sub = mapp.add_subparsers(dest="mapp_command", required=True)
 
@@ -157,6 +158,28 @@ def register_cli(root, admin, kit: CliKit) -> None:
     grant_parser.add_argument("--customer-id", action="append", required=True, help="repeat for several accounts")
     kit.add_db_flags(grant_parser)
     grant_parser.set_defaults(func=lambda a: _run(lambda: grant(kit.open_services(a), login=a.login, customer_ids=a.customer_id)))
+
+
+def _register_data_cli(root, kit: CliKit) -> None:
+    """`polytrack mapp import FILE`."""
+    mapp = root.add_parser("mapp", help="Mapp data: import hit logs")
+    sub = mapp.add_subparsers(dest="mapp_data_command", required=True)
+    imp = sub.add_parser("import", help="import hits: TIMESTAMP<TAB>pixel query string per line (see docs/mapp.md)")
+    imp.add_argument("file")
+    imp.add_argument("--track-id", help="Track ID of lines that hold a bare query string")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    kit.add_db_flags(imp)
+
+    def run_import(args) -> int:
+        try:
+            report = importer.import_file(kit.open_services(args), args.file, track_id=args.track_id,
+                                          show_progress=not args.quiet)
+        except importer.ImportFailed as exc:
+            raise CliError(str(exc)) from exc
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0 if report.stored or not report.rejected else 1
+
+    imp.set_defaults(func=run_import)
 
 
 def _run(action) -> int:

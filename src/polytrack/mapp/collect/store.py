@@ -45,9 +45,20 @@ def destination(db: Db, track_id: str) -> Destination | None:
 _HIT_COLUMNS = ("visitor", "time_ms", "received_ms", "kind", "bot", "new_session", "page", "page_url", "referrer",
                 "search_phrase", "campaign", "action", "customer", "browser", "os", "device", "country",
                 "order_value_cents", "quantity", "is_order", "query", "user_agent")
-_INSERT_HIT = Statement(
-    f"INSERT INTO mapp_hits (account_id, {', '.join(_HIT_COLUMNS)}, day, week, weekday, hour, minute) "
-    f"VALUES (?, {', '.join('?' for _ in _HIT_COLUMNS)}, ?, ?, ?, ?, ?) RETURNING id")
+_INSERT_COLUMNS = ("account_id", *_HIT_COLUMNS, "day", "week", "weekday", "hour", "minute")
+HITS_PER_STATEMENT = 400  # 28 values each: well under SQLite's 32766 placeholders
+_insert_statements: dict[int, Statement] = {}
+
+
+def _insert_hits(count: int) -> Statement:
+    """INSERT of `count` hits in one statement, returning each row's id and key."""
+    found = _insert_statements.get(count)
+    if found is None:
+        group = "(" + ", ".join("?" * len(_INSERT_COLUMNS)) + ")"
+        found = _insert_statements[count] = Statement(
+            f"INSERT INTO mapp_hits ({', '.join(_INSERT_COLUMNS)}) VALUES {', '.join([group] * count)} "
+            "RETURNING id, account_id, visitor, time_ms, query")
+    return found
 _INSERT_PARAMETER = Statement("INSERT INTO mapp_hit_params (hit_id, name, value, account_id) VALUES (?, ?, ?, ?)")
 _NOTE_PARAMETER_NAME = Statement("INSERT INTO mapp_parameter_names (account_id, name) VALUES (?, ?) "
                                  "ON CONFLICT (account_id, name) DO NOTHING")
@@ -82,21 +93,29 @@ def store_hits(db: Db, hits: Sequence[tuple[Destination, Hit]]) -> list[tuple[in
         if not hit.bot:
             visitors[(where.account_id, hit.visitor)].append(hit.time_ms)
             zones[where.account_id] = where.zone
-    for (account_id, visitor), times in sorted(visitors.items()):  # one order: no deadlock between workers
-        db.run(_LOCK_VISITOR, (account_id, visitor, len(times)))
+    if visitors:  # in one order: no deadlock between workers
+        db.many(_LOCK_VISITOR, [(account_id, visitor, len(times)) for (account_id, visitor), times in sorted(visitors.items())])
     parameters: list[tuple[int, str, str, int]] = []
-    for where, hit in hits:
-        hit_id = db.one(_INSERT_HIT, (where.account_id, *(getattr(hit, column) for column in _HIT_COLUMNS),
-                                      *local_time(hit.time_ms, where.zone)))[0]
-        parameters.extend((hit_id, name, value, where.account_id) for name, value in hit.params)
+    for start in range(0, len(hits), HITS_PER_STATEMENT):
+        chunk = hits[start:start + HITS_PER_STATEMENT]
+        values = [value for where, hit in chunk
+                  for value in (where.account_id, *(getattr(hit, column) for column in _HIT_COLUMNS),
+                                *local_time(hit.time_ms, where.zone))]
+        # Rows come back in no promised order: a hit is known by (account, visitor, time, query),
+        # and hits alike in all four have the same parameters (they are read from the query).
+        ids: dict[tuple, list[int]] = defaultdict(list)
+        for hit_id, *key in db.all(_insert_hits(len(chunk)), values):
+            ids[tuple(key)].append(hit_id)
+        for where, hit in chunk:
+            hit_id = ids[(where.account_id, hit.visitor, hit.time_ms, hit.query)].pop()
+            parameters.extend((hit_id, name, value, where.account_id) for name, value in hit.params)
     if parameters:
         db.many(_INSERT_PARAMETER, parameters)
         db.many(_NOTE_PARAMETER_NAME, sorted({(account_id, name) for _, name, _, account_id in parameters}))
     windows = []
-    for (account_id, visitor), times in sorted(visitors.items()):
-        window = rederive(db, account_id, visitor, min(times), max(times), zones[account_id])
-        if window is not None:
-            windows.append((account_id, *window))
+    for account_id, account_zone in zones.items():
+        new = {visitor: (min(times), max(times)) for (account, visitor), times in visitors.items() if account == account_id}
+        windows.extend((account_id, low, high) for low, high in rederive(db, account_id, new, account_zone))
     count_changes(db, {(account_id, day) for account_id, low, high in windows
                     for day in days_between(low, high, zones[account_id])})
     return windows

@@ -112,45 +112,118 @@ def sessionise(hits: Sequence[HitRow], zone: tzinfo) -> list[Visit]:
     return visits
 
 
-_WINDOW = Statement(f"""
-    SELECT {_HIT_COLUMNS} FROM mapp_hits
-    WHERE account_id = ? AND visitor = ? AND bot = ? AND time_ms > ? AND time_ms < ?
-    ORDER BY time_ms, query, id
-""")
-_DELETE_VISITS = Statement("DELETE FROM mapp_visits WHERE account_id = ? AND visitor = ? AND start_ms >= ? AND start_ms <= ?")
-_INSERT_VISIT = Statement("""
-    INSERT INTO mapp_visits (account_id, visitor, customer, start_ms, end_ms, day, hits, page_impressions,
-        entry_page, exit_page, bounce, campaign, referrer, entry_source, browser, os, device, country)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-""")
-_SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ? "
-                       "WHERE id = ?")
+# The hits of many visitors in one statement, ordered as sessionise wants them per visitor.
+_VISITORS_SQL = (f"SELECT visitor, visit_id, {_HIT_COLUMNS} FROM mapp_hits WHERE account_id = ? AND bot = ? "
+                 "AND time_ms > ? AND time_ms < ? AND visitor IN ({marks}) ORDER BY visitor, time_ms, query, id")
+_DELETE_VISIT = Statement("DELETE FROM mapp_visits WHERE id = ?")
 _VISIT_KEYS = ("customer", "start_ms", "end_ms", "day", "hits", "page_impressions", "entry_page", "exit_page",
                "bounce", "campaign", "referrer", "entry_source", "browser", "os", "device", "country")
+_INSERT_VISITS_SQL = (f"INSERT INTO mapp_visits (account_id, visitor, {', '.join(_VISIT_KEYS)}) VALUES {{rows}} "
+                      f"RETURNING id, visitor, {', '.join(_VISIT_KEYS)}")
+_SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ? "
+                       "WHERE id = ?")
+VISITORS_PER_STATEMENT = 200
+VISITS_PER_STATEMENT = 300   # 18 values each: well under SQLite's 32766 placeholders
+# Hits are read this far beyond the new hits' times, so the window of a visitor whose visits
+# reach further out can mostly still be found in what was read (else it is read again).
+MARGIN_MS = 6 * 3600 * 1000
+_statements: dict[tuple[str, int], Statement] = {}
 
 
-def rederive(db: Db, account_id: int, visitor: str, first_ms: int, last_ms: int, zone: tzinfo) -> tuple[int, int] | None:
-    """Derive again the visits of `visitor` around hits between `first_ms` and `last_ms` (just
-    stored): the window grows until a 30-minute gap bounds it on each side, so no visit reaches
-    out of it. Returns the window (first, last hit time) re-derived, None if it holds no hit."""
-    low, high = first_ms, last_ms
+def _sized(template: str, count: int, width: int) -> Statement:
+    """A statement with `count` placeholder groups of `width` (built once per size)."""
+    key = (template, count)
+    found = _statements.get(key)
+    if found is None:
+        if "{marks}" in template:
+            found = Statement(template.format(marks=", ".join("?" * count)))
+        else:
+            group = "(" + ", ".join("?" * width) + ")"
+            found = Statement(template.format(rows=", ".join([group] * count)))
+        if len(_statements) < 1000:
+            _statements[key] = found
+    return found
+
+
+_TIME = 3  # where a read row holds the hit's time (after visitor, visit_id and id)
+
+
+def _window(rows: list, low: int, high: int) -> tuple[int, int, list]:
+    """Grow [low, high] over a visitor's ordered rows until no row lies within 30 minutes
+    outside it; the rows inside."""
     while True:
-        rows = db.all(_WINDOW, (account_id, visitor, False, low - GAP_MS, high + GAP_MS))
-        if not rows:
-            return None
-        if rows[0][1] >= low and rows[-1][1] <= high:
-            break
-        low, high = min(low, rows[0][1]), max(high, rows[-1][1])
-    hits = [HitRow._make(row) for row in rows]
-    low, high = hits[0].time_ms, hits[-1].time_ms
-    db.run(_DELETE_VISITS, (account_id, visitor, low, high))
+        inside = [row for row in rows if low - GAP_MS < row[_TIME] < high + GAP_MS]
+        if not inside or (inside[0][_TIME] >= low and inside[-1][_TIME] <= high):
+            return low, high, inside
+        low, high = min(low, inside[0][_TIME]), max(high, inside[-1][_TIME])
+
+
+def _read(db: Db, account_id: int, visitors: list[str], low: int, high: int) -> dict[str, list]:
+    """Each visitor's hits in (low, high), as (visitor, visit_id, hit columns...)."""
+    found: dict[str, list] = {visitor: [] for visitor in visitors}
+    for start in range(0, len(visitors), VISITORS_PER_STATEMENT):
+        chunk = visitors[start:start + VISITORS_PER_STATEMENT]
+        for row in db.all(_sized(_VISITORS_SQL, len(chunk), 1), (account_id, False, low, high, *chunk)):
+            found[row[0]].append(row)
+    return found
+
+
+def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone: tzinfo) -> list[tuple[int, int]]:
+    """Derive again the visits of each visitor around its new hits (`windows`: visitor -> first
+    and last new hit time): a visitor's window grows until a 30-minute gap bounds it on each
+    side, so no visit reaches out of it; the visits there are deleted and derived again. A few
+    statements for all the visitors together. Returns the windows re-derived (first, last ms)."""
+    if not windows:
+        return []
+    read_low = min(low for low, _ in windows.values()) - GAP_MS - MARGIN_MS
+    read_high = max(high for _, high in windows.values()) + GAP_MS + MARGIN_MS
+    rows_of = _read(db, account_id, sorted(windows), read_low, read_high)
+    chosen: dict[str, list] = {}
+    for visitor, (low, high) in windows.items():
+        low, high, inside = _window(rows_of[visitor], low, high)
+        if inside and (low - GAP_MS <= read_low or high + GAP_MS >= read_high):
+            # the window reaches beyond what was read: read this visitor's hits around it again
+            low, high, inside = _window_read(db, account_id, visitor, low, high)
+        if inside:
+            chosen[visitor] = inside
+
+    old = sorted({row[1] for inside in chosen.values() for row in inside if row[1] is not None})
+    if old:
+        db.many(_DELETE_VISIT, [(visit_id,) for visit_id in old])
+    derived = [(visitor, visit) for visitor, inside in sorted(chosen.items())
+               for visit in sessionise([HitRow._make(row[2:]) for row in inside], zone)]
+    rows = [(visitor, visit, tuple(visit.attributes()[key] for key in _VISIT_KEYS)) for visitor, visit in derived]
+    # Rows come back in no promised order: a new visit is known by its visitor and attributes
+    # (two visits alike in all of them are interchangeable: they start together and hold alike hits).
+    ids: dict[tuple, list[int]] = {}
+    for start in range(0, len(rows), VISITS_PER_STATEMENT):
+        chunk = rows[start:start + VISITS_PER_STATEMENT]
+        values = [value for visitor, _, attributes in chunk for value in (account_id, visitor, *attributes)]
+        statement = _sized(_INSERT_VISITS_SQL, len(chunk), 2 + len(_VISIT_KEYS))
+        for visit_id, *key in db.all(statement, values):
+            ids.setdefault(tuple(key), []).append(visit_id)
     updates: list[tuple] = []
-    for visit in sessionise(hits, zone):
-        attributes = visit.attributes()
-        visit_id = db.one(_INSERT_VISIT, (account_id, visitor, *(attributes[key] for key in _VISIT_KEYS)))[0]
+    for visitor, visit, attributes in rows:
+        visit_id = ids[(visitor, *_stored(attributes))].pop()
         pages = visit.page_impressions
         entry, exit_ = (pages[0].id, pages[-1].id) if pages else (None, None)
         updates.extend((visit_id, visit.durations.get(hit.id), hit.id == entry, hit.id == exit_,
                         hit.id == entry and len(pages) == 1, hit.id) for hit in visit.hits)
-    db.many(_SET_VISIT, updates)
-    return low, high
+    if updates:
+        db.many(_SET_VISIT, updates)
+    return [(inside[0][_TIME], inside[-1][_TIME]) for inside in chosen.values()]
+
+
+def _stored(attributes: tuple) -> tuple:
+    """Visit attributes as the database gives them back (SQLite returns booleans as 0/1)."""
+    return tuple(int(value) if isinstance(value, bool) else value for value in attributes)
+
+
+def _window_read(db: Db, account_id: int, visitor: str, low: int, high: int) -> tuple[int, int, list]:
+    """`_window` for one visitor, reading its hits again until the window is bounded."""
+    while True:
+        rows = _read(db, account_id, [visitor], low - GAP_MS - MARGIN_MS, high + GAP_MS + MARGIN_MS)[visitor]
+        new_low, new_high, inside = _window(rows, low, high)
+        if not inside or (new_low - GAP_MS > low - GAP_MS - MARGIN_MS and new_high + GAP_MS < high + GAP_MS + MARGIN_MS):
+            return new_low, new_high, inside
+        low, high = new_low, new_high
