@@ -112,7 +112,7 @@ def store_hits(db: Db, hits: Sequence[tuple[Destination, Hit]]) -> list[tuple[in
     if parameters:
         db.many(_INSERT_PARAMETER, parameters)
         db.many(_NOTE_PARAMETER_NAME, sorted({(account_id, name) for _, name, _, account_id in parameters}))
-    windows = []
+    windows: list[tuple[int, int, int]] = []
     for account_id, account_zone in zones.items():
         new = {visitor: (min(times), max(times)) for (account, visitor), times in visitors.items() if account == account_id}
         windows.extend((account_id, low, high) for low, high in rederive(db, account_id, new, account_zone))
