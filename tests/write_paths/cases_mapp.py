@@ -73,6 +73,26 @@ def _(env: Env):
         env.cli("mapp", "import", str(log), "--track-id", SHOP, "--quiet")
 
 
+_PAGES = {"analysisObjects": [{"title": "Pages"}], "startTime": "2024-06-12", "stopTime": "2024-06-12"}
+
+
+@case("POST /_polytrack/mapp/reports", routes=[("POST", "/_polytrack/mapp/reports")])
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    with env.write():
+        env.op("POST", "/_polytrack/mapp/reports", customerId=SHOP, title="Overview", analyses=[_PAGES])
+
+
+@case("mapp getReportData (brings the daily pre-aggregates up to date)", operations=[("mapp", "getReportData")])
+def _(env: Env):
+    token = env.mapp_token()
+    env.op("POST", "/_polytrack/mapp/reports", customerId=SHOP, title="Overview", analyses=[_PAGES])
+    assert env.http.get(f"/{SHOP}/wt?p=600,home,1,0,0,0,{T * 1000},0,0,0&eid=v1").status_code == 200
+    with env.write():
+        body = env.mapp("getReportData", token=token, report_name="Overview")
+        assert body["result"]["analyses"][0]["analysisData"][0] == ["home", "1"], body
+
+
 @case("read: a rejected pixel hit is only counted")
 def _(env: Env):
     with env.write(NOTHING):

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
-from polytrack.mapp import domain
+from polytrack.mapp import domain, reports
 from polytrack.mapp.collect import importer, store
 from polytrack.mapp.domain import ProvisioningError
 from polytrack.services import Services
@@ -32,6 +32,11 @@ def create_user(services: Services, *, login: str, password: str, customer_ids: 
 def add_track_id(services: Services, *, customer_id: str, track_id: str | None = None) -> dict:
     with services.transaction() as db:
         return domain.add_track_id(db, services.clock, customer_id=customer_id, track_id=track_id)
+
+
+def create_report(services: Services, **report) -> dict:
+    with services.transaction() as db:
+        return reports.create_report(db, services.clock, **report)
 
 
 def rejected_hits(services: Services) -> list[dict]:
@@ -110,6 +115,13 @@ def admin_routes(services) -> list:
         customer_id, track_id = _text(data, "customerId"), _optional_text(data, "trackId")
         return _provision(lambda: add_track_id(services, customer_id=customer_id, track_id=track_id))
 
+    async def post_report(request):
+        data = await json_body(request)
+        report = {"customer_id": _text(data, "customerId"), "title": _text(data, "title"),
+                  "group": _optional_text(data, "reportGroup") or "", "author": _optional_text(data, "author") or "",
+                  "description": _optional_text(data, "description") or "", "analyses": data.get("analyses")}
+        return _provision(lambda: create_report(services, **report))
+
     async def get_rejected_hits(_request):
         return JSONResponse(rejected_hits(services))
 
@@ -117,6 +129,7 @@ def admin_routes(services) -> list:
         Route("/accounts", post_account, methods=["POST"]),
         Route("/track-ids", post_track_id, methods=["POST"]),
         Route("/rejected-hits", get_rejected_hits, methods=["GET"]),
+        Route("/reports", post_report, methods=["POST"]),
         Route("/users", post_user, methods=["POST"]),
         Route("/grants", post_grant, methods=["POST"]),
     ]

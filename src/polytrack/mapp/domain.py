@@ -284,6 +284,10 @@ def _existing_account_ids(db: Db, customer_ids: list[str]) -> list[int]:
     return ids
 
 
+def account_id_of(db: Db, customer_id: str) -> int | None:
+    return _account_id(db, str(customer_id).strip())
+
+
 def _account_id(db: Db, customer_id: str) -> int | None:
     return db.execute(select(mapp_accounts.c.id).where(mapp_accounts.c.customer_id == customer_id)).scalar()
 

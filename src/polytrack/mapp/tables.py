@@ -4,7 +4,9 @@ A Mapp account (Track ID / `customerId`) is the tenant that owns tracked data; a
 in with a login name and may access any number of accounts through `mapp_user_accounts`.
 """
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, false
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false,
+)
 
 from polytrack.kernel.db import metadata
 
@@ -229,4 +231,34 @@ mapp_daily = Table(
     Column("order_value_cents", BigInteger, nullable=False),
     Column("quantity", BigInteger, nullable=False),
     Index("ix_mapp_daily_lookup", "account_id", "dimension", "day"),
+)
+
+
+# --- custom reports ----------------------------------------------------------------------------
+
+# A named list of analyses of one account (getCustomReportsList, getReportData), made through
+# the operator API. `title` is what clients pass as report_name.
+mapp_reports = Table(
+    "mapp_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("report_group", String(255), nullable=False),
+    Column("author", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("account_id", "title", name="uq_mapp_reports_account_title"),
+)
+
+# The analyses of a report in order: an `analysisConfig` as getAnalysisData takes it (JSON), and
+# how the result is shaped: "analysis" (an analysis or pivot, as getAnalysisData answers) or
+# "status" (one time object, one metric, with average and total).
+mapp_report_analyses = Table(
+    "mapp_report_analyses",
+    metadata,
+    Column("report_id", Integer, ForeignKey("mapp_reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("config", Text, nullable=False),
 )

@@ -271,3 +271,20 @@ def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datet
         "analysisData": builder.rows,
         "analysisTabFoot": [] if analysis.hide_footers or pivot else [[TOTAL.get(language, TOTAL["en"]), *totals]],
     }
+
+
+AVERAGE = {"en": "Average", "de": "Durchschnitt"}
+
+
+def as_status(result: dict, language: str) -> dict:
+    """A report's status element from the result of its one time object and one metric (run
+    with footers): the periods' rows, and the average and total as `kpiData`."""
+    rows, total = result["analysisData"][:-1], result["analysisData"][-1][1]
+    values = [row[1] for row in rows]
+    decimal = any("." in value for value in [*values, total])
+    average = Decimal(total) / len(rows) if rows else Decimal(0)
+    average_text = str(average.quantize(Decimal("0.01"))) if decimal else str(int(average.to_integral_value()))
+    total_label = TOTAL.get(language, TOTAL["en"])
+    return {**result, "analysisType": "status", "analysisTitle": "KPI", "chartType": "lines", "totalRowCount": len(rows),
+            "analysisData": rows, "kpiData": [[AVERAGE.get(language, AVERAGE["en"]), average_text], [total_label, total]],
+            "analysisTabFoot": [[total_label, total]]}

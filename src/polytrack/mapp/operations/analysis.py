@@ -1,15 +1,23 @@
-"""Analyses and reports. getAnalysisData runs the analysis engine (mapp/analysis/); the report
-methods are declared, not implemented yet: they authenticate by token (or customerId + login +
-pass instead) like the finished methods, then answer "Not implemented yet: <method>"."""
+"""Analyses and reports: getAnalysisData runs the analysis engine (mapp/analysis/); reports
+(mapp/reports.py) are lists of analyses run the same way."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from polytrack.kernel.dates import zone
+from polytrack.mapp import reports
 from polytrack.mapp.analysis import engine
 from polytrack.mapp.analysis.config import read_analysis
 from polytrack.mapp.operations.base import AUTH_TOKEN, MappCall, registry
+from polytrack.mapp.rpc import RpcError, invalid_parameter
 
-registry.planned("getCustomReportsList", auth=AUTH_TOKEN)
+
+
+@registry.operation("getCustomReportsList", auth=AUTH_TOKEN)
+def get_custom_reports_list(call: MappCall) -> list[dict]:
+    assert call.caller is not None  # AUTH_TOKEN found it
+    return reports.report_list(call.db, call.caller.account_id)
 
 
 # It writes: the daily pre-aggregates of the days whose hits changed are brought up to date
@@ -26,4 +34,40 @@ def get_analysis_data(call: MappCall) -> dict:
     return engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
 
 
-registry.planned("getReportData", auth=AUTH_TOKEN)
+# Writes like getAnalysisData (the pre-aggregates its analyses read are brought up to date).
+@registry.operation("getReportData", writes=True, auth=AUTH_TOKEN)
+def get_report_data(call: MappCall) -> dict:
+    caller = call.caller
+    assert caller is not None  # AUTH_TOKEN found it
+    title = call.params.text("report_name", required=True)
+    language = call.params.language() or caller.language
+    start = call.params.date_time("time_start")
+    stop = call.params.date_time("time_stop", end_of_day=True)
+    footer = call.params.raw("footerIdentifier")
+    if footer is not None and not isinstance(footer, str):
+        raise invalid_parameter("footerIdentifier")
+    found = reports.find_report(call.db, caller.account_id, title)
+    if found is None:
+        raise RpcError("Report not found")
+    report, analyses = found
+    account_zone = zone(caller.timezone)
+    now = call.services.clock.now()
+    results = []
+    for kind, config in analyses:
+        config = dict(config)
+        if start or stop:  # the call's range wins over each analysis's own (okr sends only a start)
+            for key in ("dynamicTime", "dynamicTimeInterval", "timeInterval"):
+                config.pop(key, None)
+            first = start or datetime.combine(stop.date(), time())  # type: ignore[union-attr]
+            last = stop or datetime.combine(first.date(), time(23, 59, 59))
+            config["startTime"], config["stopTime"] = f"{first:%Y-%m-%d %H:%M:%S}", f"{last:%Y-%m-%d %H:%M:%S}"
+        if footer is not None:
+            config["footerIdentifier"] = footer
+        if kind == "status":
+            config.update(hideFooters=0, footerIdentifier="-")
+        analysis = read_analysis(config, language=language, today=now.astimezone(account_zone).date(),
+                                 default_row_limit=call.settings.default_row_limit)
+        result = engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
+        results.append(engine.as_status(result, language) if kind == "status" else result)
+    return {"author": report["author"], "title": report["title"], "description": report["description"],
+            "analyses": results}
