@@ -230,3 +230,18 @@ def _(env: Env):
     bought(env, pincode)
     with env.write():
         assert '"charged": 1' in env.cli("avidtrak", "bill")
+
+
+@case("avidtrak add_lite_campaign", operations=[("avidtrak", "add_lite_campaign")])
+def _(env: Env):
+    pincode = agency_pincode(env)
+    sid = bought(env, pincode)
+    with env.write():
+        method(env, pincode, "add_lite_campaign", title="Spring Mailer", sid=sid)
+
+
+@case("avidtrak set_smart_replacement", operations=[("avidtrak", "set_smart_replacement")])
+def _(env: Env):
+    pincode = agency_pincode(env)
+    with env.write():
+        method(env, pincode, "set_smart_replacement", action="add", **{"site_phone[]": "4105557000"})

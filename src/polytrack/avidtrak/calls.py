@@ -262,8 +262,9 @@ def set_recording(db: Db, call_id: int, recording_url: str) -> None:
 
 
 def finish(db: Db, call_sid: str, call_status: str, duration: int, prices: billing.Prices, now: datetime) -> bool:
-    """The provider's final status of the inbound leg: end time, duration, talk time (charged
-    once, to the payer; nothing for a suspended call). False for an unknown call; a call that
+    """The provider's final status of the inbound leg: duration, end (start + duration: the
+    leg's length as the provider reports it), talk time (charged once, to the payer; nothing
+    for a suspended call). False for an unknown call; a call that
     has ended already is left as it is (a retried callback)."""
     row = db.execute(select(calls).where(calls.c.call_sid == call_sid)).first()
     if row is None:
@@ -275,7 +276,7 @@ def finish(db: Db, call_sid: str, call_status: str, duration: int, prices: billi
         status = call_status if call_status in FINAL_STATUSES and call_status != "completed" else "canceled"
     minutes = math.ceil(duration / 60) if duration > 0 else 0
     cost = Decimal("0.00") if status == "suspended" else minutes * prices.per_minute(row.number_type)
-    _set(db, row.id, call_status=status, call_end=values.utc_naive(now), duration=duration,
+    _set(db, row.id, call_status=status, call_end=row.call_start + timedelta(seconds=duration), duration=duration,
          billable_minutes=minutes, cost=cost)
     billing.charge_talk_time(db, row.payer_id, row.account_id, row.id, row.sid, cost, now)
     return True
@@ -315,7 +316,7 @@ def ingest(db: Db, caller: Caller, *, answer_at: int | None, status: str | None,
             _set(db, call.id, call_status=status or "answered", forwarded_to=forwarded_to)
     if recording_url:
         set_recording(db, call.id, recording_url)
-    finish(db, caller.call_sid, "completed", duration, prices, now + timedelta(seconds=duration))
+    finish(db, caller.call_sid, "completed", duration, prices, now)
     return True, ingest_answer(db, call.id)
 
 

@@ -6,10 +6,10 @@ Validators return the canonical value or raise `invalid_parameter` naming the pa
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
-from polytrack.avidtrak.errors import AvidTrakError, invalid_parameter, invalid_values
+from polytrack.avidtrak.errors import AvidTrakError, invalid_date, invalid_date_range, invalid_parameter, invalid_values
 from polytrack.kernel.dates import zone
 
 USERID_RE = re.compile(r"^[A-Za-z0-9._@-]{4,50}$")
@@ -175,3 +175,34 @@ def timestamp_text(stored: datetime, tz_name: str) -> str:
     """A stored (naive UTC) time as `YYYY-MM-DD HH:MM:SS` in the server time zone."""
     aware = stored.replace(tzinfo=timezone.utc) if stored.tzinfo is None else stored
     return aware.astimezone(zone(tz_name)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def date_range(start_text: str | None, end_text: str | None, tz_name: str,
+               now: datetime) -> tuple[datetime | None, datetime | None]:
+    """startdate / enddate (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, in the server time zone) as
+    stored times (naive UTC), both inclusive: a date-only start means 00:00:00, a date-only end
+    23:59:59. Neither given: yesterday; only a start: up to now; only an end: from the first
+    record (None). invalid_date names the parameter; invalid_date_range when start > end."""
+    tz = zone(tz_name)
+
+    def read(text: str, name: str, end: bool) -> datetime:
+        for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+            try:
+                moment = datetime.strptime(text, layout)
+            except ValueError:
+                continue
+            if layout == "%Y-%m-%d" and end:
+                moment = moment.replace(hour=23, minute=59, second=59)
+            return utc_naive(moment.replace(tzinfo=tz))
+        raise invalid_date(name)
+
+    if start_text is None and end_text is None:
+        today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+        yesterday = today - timedelta(days=1)
+        return (utc_naive(yesterday.replace(tzinfo=tz)),
+                utc_naive(yesterday.replace(hour=23, minute=59, second=59, tzinfo=tz)))
+    start = None if start_text is None else read(start_text, "startdate", end=False)
+    end = utc_naive(now) if end_text is None else read(end_text, "enddate", end=True)
+    if start is not None and start > end:
+        raise invalid_date_range()
+    return start, end

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from polytrack.avidtrak import domain, providers, server_keys, voice
+from polytrack.avidtrak import domain, providers, server_keys, site_script, voice
 from polytrack.avidtrak.billing import Prices
 from polytrack.avidtrak.errors import AvidTrakError, internal_error, not_implemented, rate_limited
 from polytrack.avidtrak.operations import registry
@@ -213,4 +213,5 @@ def routes(services: Services) -> list:
         Route(PATH, api_php, methods=["GET", "POST"]),
         Route(PATH + "/", not_found),
         *collection,
+        *site_script.routes(services),
     ]

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from polytrack.avidtrak import numbers, values
+from polytrack.avidtrak import dni, numbers, reports, values
 from polytrack.avidtrak.errors import ambiguous_request
 from polytrack.avidtrak.operations.base import AvidTrakCall, registry, require_pro
+from polytrack.avidtrak.operations.calls import date_range
 
-registry.planned("visit_data", before=[require_pro])
-registry.planned("set_smart_replacement", before=[require_pro])
+
+@registry.operation("visit_data", before=[require_pro])
+def visit_data(call: AvidTrakCall) -> list[dict]:
+    engine = values.choice(call.required("filter"), reports.ENGINES, "filter")
+    start, end = date_range(call)
+    return reports.visit_data(call.db, call.account, engine, start, end, call.settings.timezone)
+
+@registry.operation("set_smart_replacement", writes=True, before=[require_pro])
+def set_smart_replacement(call: AvidTrakCall) -> dict:
+    """Add or delete website numbers the tracking script swaps."""
+    given, action_text = call.required_values("site_phone"), call.required("action")
+    action = values.choice(action_text, ("add", "delete"), "action")
+    phones = list(dict.fromkeys(values.phones(given, "site_phone")))
+    return dni.set_smart_replacement(call.db, call.account, action, phones)
 
 
 def _site_id(call: AvidTrakCall) -> int:
