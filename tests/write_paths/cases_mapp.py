@@ -93,6 +93,14 @@ def _(env: Env):
         assert body["result"]["analyses"][0]["analysisData"][0] == ["home", "1"], body
 
 
+@case("POST /_polytrack/mapp/custom-metrics", routes=[("POST", "/_polytrack/mapp/custom-metrics")])
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    with env.write():
+        env.op("POST", "/_polytrack/mapp/custom-metrics", customerId=SHOP, title="Visits Google", metric="Visits",
+               filter=[{"objectTitle": "Entry Source Types", "comparator": "=", "filter": "search"}])
+
+
 @case("read: a rejected pixel hit is only counted")
 def _(env: Env):
     with env.write(NOTHING):

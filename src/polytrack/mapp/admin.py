@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
-from polytrack.mapp import domain, reports
+from polytrack.mapp import custom_metrics, domain, reports
 from polytrack.mapp.collect import importer, store
 from polytrack.mapp.domain import ProvisioningError
 from polytrack.services import Services
@@ -37,6 +37,11 @@ def add_track_id(services: Services, *, customer_id: str, track_id: str | None =
 def create_report(services: Services, **report) -> dict:
     with services.transaction() as db:
         return reports.create_report(db, services.clock, **report)
+
+
+def create_custom_metric(services: Services, **metric) -> dict:
+    with services.transaction() as db:
+        return custom_metrics.create_custom_metric(db, services.clock, **metric)
 
 
 def rejected_hits(services: Services) -> list[dict]:
@@ -122,6 +127,12 @@ def admin_routes(services) -> list:
                   "description": _optional_text(data, "description") or "", "analyses": data.get("analyses")}
         return _provision(lambda: create_report(services, **report))
 
+    async def post_custom_metric(request):
+        data = await json_body(request)
+        metric = {"customer_id": _text(data, "customerId"), "title": _text(data, "title"),
+                  "metric": _text(data, "metric"), "rules": data.get("filter")}
+        return _provision(lambda: create_custom_metric(services, **metric))
+
     async def get_rejected_hits(_request):
         return JSONResponse(rejected_hits(services))
 
@@ -130,6 +141,7 @@ def admin_routes(services) -> list:
         Route("/track-ids", post_track_id, methods=["POST"]),
         Route("/rejected-hits", get_rejected_hits, methods=["GET"]),
         Route("/reports", post_report, methods=["POST"]),
+        Route("/custom-metrics", post_custom_metric, methods=["POST"]),
         Route("/users", post_user, methods=["POST"]),
         Route("/grants", post_grant, methods=["POST"]),
     ]

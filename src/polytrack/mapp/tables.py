@@ -262,3 +262,17 @@ mapp_report_analyses = Table(
     Column("kind", String(16), nullable=False),
     Column("config", Text, nullable=False),
 )
+
+
+# Per-account metrics (getAnalysisObjectsAndMetricsList's customMetrics): a built-in metric
+# computed over the data a fixed filter lets through, e.g. "Visits Google" = Visits with
+# Entry Source Types = search. `filter` is a filterRules list (JSON) of object rules.
+mapp_custom_metrics = Table(
+    "mapp_custom_metrics",
+    metadata,
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("title", String(255), primary_key=True),
+    Column("metric", String(64), nullable=False),   # a built-in metric's key
+    Column("filter", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Mapping
 
 from polytrack.mapp import catalog
 from polytrack.mapp.analysis.definition import Analysis, Dimension, Filter, Level, MetricColumn, Rule
@@ -110,6 +111,13 @@ def _rule(params: Params, name: str) -> Rule:
     return Rule(comparator, value.strip(), value2, case_sensitive, scope, metric=metric.key)
 
 
+def _custom(custom: Mapping[str, tuple[str, Filter]], title: str):
+    """A custom metric by its title: exact (`*` is a literal character there), else ignoring case."""
+    if title in custom:
+        return title, custom[title]
+    return next(((name, found) for name, found in custom.items() if name.casefold() == title.casefold()), None)
+
+
 def dynamic_range(code: str, today: date) -> tuple[date, date]:
     """The days a dynamic time interval covers (getDynamicTimeIntervalList's codes)."""
     monday = today - timedelta(days=today.weekday())
@@ -133,7 +141,9 @@ def dynamic_range(code: str, today: date) -> tuple[date, date]:
     return ranges[code]
 
 
-def read_analysis(config, *, language: str, today: date, default_row_limit: int) -> Analysis:
+def read_analysis(config, *, language: str, today: date, default_row_limit: int,
+                  custom: Mapping[str, tuple[str, Filter]] | None = None) -> Analysis:
+    """`custom`: the account's custom metrics, title -> (built-in metric key, filter)."""
     if config is None:
         raise missing_parameter("analysisConfig")
     if not isinstance(config, dict):
@@ -158,13 +168,18 @@ def read_analysis(config, *, language: str, today: date, default_row_limit: int)
     metrics = []
     for item in metric_items:
         title = item.text("title", required=True)
-        entry = find_metric(title)
-        if entry is None:
-            raise unknown_metric(title)
         column_filter = read_filter(item.raw("metricFilter"), "metricFilter")
         if any(group[0].metric is not None for group in column_filter):
             raise invalid_parameter("metricFilter")  # a column's filter restricts its data: objects only
-        metrics.append(MetricColumn(entry.key, entry.title(language), _sort(item), column_filter))
+        entry = find_metric(title)
+        if entry is not None:
+            metrics.append(MetricColumn(entry.key, entry.title(language), _sort(item), column_filter))
+            continue
+        defined = _custom(custom or {}, title)
+        if defined is None:
+            raise unknown_metric(title)
+        name, (key, fixed) = defined
+        metrics.append(MetricColumn(key, name, _sort(item), fixed + column_filter))
 
     code = next((params.text(key) for key in DYNAMIC_TIME_KEYS if params.text(key)), None)
     if code is not None:

@@ -7,6 +7,7 @@ wire splices the text into the envelope: these are the cheapest token calls.
 from __future__ import annotations
 
 from polytrack.mapp import catalog, domain
+from polytrack.mapp.custom_metrics import custom_metrics
 from polytrack.mapp.operations.base import AUTH_TOKEN, MappCall, registry
 from polytrack.mapp.rpc import LANGUAGES, Encoded
 
@@ -16,7 +17,7 @@ _INTERVALS_BY_LANGUAGE = {
 }
 
 # The built-in objects and metrics per language; an account's content groups and custom
-# parameters join the objects. Custom metrics cannot be defined yet: customMetrics is empty.
+# parameters join the objects, its custom metrics (operator API) make customMetrics.
 _OBJECTS_AND_METRICS_BY_LANGUAGE = {
     language: {
         "analysisObjects": catalog.sorted_titles(catalog.ANALYSIS_OBJECTS, language),
@@ -40,8 +41,9 @@ def get_analysis_objects_and_metrics_list(call: MappCall) -> Encoded | dict:
     assert call.caller is not None  # AUTH_TOKEN found it
     language = call.caller.language if call.caller.language in _ENCODED_BY_LANGUAGE else domain.DEFAULT_LANGUAGE
     parameters = domain.parameter_titles(call.db, call.caller.account_id)
-    if not parameters:
+    custom = sorted(custom_metrics(call.db, call.caller.account_id), key=lambda title: (title.casefold(), title))
+    if not parameters and not custom:
         return _ENCODED_BY_LANGUAGE[language]
     lists = _OBJECTS_AND_METRICS_BY_LANGUAGE[language]
     objects = sorted([*lists["analysisObjects"], *parameters], key=lambda title: (title.casefold(), title))
-    return {**lists, "analysisObjects": objects}
+    return {**lists, "analysisObjects": objects, "customMetrics": custom}
