@@ -3,6 +3,7 @@
     client = AvidTrakClient("http://127.0.0.1:8080/webservice/api.php", pincode="4815162342")
     client.call("get_remaining_balance")            # -> {"balance": "50.00", ...}
     client.call("set_forwarding", sid=["PN..."], forward_number="4105550199")
+    client.set_forwarding(type="pro", forward_number="4105550199")   # every method by its name
 
 `call` returns `data` of a code-1 answer and raises AvidTrakError(code, status, data) for any
 other code. Lists are sent in PHP array syntax (`sid[]=...`). With format="xml" the XML answer
@@ -13,8 +14,19 @@ apart (all are empty elements), so those read as None, and every scalar reads as
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from functools import partial
 
 import httpx
+
+# Every method of the API (the vendor's 26 and the allocate_metro_number alias).
+METHODS = (
+    "create_account", "update_user_details", "search_number", "purchase_number", "transfer_number",
+    "assign_number", "list_numbers", "set_forwarding", "remove_forwarding", "insert_round_robin",
+    "list_round_robin", "edit_round_robin", "delete_round_robin", "update_number_setting",
+    "add_lite_campaign", "lite_campaign", "all_lite_calls", "call_logs", "client_list",
+    "get_remaining_balance", "return_number", "visit_data", "set_smart_replacement",
+    "add_metro_site_number", "list_metro_numbers", "remove_metro_site_number", "allocate_metro_number",
+)
 
 
 class AvidTrakError(Exception):
@@ -39,6 +51,12 @@ class AvidTrakClient:
         self.use_post = use_post
         # any httpx-compatible client (e.g. Starlette's TestClient) may be passed in
         self.http = http if http is not None else httpx.Client(timeout=timeout)
+
+    def __getattr__(self, name: str):
+        """`client.call_logs(startdate=...)` is `client.call("call_logs", startdate=...)`."""
+        if name in METHODS:
+            return partial(self.call, name)
+        raise AttributeError(name)
 
     def call(self, method: str, **params):
         pairs: list[tuple[str, str | int | float | bool | None]] = [
