@@ -45,11 +45,13 @@ def _milliseconds(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run(base_url: str, request: Request, *, duration: float, connections: int, threads: int = 1) -> WrkResult:
+def run(base_url: str, request: Request, *, duration: float, connections: int, threads: int = 1,
+        lua: str = "") -> WrkResult:
+    """`lua`: more of wrk's script after the request's (a `request` function that varies it)."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk not found: `make bench` installs it (Debian package wrk)")
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        script.write(_script(request))
+        script.write(_script(request) + lua)
         script.flush()
         argv = [
             "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency",
