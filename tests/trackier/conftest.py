@@ -54,3 +54,10 @@ def new_campaign(http, auth, advertiser_id: str, **fields):
     response = http.post("/campaign", json=body, headers=auth)
     assert response.status_code == 200, response.text
     return response.json()["data"]
+
+
+@pytest.fixture(autouse=True)
+def no_background_sender(settings):
+    """Tests send postbacks themselves (postbacks.deliver_due), deterministically; the served
+    process's sender has its own test."""
+    settings.api["trackier.postback_interval"] = 0

@@ -161,7 +161,7 @@ def test_payout_precedence_goals_percentages_and_revenue(http, auth, services, w
     goal = http.post("/goal", headers=auth, json={
         "goal": {"title": "Deposit", "value": "deposit", "type": "public", "ad_id": campaign["_id"], "model": "fixed"},
         "payouts": [{"payout": 4, "revenue": 6, "coverage": ["ALL"]}]}).json()["data"]["goal"]
-    sale = http.post("/goal", headers=auth, json={
+    http.post("/goal", headers=auth, json={
         "goal": {"title": "Sale", "value": "sale", "type": "public", "ad_id": campaign["_id"], "model": "percentage"},
         "payouts": [{"payout": 10, "revenue": 15, "coverage": ["ALL"]}]}).json()["data"]["goal"]
     link = world["link"]["_id"]

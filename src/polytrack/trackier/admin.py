@@ -15,7 +15,7 @@ from starlette.routing import Route
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
 from polytrack.kernel.secrets import random_hex
-from polytrack.trackier import domain
+from polytrack.trackier import domain, postbacks
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.shapes import day
 
@@ -129,10 +129,28 @@ def admin_routes(services) -> list:
         )
         return JSONResponse(result, status_code=201)
 
+    async def get_deliveries(request):
+        return JSONResponse(postback_deliveries(services, request.path_params["network_id"]))
+
     return [
         Route("/networks", post_network, methods=["POST"]),
         Route("/networks/{network_id}/api-keys", post_api_key, methods=["POST"]),
+        Route("/networks/{network_id}/postback-deliveries", get_deliveries, methods=["GET"]),
     ]
+
+
+def postback_deliveries(services, network_id: str) -> dict:
+    """The network's latest 100 outbound postbacks, newest first: what was sent where, and how
+    it went (the operator's view of the delivery queue)."""
+    network = domain.network_by_object_id(services.hot, network_id or "")
+    if network is None:
+        raise AdminError(404, "no such network")
+    rows = postbacks.list_deliveries(services.hot, network.id)
+    return {"deliveries": [
+        {"_id": row.object_id, "conversion_id": row.conversion_object_id, "url": row.url, "status": row.status,
+         "attempts": row.attempts, "last_status": row.last_status, "last_error": row.last_error,
+         "created": row.created_at, "delivered": row.delivered_at,
+         "next_attempt": row.next_attempt_at if row.status == "pending" else None} for row in rows]}
 
 
 def register_cli(root, admin, kit: CliKit) -> None:

@@ -12,11 +12,13 @@ does not empty the caches of keys and campaigns (kernel.coherence).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ipaddress
 import json
 import logging
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Match, Route
@@ -25,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.params import parse_query
 from polytrack.services import Services
-from polytrack.trackier import tracking
+from polytrack.trackier import postbacks, tracking
 from polytrack.trackier.routing import ID_RE
 
 log = logging.getLogger("polytrack.trackier")
@@ -36,6 +38,7 @@ BLANK_PAGE = "<!doctype html><title></title>"
 # default; nginx's GeoIP module or a CDN can set any). Without it every visitor is XX.
 DEFAULT_COUNTRY_HEADER = "cf-ipcountry"
 MAX_QUERY = 8192
+DEFAULT_POSTBACK_INTERVAL = 5.0
 
 
 class TrackingDB(HotDB):
@@ -69,6 +72,7 @@ class Collector:
         self.setups = services.read_cache()  # campaign id -> tracking.CampaignSetup
         self.country_header = services.settings.api_setting("trackier.country_header",
                                                             DEFAULT_COUNTRY_HEADER).lower()
+        self.sender = Sender(services)
 
     def visitor(self, request: Request, query: dict[str, str]) -> tracking.Visitor:
         """Who clicked: the TCP peer (or `ipaddr` for a server-side click), the user agent (or
@@ -100,6 +104,7 @@ class Collector:
         return self._click(request, tracking.target_by_link(self.db, request.url.path.strip("/")), query)
 
     def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
+        self.sender.start()
         if target is None:
             return PlainTextResponse("Invalid tracking link", status_code=404)
         who = self.visitor(request, query)
@@ -172,16 +177,58 @@ class Collector:
                 conversion = tracking.record_conversion(self.db, self.services.clock, click, setup, query,
                                                         method=method, ipaddr=client[0] if client else None,
                                                         referer=referer)
+                # the affiliate's postbacks are queued with the conversion, committed together
+                queued = postbacks.queue_for(self.db, self.services.clock, conversion.id)
         except tracking.Refused as refused:
             return self._answer(False, str(refused))
         if conversion.status == "rejected" and any(cap.pause for cap in setup.caps):
             self._changed_campaigns()
+        if queued:
+            self.sender.wake()
         return self._answer(True, "Conversion Recorded!!", conversion_id=conversion.object_id,
                             status=conversion.status)
 
     @staticmethod
     def _answer(success: bool, message: str, **extra) -> Response:
         return Response(json.dumps({"success": success, "message": message, **extra}), media_type="application/json")
+
+
+class Sender:
+    """The worker's postback sender: a task on the event loop that sends due deliveries
+    (postbacks.deliver_due, in a thread) every `trackier.postback_interval` seconds (0: no
+    sender in this process). Started by
+    the worker's first Trackier request (no package hooks the app's start), so after a restart
+    the queue is picked up with the first request."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self.interval = services.settings.api_setting("trackier.postback_interval", DEFAULT_POSTBACK_INTERVAL)
+        self.task: asyncio.Task | None = None
+        self.woken: asyncio.Event | None = None
+
+    def start(self) -> None:
+        if self.interval > 0 and (self.task is None or self.task.done()):
+            self.woken = asyncio.Event()
+            self.task = asyncio.get_running_loop().create_task(self.run(self.woken))
+
+    def wake(self) -> None:
+        """Something was queued: send it now rather than at the next round."""
+        self.start()
+        if self.woken is not None:
+            self.woken.set()
+
+    async def run(self, woken: asyncio.Event) -> None:
+        with httpx.Client() as http:
+            while True:
+                woken.clear()
+                try:
+                    await asyncio.to_thread(postbacks.deliver_due, self.services, http)
+                except Exception:  # the sender must outlive a bad moment; the queue keeps the work
+                    log.exception("trackier postback sender failed")
+                try:
+                    await asyncio.wait_for(woken.wait(), timeout=self.interval)
+                except asyncio.TimeoutError:
+                    pass
 
 
 class LinkClickRoute(BaseRoute):
@@ -209,8 +256,8 @@ class LinkClickRoute(BaseRoute):
         await response(scope, receive, send)
 
 
-def routes(services: Services) -> list:
-    collector = Collector(services)
+def routes(services: Services, collector: Collector | None = None) -> list:
+    collector = collector or Collector(services)
     tracking.describe_agent("Mozilla/5.0")  # load the user-agent rules now, not on the first click
     return [
         Route("/click", collector.click, methods=["GET"]),

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Row
 from polytrack.kernel.clock import Clock
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db
-from polytrack.trackier import errors, fields, tracking
+from polytrack.trackier import errors, fields, postbacks, tracking
 from polytrack.trackier.campaigns import by_ident
 from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
@@ -103,7 +103,10 @@ def _run(services, job_id: int) -> None:
         job = conn.execute(select(trackier_jobs, trackier_networks.c.timezone).join(
             trackier_networks, trackier_networks.c.id == trackier_jobs.c.network_id).where(
             trackier_jobs.c.id == job_id)).one()
-    rows = json.loads(job.payload)["conversions"]
+    payload = json.loads(job.payload)
+    rows = payload["conversions"]
+    # the network's imports fire the affiliates' postbacks; an advertiser's when it asks
+    send_postbacks = job.user_id is None or bool(payload.get("send_postback"))
     imported = edited = failed = processed = 0
     messages: list[str] = []
     for index, row in enumerate(rows):
@@ -112,7 +115,7 @@ def _run(services, job_id: int) -> None:
         processed += 1
         try:
             with services.transaction() as db:
-                if _import_row(db, services.clock, job, row):
+                if _import_row(db, services.clock, job, row, send_postbacks=send_postbacks):
                     edited += 1
                 else:
                     imported += 1
@@ -138,8 +141,9 @@ def _text_values(row: dict) -> dict[str, str]:
             if isinstance(value, (str, int, float)) and not isinstance(value, bool)}
 
 
-def _import_row(db: Db, clock: Clock, job: Row, row: dict) -> bool:
-    """One row; True when it edited a conversion, False when it recorded one."""
+def _import_row(db: Db, clock: Clock, job: Row, row: dict, *, send_postbacks: bool) -> bool:
+    """One row; True when it edited a conversion, False when it recorded one. An approved
+    conversion (new, or approved by this row) queues the affiliate's postbacks."""
     values = _text_values(row)
     problems: fields.Problems = {}
     status = fields.choice(values, "status", problems, tracking.CONVERSION_STATUSES)
@@ -178,6 +182,8 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict) -> bool:
                 changes["txn_id"] = values["txn_id"][:255]
             db.execute(update(trackier_conversions).where(trackier_conversions.c.id == existing.id).values(
                 params=json.dumps(params), **changes))
+            if send_postbacks and status == "approved":
+                postbacks.queue_for(db, clock, existing.id)
             return True
     click = tracking.find_click(db, values.get("click_id", ""))
     if click is None or click.network_id != job.network_id or (
@@ -189,4 +195,6 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict) -> bool:
         "acquisition"]), ipaddr=(values.get("ipaddr") or "")[:45] or None, referer=values.get("referer"), window=False)
     if changes:
         db.execute(update(trackier_conversions).where(trackier_conversions.c.id == conversion.id).values(**changes))
+    if send_postbacks:
+        postbacks.queue_for(db, clock, conversion.id)
     return False

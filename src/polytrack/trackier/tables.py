@@ -369,3 +369,40 @@ trackier_jobs = Table(
     Column("modified_at", Float, nullable=True),
     Index("ix_trackier_jobs_network_time", "network_id", "created_at"),
 )
+
+# An affiliate's postback URL templates (its account's `postbacks`): fired when one of its
+# conversions is approved; campaign_id NULL: every campaign (a global postback).
+trackier_postbacks = Table(
+    "trackier_postbacks",
+    metadata,
+    *_id_columns("network"),
+    Column("user_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("campaign_id", Integer, ForeignKey("trackier_campaigns.id", ondelete="CASCADE"), nullable=True),
+    Column("event", String(16), nullable=False),  # conversion
+    Column("url", Text, nullable=False),  # with macros
+    Column("live", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
+)
+
+# The outbound postback queue: one row per (postback, conversion), its URL filled when queued,
+# sent and retried with backoff by the sender until delivered or given up.
+trackier_deliveries = Table(
+    "trackier_deliveries",
+    metadata,
+    *_id_columns("network"),
+    Column("postback_id", Integer, ForeignKey("trackier_postbacks.id", ondelete="CASCADE"), nullable=False),
+    Column("conversion_id", Integer, ForeignKey("trackier_conversions.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False),
+    # when it is due; a sender that claims it pushes this forward (a lease), so a sender that
+    # died mid-send leaves it due again
+    Column("next_attempt_at", Float, nullable=False),
+    Column("last_status", Integer, nullable=True),  # the receiver's HTTP status
+    Column("last_error", String(255), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float, nullable=True),
+    UniqueConstraint("postback_id", "conversion_id", name="uq_trackier_deliveries"),
+    Index("ix_trackier_deliveries_due", "status", "next_attempt_at"),
+)

@@ -138,8 +138,9 @@ class TrackierEndpoint:
     """The one endpoint behind every Trackier path, built once per app (routes()): the settings,
     the runner, the route table, the key cache and the failed-key throttle."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, sender: collect.Sender):
         self.services = services
+        self.sender = sender  # the postback sender, started by the worker's first request
         setting = services.settings.api_setting
         self.calls_per_minute = setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
         [registry] = registries()
@@ -178,6 +179,7 @@ class TrackierEndpoint:
         method = scope["method"].upper()
         raw_path, query_string = request_path_and_query(scope)
         path = api_path(raw_path)
+        self.sender.start()
         with self.runner.timed(f"{method} {path}") as logged:
             try:
                 key = self.authenticate(scope, query_string)
@@ -217,5 +219,6 @@ class TrackierEndpoint:
 
 def routes(services: Services) -> list:
     """The API's paths, and the tracking side's (collect.py) at the root."""
-    endpoint = TrackierEndpoint(services)
-    return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services)]
+    collector = collect.Collector(services)
+    endpoint = TrackierEndpoint(services, collector.sender)
+    return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services, collector)]

@@ -4,7 +4,7 @@ conversions, and asks for access to permission-only campaigns."""
 
 from __future__ import annotations
 
-from polytrack.trackier import campaigns, errors, goals, logs, reports, self_service
+from polytrack.trackier import campaigns, errors, goals, postbacks, reports, self_service
 from polytrack.trackier.campaigns import MODELS
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import as_number
@@ -152,19 +152,35 @@ def custom_report(call: TrackierCall) -> dict:
         "report_currency": call.network.currency, "fieldMap": reports.AFFILIATE_FIELD_MAP}}
 
 
-@operation("GET", "/affiliate/account", roles=AFFILIATE)
-def account_get(call: TrackierCall) -> dict:
-    answer = own_account(call)
+def _account(call: TrackierCall, **extra) -> dict:
+    answer = own_account(call, **extra)
+    answer["data"]["postbacks"] = [postback_object(row, call) for row in postbacks.list_postbacks(call.db, call.user_id)]
     answer["data"]["payments"] = []
     return answer
 
 
+def postback_object(row, call: TrackierCall) -> dict:
+    return {"org_id": call.network.object_id, "user_id": self_service.own_user(call.db, call.network,
+                                                                               call.user_id).object_id,
+            "ad_id": row.campaign_object_id, "event": row.event, "data": row.url, "type": "url", "_id": row.object_id,
+            "live": bool(row.live), "created": day(row.created_at, call.network),
+            "modified": day(row.modified_at, call.network), "meta": {}}
+
+
+@operation("GET", "/affiliate/account", roles=AFFILIATE)
+def account_get(call: TrackierCall) -> dict:
+    return _account(call)
+
+
 @operation("PATCH", "/affiliate/account", roles=AFFILIATE, writes=True)
 def account_patch(call: TrackierCall) -> dict:
+    # besides the documented actions, `postback` sets the affiliate's postback URL
+    if call.body.get("action") == "postback":
+        postbacks.set_postback(call.db, call.services.clock, call.network, call.user_id, call.body)
+        return _account(call, errors=[], message="Postback updated successfully!!")
     user = self_service.own_user(call.db, call.network, call.user_id)
     message, problems = self_service.edit_account(call.db, call.services.clock, user, call.body)
-    answer = own_account(call, errors=problems, message=message or problems[0])
-    answer["data"]["payments"] = []
+    answer = _account(call, errors=problems, message=message or problems[0])
     answer["success"] = not problems
     return answer
 

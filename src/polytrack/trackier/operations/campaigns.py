@@ -5,7 +5,7 @@ in goals.py."""
 from __future__ import annotations
 
 from polytrack.trackier import campaigns, errors, reports
-from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.operations.base import TrackierCall, operation
 from polytrack.trackier.shapes import (
     campaign_object, cap_object, commission_object, landing_page_object, pub_payout_object,
 )
