@@ -110,3 +110,22 @@ def test_anonymous_calls_are_limited_per_client_ip(app, http):
     assert rpc(http, "getConnectionTest") == SHORT_LIMIT_BODY
     elsewhere = TestClient(app, client=("10.0.0.2", 40000))
     assert rpc(elsewhere, "getConnectionTest")["result"] == "Connection successful"
+
+
+def test_an_account_can_have_its_own_limits(http, admin, clock):
+    response = admin.post("/_polytrack/mapp/account-limits", json={"customerId": OTHER, "requestsPerPeriodSec": 0,
+                                                                   "requestsPerPeriod": 7})
+    assert response.status_code == 201 and response.json() == {
+        "customerId": OTHER, "requestsPerPeriod": 7, "requestsPeriod": None, "requestsPerPeriodSec": 0, "requestsPeriodSec": None}
+    # bob's calls in OTHER: no short-term limit, 7 per 600 s
+    bob = {"customerId": OTHER, "login": "bob", "pass": " bob pass "}
+    token = rpc(http, "login", bob)["result"]
+    for _ in range(6):
+        assert "result" in rpc(http, "getDynamicTimeIntervalList", {"token": token})
+    assert rpc(http, "getDynamicTimeIntervalList", {"token": token})["error"]["message"] == "To many requests (7) within 600 seconds."
+    # alice's calls in SHOP keep the server's limits
+    for _ in range(5):
+        rpc(http, "getDynamicTimeIntervalList", {"customerId": SHOP, "login": "alice", "pass": "alice-pass"})
+    assert rpc(http, "getConnectionTest", {"login": "alice"}) == SHORT_LIMIT_BODY
+    assert admin.post("/_polytrack/mapp/account-limits", json={"customerId": OTHER, "requestsPeriod": -1}).status_code == 400
+    assert admin.post("/_polytrack/mapp/account-limits", json={"customerId": "404"}).status_code == 404

@@ -101,6 +101,13 @@ def _(env: Env):
                filter=[{"objectTitle": "Entry Source Types", "comparator": "=", "filter": "search"}])
 
 
+@case("POST /_polytrack/mapp/account-limits", routes=[("POST", "/_polytrack/mapp/account-limits")])
+def _(env: Env):
+    env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
+    with env.write():
+        env.op("POST", "/_polytrack/mapp/account-limits", customerId=SHOP, requestsPerPeriodSec=0)
+
+
 @case("read: a rejected pixel hit is only counted")
 def _(env: Env):
     with env.write(NOTHING):

@@ -44,6 +44,11 @@ def create_custom_metric(services: Services, **metric) -> dict:
         return custom_metrics.create_custom_metric(db, services.clock, **metric)
 
 
+def set_account_limits(services: Services, *, customer_id: str, limits: dict) -> dict:
+    with services.transaction() as db:
+        return domain.set_account_limits(db, customer_id=customer_id, limits=limits)
+
+
 def rejected_hits(services: Services) -> list[dict]:
     return store.rejected_hits(services.hot)
 
@@ -133,6 +138,12 @@ def admin_routes(services) -> list:
                   "metric": _text(data, "metric"), "rules": data.get("filter")}
         return _provision(lambda: create_custom_metric(services, **metric))
 
+    async def post_account_limits(request):
+        data = await json_body(request)
+        customer_id = _text(data, "customerId")
+        limits = {field: data.get(field) for field in domain.LIMIT_FIELDS}
+        return _provision(lambda: set_account_limits(services, customer_id=customer_id, limits=limits))
+
     async def get_rejected_hits(_request):
         return JSONResponse(rejected_hits(services))
 
@@ -142,6 +153,7 @@ def admin_routes(services) -> list:
         Route("/rejected-hits", get_rejected_hits, methods=["GET"]),
         Route("/reports", post_report, methods=["POST"]),
         Route("/custom-metrics", post_custom_metric, methods=["POST"]),
+        Route("/account-limits", post_account_limits, methods=["POST"]),
         Route("/users", post_user, methods=["POST"]),
         Route("/grants", post_grant, methods=["POST"]),
     ]

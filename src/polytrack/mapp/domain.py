@@ -163,6 +163,34 @@ def parameter_titles(db: Db, account_id: int) -> list[str]:
     return [name.upper() if name.startswith("cg") else name for (name,) in db.all(_PARAMETER_NAMES, (account_id,))]
 
 
+_ACCOUNT_LIMITS = Statement("SELECT requests_per_period, requests_period, requests_per_period_sec, requests_period_sec "
+                            "FROM mapp_accounts WHERE customer_id = ?")
+LIMIT_FIELDS = ("requestsPerPeriod", "requestsPeriod", "requestsPerPeriodSec", "requestsPeriodSec")
+
+
+def account_limits(db: Db, customer_id: str) -> tuple:
+    """The account's own request limits (limit, period, short-term limit, short-term period),
+    None where it keeps the server's; all None for an unknown account."""
+    row = db.one(_ACCOUNT_LIMITS, (customer_id,))
+    return tuple(row) if row else (None, None, None, None)
+
+
+def set_account_limits(db: Db, *, customer_id: str, limits: dict) -> dict:
+    """Set the account's own limits (`LIMIT_FIELDS`: an integer >= 0, or None for the server's)."""
+    account_id = _account_id(db, str(customer_id).strip())
+    if account_id is None:
+        raise ProvisioningError(404, f"unknown customerId {customer_id}")
+    columns = ("requests_per_period", "requests_period", "requests_per_period_sec", "requests_period_sec")
+    values = {}
+    for field, column in zip(LIMIT_FIELDS, columns):
+        value = limits.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9):
+            raise ProvisioningError(400, f"{field} must be an integer from 0 (off) or null (the server's)")
+        values[column] = value
+    db.execute(mapp_accounts.update().where(mapp_accounts.c.id == account_id).values(**values))
+    return {"customerId": str(customer_id).strip(), **{field: values[column] for field, column in zip(LIMIT_FIELDS, columns)}}
+
+
 # --- provisioning -----------------------------------------------------------------------------
 
 class ProvisioningError(Exception):

@@ -21,6 +21,12 @@ mapp_accounts = Table(
     # day boundaries and formatted times of analyses are in this zone
     Column("timezone", String(64), nullable=False, default="Europe/Berlin"),
     Column("created_at", Float, nullable=False),
+    # the account's own request limits (requests per period in seconds, long and short term);
+    # NULL: the server's (mapp.requests_per_period ...), 0: that limit off for calls in the account
+    Column("requests_per_period", Integer, nullable=True),
+    Column("requests_period", Integer, nullable=True),
+    Column("requests_per_period_sec", Integer, nullable=True),
+    Column("requests_period_sec", Integer, nullable=True),
 )
 
 # A Q3 user. `language` is the profile language used when `login` names none.

@@ -160,14 +160,16 @@ def _rate_limited(limit: Limit, _decision: RateDecision) -> RateLimited:
 
 
 def _windows(settings) -> tuple[tuple[int, int], ...]:
-    """(limit, period seconds) of each request limit that is switched on, long term first."""
-    windows = []
-    for limit_setting, default_limit, period_setting, default_period in LIMITS:
-        limit = settings.api_setting(limit_setting, default_limit)
-        period = settings.api_setting(period_setting, default_period)
-        if limit > 0 and period > 0:  # 0 switches this limit off
-            windows.append((limit, period))
-    return tuple(windows)
+    """(limit, period seconds) of both request limits as the server is set, long term first."""
+    return tuple((int(settings.api_setting(limit_setting, default_limit)), int(settings.api_setting(period_setting, default_period)))
+                 for limit_setting, default_limit, period_setting, default_period in LIMITS)
+
+
+def _claimed_customer_id(params: Params) -> str | None:
+    value = params.raw("customerId")
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 32 else None
 
 
 # --- the endpoint -----------------------------------------------------------------------------
@@ -175,7 +177,7 @@ def _windows(settings) -> tuple[tuple[int, int], ...]:
 class Endpoint:
     """The JSON-RPC endpoint, with everything it needs read once when the routes are built."""
 
-    __slots__ = ("services", "runner", "settings", "windows", "live_tokens", "guard")
+    __slots__ = ("services", "runner", "settings", "windows", "live_tokens", "account_limits", "guard")
 
     def __init__(self, services: Services):
         settings = services.settings
@@ -184,6 +186,7 @@ class Endpoint:
         self.settings = MappSettings.from_settings(settings)
         self.windows = _windows(settings)
         self.live_tokens = services.read_cache()  # token -> caller (TokenStore.resolve_joined)
+        self.account_limits = services.read_cache()  # customerId -> the account's own limits
         guard = FailedAuthGuard(
             services.limiter, services.hot, api="mapp",
             limit=settings.api_setting("mapp.failed_auth_limit", DEFAULT_LIMIT),
@@ -244,7 +247,8 @@ class Endpoint:
             caller = domain.caller_for_token(self.services.hot, self.services.tokens, token, self.live_tokens)
         login = caller.login if caller else _claimed_login(params)
         logged.account = caller.log_name() if caller else (login or "")
-        self.runner.count(self._limits(login, address))
+        customer_id = caller.customer_id if caller else _claimed_customer_id(params)
+        self.runner.count(self._limits(login, address, customer_id))
         if operation is None:
             raise unknown_method(name)
 
@@ -258,15 +262,21 @@ class Endpoint:
         except NotImplementedYet:
             raise not_implemented(name) from None
 
-    def _limits(self, login: str | None, address: str | None) -> list[Limit]:
+    def _limits(self, login: str | None, address: str | None, customer_id: str | None) -> list[Limit]:
         """Both windows of the request's Q3 login (the client address when no login is known,
-        e.g. getConnectionTest). The limiter leases slots in batches, so most hits touch no
-        database."""
+        e.g. getConnectionTest), as the account the call names sets them (else the server). The
+        limiter leases slots in batches, so most hits touch no database."""
         subject = f"login:{login}" if login else f"ip:{address or 'unknown'}"
         # The key column holds 255 characters, and PostgreSQL text no NUL.
         if len(subject) > 200 or "\x00" in subject:
             subject = "digest:" + lookup_digest(subject)
-        return [Limit(f"mapp:{subject}:{period}", limit, period) for limit, period in self.windows]
+        windows = self.windows
+        if customer_id is not None:
+            own = self.account_limits.get_or_load(customer_id, lambda: domain.account_limits(self.services.hot, customer_id))
+            windows = tuple((own[2 * k] if own[2 * k] is not None else limit, own[2 * k + 1] if own[2 * k + 1] is not None else period)
+                            for k, (limit, period) in enumerate(windows))
+        # a limit or period of 0 switches that window off
+        return [Limit(f"mapp:{subject}:{period}", limit, period) for limit, period in windows if limit > 0 and period > 0]
 
     # --- authentication: the method's `auth` ----------------------------------------------------
 
