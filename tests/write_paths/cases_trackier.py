@@ -123,6 +123,7 @@ def _trackier_world(env: Env) -> dict:
     world["category"] = call("POST", "/dictionary/categories", {"name": "Unused"})["data"]["category"]["_id"]
     call("POST", "/dictionary/customField/affiliate", {"fname": "Skype", "frequired": False})
     world["field"] = call("GET", "/dictionary/customField/affiliate")["data"]["fields"][0]["id"]
+    world["referral"] = call("POST", "/network/referral", {"publisher_id": world["publisher"]})["data"]["referral"]["_id"]
     return world
 
 
@@ -165,6 +166,13 @@ _TRACKIER_WRITES = [
     ("DELETE /dictionary/customField/advertiser/{id}", "DELETE", "/dictionary/customField/advertiser/{field}", None),
     ("PATCH /network/account", "PATCH", "/network/account", {"name": "Renamed Network"}),
     ("POST /network/link/{affiliate_id}/{campaign_id}", "POST", "/network/link/{publisher}/{campaign}", {}),
+    ("POST /network/referral", "POST", "/network/referral", {"publisher_id": "{publisher}", "rate": 5}),
+    ("PATCH /network/referral/{id}", "PATCH", "/network/referral/{referral}", {"live": False}),
+    ("DELETE /network/referral/{id}", "DELETE", "/network/referral/{referral}", None),
+    ("POST /goals/{campId}", "POST", "/goals/{campaign}", {"title": "S", "value": "s", "type": "public", "payout": 1,
+                                                           "revenue": 2}),
+    ("POST /goals/{campId}/{goalId}", "POST", "/goals/{campaign}/{goal}", {"payout": 3}),
+    ("DELETE /goals/{campId}/{goalId}", "DELETE", "/goals/{campaign}/{goal}", None),
 ]
 
 

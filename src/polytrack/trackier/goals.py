@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Row
 
 from polytrack.kernel.clock import Clock
@@ -186,3 +186,43 @@ def edit_payout(db: Db, goal: Row, ident: str, data: dict) -> Row:
 def delete_payout(db: Db, goal: Row, ident: str) -> None:
     row = find_payout(db, goal, ident)
     db.execute(delete(trackier_goal_payouts).where(trackier_goal_payouts.c.id == row.id))
+
+
+def list_network_goals(db: Db, network: Network, *, limit: int, page: int) -> tuple[list[Row], int]:
+    """Every live goal of the network's undeleted campaigns (the legacy GET /goal), oldest first."""
+    where = [trackier_campaigns.c.network_id == network.id, trackier_campaigns.c.deleted.is_(False),
+             trackier_goals.c.deleted.is_(False)]
+    total = db.execute(select(func.count()).select_from(trackier_goals.join(
+        trackier_campaigns, trackier_campaigns.c.id == trackier_goals.c.campaign_id)).where(*where)).scalar_one()
+    rows = db.execute(GOAL.where(*where).order_by(trackier_goals.c.id).limit(limit).offset((page - 1) * limit)).all()
+    return list(rows), total
+
+
+def in_campaign(goal: Row, campaign: Row) -> Row:
+    """The goal, if it belongs to the campaign (the deprecated /goals/{campId}/{goalId}); 404/31."""
+    if goal.campaign_id != campaign.id:
+        raise TrackierError(errors.NOT_FOUND)
+    return goal
+
+
+def create_simple_goal(db: Db, clock: Clock, network: Network, campaign: Row, data: dict) -> Row:
+    """The deprecated campaign-scoped create: title, value, type, payout, revenue (one fixed
+    payout for every country)."""
+    goal, _ = create_goal(db, clock, network, {
+        "goal": {**{k: data.get(k) for k in ("title", "value", "type")}, "ad_id": campaign.object_id,
+                 "model": "fixed"},
+        "payouts": [{"payout": data.get("payout"), "revenue": data.get("revenue"), "coverage": ["ALL"]}]})
+    return goal
+
+
+def edit_simple_goal(db: Db, clock: Clock, network: Network, goal: Row, data: dict) -> Row:
+    """The deprecated update: the goal's fields, and payout / revenue of its first payout."""
+    edited = edit_goal(db, network, goal.object_id, {k: data[k] for k in ("title", "value", "type") if k in data})
+    money = {k: data[k] for k in ("payout", "revenue") if data.get(k) not in (None, "")}
+    if money:
+        payouts = list_payouts(db, [goal.id])[goal.id]
+        if payouts:
+            edit_payout(db, goal, payouts[0].object_id, money)
+        else:
+            create_payout(db, clock, goal, {"payout": 0, "revenue": 0, "coverage": ["ALL"], **money})
+    return edited

@@ -8,6 +8,8 @@ permission-only ones, which it may ask to run).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Row
 
@@ -20,7 +22,7 @@ from polytrack.trackier.domain import (
     MAX_PASSWORD_LENGTH, USER_BY_ID, USER_CURRENCIES, Network, UserRow, check_currency,
 )
 from polytrack.trackier.errors import TrackierError
-from polytrack.trackier.tables import trackier_campaign_access, trackier_campaigns, trackier_users
+from polytrack.trackier.tables import trackier_campaign_access, trackier_campaigns, trackier_links, trackier_users
 
 ACCOUNT_ACTIONS = ("password", "basic_info")
 
@@ -148,3 +150,25 @@ def request_access(db: Db, clock: Clock, campaign: Row, publisher_id: int, data:
     if existing is not None:
         return existing, False
     return set_access(db, clock, campaign.id, publisher_id, live=False, message=message), True
+
+
+def linked_campaigns(db: Db, network: Network, publisher_id: int) -> list[tuple[Row, Row]]:
+    """The undeleted campaigns the affiliate has a link on, with the link."""
+    found = []
+    for link in db.execute(select(trackier_links).where(trackier_links.c.user_id == publisher_id)
+                           .order_by(trackier_links.c.id)):
+        campaign = db.execute(select(trackier_campaigns).where(trackier_campaigns.c.id == link.campaign_id,
+                                                               trackier_campaigns.c.network_id == network.id,
+                                                               trackier_campaigns.c.deleted.is_(False))).first()
+        if campaign is not None:
+            found.append((campaign, link))
+    return found
+
+
+def site_of(url: str) -> str:
+    """A URL's host without `www.`, lower-case; "" for none."""
+    try:
+        host = urlsplit(url.strip() if "://" in url else f"http://{url.strip()}").hostname or ""
+    except ValueError:
+        return ""
+    return host[4:] if host.startswith("www.") else host

@@ -406,3 +406,20 @@ trackier_deliveries = Table(
     UniqueConstraint("postback_id", "conversion_id", name="uq_trackier_deliveries"),
     Index("ix_trackier_deliveries_due", "status", "next_attempt_at"),
 )
+
+# Referral links: a publisher who brings in other publishers earns a share (`rate`, a
+# percentage or an amount, of the referred publishers' payout or profit).
+trackier_referrals = Table(
+    "trackier_referrals",
+    metadata,
+    *_id_columns("network"),
+    Column("user_id", Integer, ForeignKey("trackier_users.id", ondelete="CASCADE"), nullable=False),
+    Column("recurring", Boolean, nullable=False),
+    Column("base", String(16), nullable=False),  # payout | profit
+    Column("type", String(16), nullable=False),  # percentage | amount
+    Column("rate_micros", BigInteger, nullable=False),
+    Column("live", Boolean, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=True),
+)

@@ -4,14 +4,16 @@ conversions, and asks for access to permission-only campaigns."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from polytrack.trackier import campaigns, errors, goals, postbacks, reports, self_service
 from polytrack.trackier.campaigns import MODELS
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import as_number
 from polytrack.trackier.operations.advertiser_api import account as own_account
-from polytrack.trackier.operations.base import AFFILIATE, TrackierCall, operation, planned, report_list
+from polytrack.trackier.operations.base import AFFILIATE, TrackierCall, operation, report_list
 from polytrack.trackier.operations.network import log_fields, paged_log
-from polytrack.trackier.shapes import campaign_object, day, tracking_url, user_object
+from polytrack.trackier.shapes import campaign_object, day, link_object, tracking_url, user_object
 
 DEFAULT_PAGE_SIZE = 10
 CONVERSION_LOG_PAGE = 200
@@ -214,5 +216,50 @@ def payout(call: TrackierCall) -> dict:
     return {"success": True, "data": {"user": user_object(user, call.network), "stats": days, "total": total}}
 
 
-planned("GET", "/affiliate/report", roles=AFFILIATE)
-planned("GET", "/affiliate/campaign-search", roles=AFFILIATE)
+@operation("GET", "/affiliate/report", roles=AFFILIATE)
+def legacy_report(call: TrackierCall) -> dict:
+    # `revenue` is the affiliate's earning here (its payout), as the old docs say
+    period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
+    mine = reports.Filters(publishers=(call.user_id,))
+    days, _ = reports.custom_report(call.db, call.network, period, ["created"],
+                                    ["grossClicks", "approvedConversions", "impressions", "payout"], mine)
+    by_campaign, _ = reports.custom_report(call.db, call.network, period, ["campaign_long_id"],
+                                           ["grossClicks", "approvedConversions", "impressions", "payout"], mine)
+    publisher = self_service.own_user(call.db, call.network, call.user_id)
+    links, shown = [], []
+    for row, link in self_service.linked_campaigns(call.db, call.network, call.user_id):
+        links.append(link_object(link, publisher.object_id, row.object_id, call.network))
+        shown.append({"_id": row.object_id, "image": row.image, "title": row.title, "preview_url": row.preview_url,
+                      "category": campaigns.loads(row.category, []), "live": bool(row.live),
+                      "description": row.description})
+    return {"success": True, "data": {
+        "links": links,
+        "performance": [{"created": r["created"], "clicks": r["grossClicks"], "conversions": r["approvedConversions"],
+                         "impressions": r["impressions"], "revenue": r["payout"]} for r in reversed(days)],
+        "start": period.start, "end": period.end, "campaigns": shown,
+        "campaigns_revenue": {r["campaign_long_id"]: {
+            "clicks": r["grossClicks"], "conversions": r["approvedConversions"], "impressions": r["impressions"],
+            "payout": r["payout"], "revenue": r["payout"]} for r in by_campaign}}}
+
+
+@operation("GET", "/affiliate/campaign-search", roles=AFFILIATE)
+def campaign_search(call: TrackierCall) -> dict:
+    """The affiliate's campaigns whose preview URL is on the deep link's (p4) site; p1-p3 are
+    added to each tracking link."""
+    limit, page = call.paging(default_limit=DEFAULT_PAGE_SIZE)
+    assert limit is not None
+    site = self_service.site_of(call.query.get("p4") or "")
+    rows, _ = self_service.affiliate_campaigns(call.db, call.network, call.user_id, permission_only=False, model=None,
+                                               limit=1000, page=1)
+    matching = [row for row in rows if site and self_service.site_of(row.preview_url or "") == site]
+    extra = urlencode({name: call.query.get(name) or "" for name in ("p1", "p2", "p3")})
+    found = []
+    for row in matching[(page - 1) * limit: page * limit]:
+        link = _link(call, row)
+        found.append({"_id": row.object_id, "display_id": row.display_id, "title": row.title,
+                      "preview_url": row.preview_url,
+                      "tracking_link": {**link, "url": f"{link['url']}?{extra}"} if link else None,
+                      "permission": {"hasPermission": self_service.may_run(call.db, row, call.user_id),
+                                     "permRequired": row.visibility != "public"}})
+    return {"success": True, "data": {"campaigns": found, "pagination": {
+        "page": page, "totalPages": max(1, -(-len(matching) // limit))}}}

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from polytrack.trackier import campaigns, goals
-from polytrack.trackier.operations.base import TrackierCall, operation, planned
+from polytrack.trackier.fields import as_number
+from polytrack.trackier.operations.base import TrackierCall, operation
 from polytrack.trackier.shapes import goal_object, goal_payout_object
+
+
+LEGACY_PAGE = 20  # GET /goal documents page and limit, no default
+LEGACY_AD_PAGE = 50
 
 
 def _payouts(goal, rows) -> list[dict]:
@@ -71,12 +76,79 @@ def delete_goal_payout(call: TrackierCall) -> dict:
 
 
 # Legacy: gone from the newest docs, still called by clients written against the older ones.
-planned("GET", "/goal")
-planned("GET", "/goal/ad/{adId}")
-planned("GET", "/goal/payout/{goalId}")
-# the deprecated campaign-scoped forms
-planned("POST", "/goals/{campId}")
-planned("GET", "/goals/{campId}")
-planned("GET", "/goals/{campId}/{goalId}")
-planned("POST", "/goals/{campId}/{goalId}")
-planned("DELETE", "/goals/{campId}/{goalId}")
+
+def _goal_page(call: TrackierCall, rows, total: int, limit: int, page: int) -> dict:
+    # `pagination` at the top level, next to `data`
+    return {"success": True, "data": {"goals": [goal_object(row) for row in rows]},
+            "pagination": {"page": page, "limit": limit, "total": total}}
+
+
+@operation("GET", "/goal", cacheable=True)
+def network_goals(call: TrackierCall) -> dict:
+    limit, page = call.paging(default_limit=LEGACY_PAGE)
+    assert limit is not None
+    rows, total = goals.list_network_goals(call.db, call.network, limit=limit, page=page)
+    return _goal_page(call, rows, total, limit, page)
+
+
+@operation("GET", "/goal/ad/{adId}", cacheable=True)
+def ad_goals(call: TrackierCall) -> dict:
+    limit, page = call.paging(default_limit=LEGACY_AD_PAGE)
+    assert limit is not None
+    rows = goals.list_goals(call.db, campaigns.find_campaign(call.db, call.network, call.path_params["adId"]))
+    return _goal_page(call, rows[(page - 1) * limit: page * limit], len(rows), limit, page)
+
+
+@operation("GET", "/goal/payout/{goalId}", cacheable=True)
+def goal_payouts(call: TrackierCall) -> dict:
+    goal = goals.find_goal(call.db, call.network, call.path_params["goalId"])
+    return {"success": True, "data": {"payouts": _payouts(goal, goals.list_payouts(call.db, [goal.id])[goal.id])}}
+
+
+# the deprecated campaign-scoped forms: one fixed payout per goal, shown on the goal
+
+def _simple(call: TrackierCall, goal, campaign) -> dict:
+    payouts = goals.list_payouts(call.db, [goal.id])[goal.id]
+    first = payouts[0] if payouts else None
+    return {**goal_object(goal), "revenue": as_number(first.revenue_micros) if first else None,
+            "payout": as_number(first.payout_micros) if first else None, "currency": campaign.currency}
+
+
+def _campaign_goal(call: TrackierCall):
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    goal = goals.in_campaign(goals.find_goal(call.db, call.network, call.path_params["goalId"]), campaign)
+    return campaign, goal
+
+
+@operation("POST", "/goals/{campId}", writes=True)
+def simple_create(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    goal = goals.create_simple_goal(call.db, call.services.clock, call.network, campaign, call.body)
+    return {"success": True, "data": {"goal": _simple(call, goal, campaign), "message": "Goal Saved Successfully!!"}}
+
+
+@operation("GET", "/goals/{campId}", cacheable=True)
+def simple_list(call: TrackierCall) -> dict:
+    campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
+    return {"success": True, "data": {"goals": [_simple(call, goal, campaign)
+                                                for goal in goals.list_goals(call.db, campaign)]}}
+
+
+@operation("GET", "/goals/{campId}/{goalId}", cacheable=True)
+def simple_get(call: TrackierCall) -> dict:
+    campaign, goal = _campaign_goal(call)
+    return {"success": True, "data": {"goal": _simple(call, goal, campaign)}}
+
+
+@operation("POST", "/goals/{campId}/{goalId}", writes=True)
+def simple_edit(call: TrackierCall) -> dict:
+    campaign, goal = _campaign_goal(call)
+    goal = goals.edit_simple_goal(call.db, call.services.clock, call.network, goal, call.body)
+    return {"success": True, "data": {"goal": _simple(call, goal, campaign), "message": "Goal Saved Successfully!!"}}
+
+
+@operation("DELETE", "/goals/{campId}/{goalId}", writes=True)
+def simple_delete(call: TrackierCall) -> dict:
+    _, goal = _campaign_goal(call)
+    goals.delete_goal(call.db, call.network, goal.object_id)
+    return {"success": True, "data": {"message": "Goal removed from database!!"}}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
-from polytrack.trackier import campaigns, dictionary, domain, errors, jobs, logs, reports
+from polytrack.trackier import campaigns, dictionary, domain, errors, jobs, logs, referrals, reports
 from polytrack.trackier.domain import USER_CURRENCIES
 from polytrack.trackier.errors import TrackierError
-from polytrack.trackier.operations.base import TrackierCall, operation, planned, report_list
+from polytrack.trackier.fields import as_number
+from polytrack.trackier.operations.base import TrackierCall, operation, report_list
 from polytrack.trackier.shapes import day, link_object, php_date, tracking_url
 
 
@@ -221,7 +222,42 @@ def get_job(call: TrackierCall) -> dict:
     return {"success": True, "data": {"job": job_object(job), "logs": json.loads(job.logs)[::-1]}}
 
 
-planned("GET", "/network/referral")
-planned("POST", "/network/referral")
-planned("PATCH", "/network/referral/{id}")
-planned("DELETE", "/network/referral/{id}")
+def referral_object(row, call: TrackierCall) -> dict:
+    return {"user_id": row.user_object_id, "recurring": bool(row.recurring), "type": row.type, "base": row.base,
+            "rate": as_number(row.rate_micros), "_id": row.object_id, "live": bool(row.live),
+            "created": logs.local_time(row.created_at, call.network),
+            "modified": logs.local_time(row.modified_at, call.network) if row.modified_at else None}
+
+
+def _publishers(call: TrackierCall) -> list[dict]:
+    return [{"_id": row.object_id, "name": row.name, "username": row.username}
+            for row in domain.list_users(call.db, call.network, user_type="publisher")]
+
+
+@operation("GET", "/network/referral", cacheable=True)
+def list_referrals(call: TrackierCall) -> dict:
+    # signUps: publishers who signed up through the link; polytrack has no sign-up page, so 0
+    return {"success": True, "data": {
+        "referrals": [{**referral_object(row, call), "signUps": 0}
+                      for row in referrals.list_referrals(call.db, call.network)],
+        "publishers": _publishers(call)}}
+
+
+@operation("POST", "/network/referral", writes=True)
+def create_referral(call: TrackierCall) -> dict:
+    row = referrals.create_referral(call.db, call.services.clock, call.network, call.body)
+    return {"success": True, "data": {"message": "Referral Link Created!!", "referral": referral_object(row, call),
+                                      "publishers": _publishers(call)}}
+
+
+@operation("PATCH", "/network/referral/{id}", writes=True)
+def edit_referral(call: TrackierCall) -> dict:
+    row = referrals.edit_referral(call.db, call.services.clock, call.network, call.path_params["id"], call.body)
+    return {"success": True, "data": {"message": "Referral link Updated!!", "referral": referral_object(row, call),
+                                      "publishers": _publishers(call)}}
+
+
+@operation("DELETE", "/network/referral/{id}", writes=True)
+def delete_referral(call: TrackierCall) -> dict:
+    referrals.delete_referral(call.db, call.services.clock, call.network, call.path_params["id"])
+    return {"success": True, "data": {"message": "Referral Link Deleted!!"}}
