@@ -109,8 +109,8 @@ def test_demo_seed_is_idempotent_and_its_curl_works(http, services):
         with services.transaction() as conn:
             trackier_demo.seed(services, conn)
     creds = trackier_demo.credentials("http://testserver")
-    assert creds == {"trackier": {"url": "http://testserver/api",
-                                  "network_api_key": "demo-trackier-network-key-0000000000000000"}}
+    assert creds["trackier"]["url"] == "http://testserver/api"
+    assert creds["trackier"]["network_api_key"] == "demo-trackier-network-key-0000000000000000"
     [curl] = trackier_demo.curl_examples("http://testserver", creds)
     assert "X-Api-Key: demo-trackier-network-key-0000000000000000" in curl and "/api/advertiser" in curl
     body = http.get("/api/advertiser", headers={"X-Api-Key": creds["trackier"]["network_api_key"]}).json()
@@ -121,12 +121,12 @@ def test_demo_seed_is_idempotent_and_its_curl_works(http, services):
 
 def test_client_returns_json_and_raises_trackier_error(http, key):
     client = TrackierClient("http://testserver/api", key, http=http)
-    user = client.post("/advertiser", json={"name": "C", "email": "c@example.com", "password": "p"})["data"]["user"]
-    assert client.get(f"/advertiser/{user['display_id']}")["data"]["advertiser"] == user
-    assert client.get("/advertiser", limit=1)["data"]["advertisers"] == [user]
+    user = client.create_advertiser(body={"name": "C", "email": "c@example.com", "password": "p"})["data"]["user"]
+    assert client.get_advertiser(user["display_id"])["data"]["advertiser"] == user
+    assert client.list_advertisers(limit=1)["data"]["advertisers"] == [user]
     with pytest.raises(TrackierError) as caught:
-        client.get("/advertiser/12345")
+        client.get_advertiser(12345)
     assert (caught.value.status, caught.value.code, caught.value.message) == (404, 31, "Resource Not Found")
     with pytest.raises(TrackierError) as caught:
-        TrackierClient("http://testserver", "bad-key", http=http).get("/advertiser")
+        TrackierClient("http://testserver", "bad-key", http=http).list_advertisers()
     assert (caught.value.status, caught.value.code) == (401, 13)
