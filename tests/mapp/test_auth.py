@@ -153,18 +153,12 @@ def test_analysis_objects_and_metrics_list(http):
     assert len(english["metrics"]) == len(german["metrics"])
 
 
-@pytest.mark.parametrize("method", ["exportData", "importData"])
-def test_later_methods_authenticate_then_say_not_implemented(http, method):
-    assert rpc(http, method, {"token": "dead"}) == AUTH_FAILED
-    assert rpc(http, method, {"token": login_token(http)}) == error_of(f"Not implemented yet: {method}")
-
-
-def test_delete_tv_data_authenticates_with_credentials_then_not_implemented(http):
+def test_delete_tv_data_authenticates_with_customer_id_login_and_pass(http):
     params = {"customerId": SHOP, "login": "alice", "pass": "alice-pass",
               "time_start": "2024-01-01 00:00:00", "time_stop": "2024-01-02 00:00:00"}
     assert rpc(http, "deleteTvData", {**params, "customerId": OTHER}) == AUTH_FAILED
     assert rpc(http, "deleteTvData", {"token": login_token(http)}) == error_of("Missing parameter: customerId")
-    assert rpc(http, "deleteTvData", params) == error_of("Not implemented yet: deleteTvData")
+    assert rpc(http, "deleteTvData", params)["result"] == ["Deleting Tv Data initiated"]
 
 
 # --- getAccountList and tenant isolation --------------------------------------------------------

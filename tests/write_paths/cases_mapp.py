@@ -108,6 +108,25 @@ def _(env: Env):
         env.op("POST", "/_polytrack/mapp/account-limits", customerId=SHOP, requestsPerPeriodSec=0)
 
 
+@case("mapp importData", operations=[("mapp", "importData")])
+def _(env: Env):
+    token = env.mapp_token()
+    with env.write():
+        body = env.mapp("importData", token=token, uploadType="content_categories",
+                        uploadData=[["Pages", "Category (Text) – Main"], ["home", "archive"]])
+        assert body == {"version": "1.1", "result": []}, body
+
+
+@case("mapp deleteTvData", operations=[("mapp", "deleteTvData")])
+def _(env: Env):
+    token = env.mapp_token()
+    env.mapp("importData", token=token, uploadType="session_parameter_tv", uploadData=[["Session", "Spot"], ["s1", "a"]])
+    with env.write():
+        body = env.mapp("deleteTvData", customerId=SHOP, login="alice", time_start="2024-06-12", time_stop="2024-06-12",
+                        **{"pass": "alice-pass"})
+        assert body["result"] == ["Deleting Tv Data initiated"], body
+
+
 @case("read: a rejected pixel hit is only counted")
 def _(env: Env):
     with env.write(NOTHING):

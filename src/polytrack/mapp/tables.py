@@ -204,7 +204,7 @@ mapp_daily_fresh = Table(
     metadata,
     Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("day", String(10), primary_key=True),
-    Column("dimension", String(32), primary_key=True),
+    Column("dimension", String(128), primary_key=True),
     Column("changes", BigInteger, nullable=False),
 )
 
@@ -220,7 +220,7 @@ mapp_daily = Table(
     Column("day", String(10), nullable=False),
     Column("week", String(7), nullable=False),
     Column("weekday", Integer, nullable=False),
-    Column("dimension", String(32), nullable=False),
+    Column("dimension", String(128), nullable=False),
     Column("value", Text, nullable=False),
     Column("page_impressions", BigInteger, nullable=False),
     Column("visits", BigInteger, nullable=False),
@@ -281,4 +281,24 @@ mapp_custom_metrics = Table(
     Column("metric", String(64), nullable=False),   # a built-in metric's key
     Column("filter", Text, nullable=False),
     Column("created_at", Float, nullable=False),
+)
+
+
+# --- imported data (importData / exportData) --------------------------------------------------
+
+# One cell of an importData upload: the row's key (its first column: a page, page URL, customer
+# id, media code, product, order id ...), the column (`name`, without the "Category (Text) – "
+# style prefix that `header` keeps) and the value. Content categories are analysis objects.
+mapp_categories = Table(
+    "mapp_categories",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("upload_type", String(40), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("header", String(300), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("uploaded_at", Float, nullable=False),
+    Index("ix_mapp_categories_cell", "account_id", "upload_type", "name", "key"),
 )

@@ -24,10 +24,15 @@ SCOPES = ("", "page", "action", "visit", "visitor")
 DYNAMIC_TIME_KEYS = ("dynamicTime", "dynamicTimeInterval", "timeInterval")
 
 
-def find_dimension(title: str) -> Dimension | None:
+def find_dimension(title: str, categories: Mapping[str, str] | None = None) -> Dimension | None:
+    """A built-in object, a content group or custom parameter, or one of the account's imported
+    content categories (`categories`: casefolded name -> name)."""
     entry = catalog.find(title, catalog.ANALYSIS_OBJECTS)
     if entry is not None:
         return Dimension.of(entry)
+    category = (categories or {}).get(title.strip().casefold())
+    if category is not None:
+        return Dimension(f"category:{category}", category)
     if found := _PARAMETER_TITLE.match(title):
         return Dimension(f"param:{found[1].lower()}{int(found[2])}", title.strip())
     if found := _CONTENT_GROUP_TITLE.match(title):
@@ -62,7 +67,7 @@ def _sort(params: Params) -> str:
     return params.choice("sortOrder", ("asc", "desc")) or ""
 
 
-def read_filter(value, name: str) -> Filter:
+def read_filter(value, name: str, categories: Mapping[str, str] | None = None) -> Filter:
     """{"filterRules": [...]} (a bare list of rules too) -> groups of rules: split at every
     `and`, a rule linked with `or` joins the group of the rule before it."""
     if value is None or value == "" or value == []:
@@ -72,7 +77,7 @@ def read_filter(value, name: str) -> Filter:
     groups: list[list[Rule]] = []
     for position, rule in enumerate(_objects(value, name)):
         link = rule.choice("link", ("and", "or"), "and")
-        parsed = _rule(rule, name)
+        parsed = _rule(rule, name, categories)
         if groups and link == "or":
             if (groups[-1][0].dimension is None) != (parsed.dimension is None):
                 raise invalid_parameter(name)  # an object rule or-ed with a metric rule
@@ -82,7 +87,7 @@ def read_filter(value, name: str) -> Filter:
     return tuple(tuple(group) for group in groups)
 
 
-def _rule(params: Params, name: str) -> Rule:
+def _rule(params: Params, name: str, categories: Mapping[str, str] | None) -> Rule:
     title = params.text("objectTitle", required=True)
     comparator = (params.text("comparator", required=True) or "").lower()
     value = params.raw("filter")
@@ -92,7 +97,7 @@ def _rule(params: Params, name: str) -> Rule:
         raise missing_parameter("filter") if value is None else invalid_parameter("filter")
     scope = params.choice("scope", SCOPES[1:], "") or ""
     case_sensitive = params.bool01("caseSens")
-    dimension = find_dimension(title)
+    dimension = find_dimension(title, categories)
     if dimension is not None:
         if comparator not in OBJECT_COMPARATORS:
             raise invalid_parameter("comparator")
@@ -142,8 +147,10 @@ def dynamic_range(code: str, today: date) -> tuple[date, date]:
 
 
 def read_analysis(config, *, language: str, today: date, default_row_limit: int,
-                  custom: Mapping[str, tuple[str, Filter]] | None = None) -> Analysis:
-    """`custom`: the account's custom metrics, title -> (built-in metric key, filter)."""
+                  custom: Mapping[str, tuple[str, Filter]] | None = None,
+                  categories: Mapping[str, str] | None = None) -> Analysis:
+    """`custom`: the account's custom metrics, title -> (built-in metric key, filter);
+    `categories`: its imported content categories, casefolded name -> name."""
     if config is None:
         raise missing_parameter("analysisConfig")
     if not isinstance(config, dict):
@@ -154,7 +161,7 @@ def read_analysis(config, *, language: str, today: date, default_row_limit: int,
     levels = []
     for item in _objects(params.raw("analysisObjects"), "analysisObjects"):
         title = item.text("title", required=True)
-        dimension = find_dimension(title)
+        dimension = find_dimension(title, categories)
         if dimension is None:
             raise unknown_object(title)
         levels.append(Level(dimension, item.text("alias") or dimension.title(language), _sort(item),
@@ -168,7 +175,7 @@ def read_analysis(config, *, language: str, today: date, default_row_limit: int,
     metrics = []
     for item in metric_items:
         title = item.text("title", required=True)
-        column_filter = read_filter(item.raw("metricFilter"), "metricFilter")
+        column_filter = read_filter(item.raw("metricFilter"), "metricFilter", categories)
         if any(group[0].metric is not None for group in column_filter):
             raise invalid_parameter("metricFilter")  # a column's filter restricts its data: objects only
         entry = find_metric(title)
@@ -202,7 +209,7 @@ def read_analysis(config, *, language: str, today: date, default_row_limit: int,
     params.choice("scope", ("auto", "visit", "strong"))  # accepted; every metric is computed as `auto`
     return Analysis(
         levels=tuple(levels), metrics=tuple(metrics),
-        filter=read_filter(params.raw("analysisFilter"), "analysisFilter"),
+        filter=read_filter(params.raw("analysisFilter"), "analysisFilter", categories),
         start=start, stop=stop,
         start_row=params.integer("startRow", 1, minimum=1) or 1,
         hide_footers=params.bool01("hideFooters"),

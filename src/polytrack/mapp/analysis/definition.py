@@ -26,6 +26,11 @@ class Dimension:
     def parameter(self) -> str | None:
         return self.key[6:] if self.key.startswith("param:") else None
 
+    @property
+    def category(self) -> str | None:
+        """An imported content category ("category:<name>"): its value for a hit's page."""
+        return self.key[9:] if self.key.startswith("category:") else None
+
     def title(self, language: str) -> str:
         return self.de if language == "de" and self.de else self.en
 

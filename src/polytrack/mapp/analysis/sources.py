@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 
 from polytrack.mapp.analysis.definition import Dimension, Filter, Rule
 from polytrack.mapp.analysis.metrics import COMPONENTS
-from polytrack.mapp.tables import mapp_daily, mapp_hit_params, mapp_hits, mapp_visits
+from polytrack.mapp.tables import mapp_categories, mapp_daily, mapp_hit_params, mapp_hits, mapp_visits
 
 # Objects that are attributes of the visit (from its first hit): a filter on them keeps or drops
 # whole visits.
@@ -68,8 +68,15 @@ class Frame:
         self.v = mapp_visits.alias("v" + suffix)
         self.suffix = suffix
         self.parameters: dict[str, Any] = {}
+        self.categories: dict[str, Any] = {}  # imported content categories, by the hit's page
 
     def column(self, dimension: Dimension) -> ColumnElement:
+        category = dimension.category
+        if category is not None:
+            joined = self.categories.get(category)
+            if joined is None:
+                joined = self.categories[category] = mapp_categories.alias(f"c{len(self.categories)}{self.suffix}")
+            return func.coalesce(joined.c.value, "")
         name = dimension.parameter
         if name is None:
             return _RAW[dimension.key](self.h, self.v)
@@ -82,6 +89,10 @@ class Frame:
         joined = self.h.join(self.v, self.v.c.id == self.h.c.visit_id)
         for name, alias in self.parameters.items():
             joined = joined.outerjoin(alias, and_(alias.c.hit_id == self.h.c.id, alias.c.name == name))
+        for name, alias in self.categories.items():
+            joined = joined.outerjoin(alias, and_(
+                alias.c.account_id == self.h.c.account_id, alias.c.upload_type == "content_categories",
+                alias.c.name == name, alias.c.key == self.h.c.page))
         return joined
 
 

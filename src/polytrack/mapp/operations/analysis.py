@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from polytrack.kernel.dates import zone
-from polytrack.mapp import reports
+from polytrack.mapp import imports, reports
 from polytrack.mapp.custom_metrics import custom_metrics
 from polytrack.mapp.analysis import engine
 from polytrack.mapp.analysis.config import read_analysis
@@ -32,7 +32,8 @@ def get_analysis_data(call: MappCall) -> dict:
     analysis = read_analysis(call.params.raw("analysisConfig"), language=caller.language,
                              today=now.astimezone(account_zone).date(),
                              default_row_limit=call.settings.default_row_limit,
-                             custom=custom_metrics(call.db, caller.account_id))
+                             custom=custom_metrics(call.db, caller.account_id),
+                             categories=imports.content_categories(call.db, caller.account_id))
     return engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
 
 
@@ -55,6 +56,7 @@ def get_report_data(call: MappCall) -> dict:
     account_zone = zone(caller.timezone)
     now = call.services.clock.now()
     custom = custom_metrics(call.db, caller.account_id)
+    categories = imports.content_categories(call.db, caller.account_id)
     results = []
     for kind, config in analyses:
         config = dict(config)
@@ -69,7 +71,8 @@ def get_report_data(call: MappCall) -> dict:
         if kind == "status":
             config.update(hideFooters=0, footerIdentifier="-")
         analysis = read_analysis(config, language=language, today=now.astimezone(account_zone).date(),
-                                 default_row_limit=call.settings.default_row_limit, custom=custom)
+                                 default_row_limit=call.settings.default_row_limit, custom=custom,
+                                 categories=categories)
         result = engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
         results.append(engine.as_status(result, language) if kind == "status" else result)
     return {"author": report["author"], "title": report["title"], "description": report["description"],
