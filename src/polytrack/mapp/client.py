@@ -58,9 +58,45 @@ class MappClient:
         self.token = self.request("login", params)
         return self.token
 
+    # --- one method each, in the order of the vendor's documentation ---------------------------
+
+    def connection_test(self) -> str:
+        return self.request("getConnectionTest", {})
+
+    def account_list(self, login: str, password: str) -> list[dict]:
+        return self.request("getAccountList", {"login": login, "pass": password})
+
+    def objects_and_metrics(self) -> dict:
+        """getAnalysisObjectsAndMetricsList: {analysisObjects, metrics, customMetrics}."""
+        return self.call("getAnalysisObjectsAndMetricsList")
+
+    def custom_reports(self) -> list[dict]:
+        """getCustomReportsList: [{reportGroup, title}]."""
+        return self.call("getCustomReportsList")
+
+    def dynamic_time_intervals(self) -> list[dict]:
+        """getDynamicTimeIntervalList: [{name, code}]."""
+        return self.call("getDynamicTimeIntervalList")
+
     def analysis(self, **config) -> dict:
         """getAnalysisData with this `analysisConfig`."""
         return self.call("getAnalysisData", analysisConfig=config)
+
+    def report(self, report_name: str, **options) -> dict:
+        """getReportData; `options`: time_start, time_stop, footerIdentifier, language."""
+        return self.call("getReportData", report_name=report_name, **options)
+
+    def export_data(self, export_type: str, start_row: int = 1, end_row: int = 10_000, **options) -> list[list[str]]:
+        """exportData: the headline row, then rows start_row..end_row."""
+        return self.call("exportData", type=export_type, startRow=start_row, endRow=end_row, **options)
+
+    def import_data(self, upload_type: str, rows: list[list]) -> list:
+        """importData: `rows[0]` the headlines."""
+        return self.call("importData", uploadType=upload_type, uploadData=rows)
+
+    def delete_tv_data(self, customer_id: str, login: str, password: str, time_start: str, time_stop: str) -> list[str]:
+        return self.request("deleteTvData", {"customerId": customer_id, "login": login, "pass": password,
+                                             "time_start": time_start, "time_stop": time_stop})
 
     def logout(self) -> bool:
         """True when the server deleted the token ("1")."""
