@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from polytrack.avidtrak import billing, values
 from polytrack.avidtrak.errors import AvidTrakError
@@ -29,7 +29,8 @@ from polytrack.avidtrak.tables import avidtrak_numbers as numbers
 from polytrack.avidtrak.tables import avidtrak_round_robin as round_robin
 from polytrack.avidtrak.tables import avidtrak_visit_numbers as visit_numbers
 from polytrack.avidtrak.tables import avidtrak_visits as visits
-from polytrack.kernel.sql import Db
+from polytrack.avidtrak.tables import avidtrak_wallets as wallets
+from polytrack.kernel.sql import Db, Statement
 
 SESSION = timedelta(minutes=30)  # a visit whose last page load is this recent: "session" match
 POST_SESSION = timedelta(days=30)  # a visit started this recently: "post_session" match
@@ -93,9 +94,12 @@ def to_number(value: str) -> str | None:
 # --- the routing decision ----------------------------------------------------------------------
 
 def _number_for(db: Db, dialled: str) -> Any:
+    """The held number dialled, with its owner's kind and its payer's balance (one query)."""
+    payer = case((accounts.c.kind == "client", accounts.c.parent_id), else_=accounts.c.id)
     return db.execute(
-        select(numbers, accounts.c.kind, accounts.c.parent_id)
+        select(numbers, accounts.c.kind, accounts.c.parent_id, wallets.c.balance.label("payer_balance"))
         .join(accounts, accounts.c.id == numbers.c.owner_id)
+        .outerjoin(wallets, wallets.c.account_id == payer)
         .where(numbers.c.number == dialled, numbers.c.sid.is_not(None))).first()
 
 
@@ -171,20 +175,23 @@ def find_by_id(db: Db, call_id: int) -> Call | None:
     return None if row is None else _call(row, _held_number(db, row.sid))
 
 
+# The webhook's first question, on every incoming call: has this CallSid been seen (a retry)?
+_CALL_BY_SID = Statement("SELECT id FROM avidtrak_calls WHERE call_sid = ?")
+
+
 def start(db: Db, caller: Caller, now: datetime) -> Call | None:
     """A call arrives: None for a number nobody holds (rejected, nothing logged). Otherwise the
     call row, in progress with candidate 1 (its first dial), or `suspended` / `no-forwarding`.
     A repeated CallSid is the same call."""
-    existing = find(db, caller.call_sid)
-    if existing is not None:
-        return existing
+    if db.one(_CALL_BY_SID, (caller.call_sid,)) is not None:
+        return find(db, caller.call_sid)
     number = _number_for(db, caller.to)
     if number is None:
         return None
     payer_id = number.parent_id if number.kind == "client" else number.owner_id
     at = values.utc_naive(now)
     plan = dial_plan(db, number)
-    if billing.balance_of(db, payer_id) < 0:
+    if number.payer_balance is not None and number.payer_balance < 0:
         status, step = "suspended", 0
     elif not plan:
         status, step = "no-forwarding", 0
@@ -199,21 +206,18 @@ def start(db: Db, caller: Caller, now: datetime) -> Call | None:
         dial_plan=json.dumps([list(candidate) for candidate in plan]), step=step,
         **attribution(db, number, at)).returning(calls.c.id)).scalar_one()
     if step:
-        _dialling(db, number.id, plan, step)
-    row = db.execute(select(calls).where(calls.c.id == call_id)).one()
-    return _call(row, number)
+        _dialling(db, number.id, plan, step, len([c for c in plan if c.from_list]))
+    return Call(call_id, caller.call_sid, status, step, plan, number.id, number.greet_caller, number.whisper_message,
+                bool(number.recording), number.rings, caller.number)
 
 
-def _dialling(db: Db, number_id: int, plan: list[Candidate], step: int) -> None:
+def _dialling(db: Db, number_id: int, plan: list[Candidate], step: int, entries: int) -> None:
     """Candidate `step` is being dialled: the first round-robin entry dialled in a call moves the
-    number's rotation pointer on by one, so the next call starts at the following entry."""
+    number's rotation pointer on by one (modulo the `entries` of its list), so the next call
+    starts at the following entry."""
     first_from_list = next((i for i, candidate in enumerate(plan, start=1) if candidate.from_list), None)
-    if step != first_from_list:
-        return
-    count = db.execute(select(round_robin.c.id).where(round_robin.c.number_id == number_id)).all()
-    if count:
-        db.execute(update(numbers).where(numbers.c.id == number_id)
-                   .values(rr_next=(numbers.c.rr_next + 1) % len(count)))
+    if step == first_from_list and entries:
+        db.execute(update(numbers).where(numbers.c.id == number_id).values(rr_next=(numbers.c.rr_next + 1) % entries))
 
 
 def timeout(call: Call) -> int:
@@ -247,7 +251,9 @@ def dial_result(db: Db, call: Call, step: int, dial_status: str) -> Next:
     if status in NOT_ANSWERED and step < len(call.plan):
         _set(db, call.id, step=step + 1, forwarded_to=candidate.number)
         if call.number_id is not None:
-            _dialling(db, call.number_id, call.plan, step + 1)
+            entries = db.execute(select(func.count()).select_from(round_robin)
+                                 .where(round_robin.c.number_id == call.number_id)).scalar_one()
+            _dialling(db, call.number_id, call.plan, step + 1, entries)
         return Next("dial", step + 1)
     _set(db, call.id, call_status=status if status in FINAL_STATUSES else "failed", forwarded_to=candidate.number)
     return Next("sorry")
