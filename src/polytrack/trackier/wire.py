@@ -20,6 +20,7 @@ import re
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from polytrack.kernel import guard
 from polytrack.kernel.guard import FailedAuthGuard
@@ -28,7 +29,7 @@ from polytrack.kernel.params import BadInput, Params, parse_json, parse_query, r
 from polytrack.kernel.params import read_body as read_raw_body
 from polytrack.kernel.render import JSON_TYPE, Raw, TextResponse
 from polytrack.services import Services
-from polytrack.trackier import collect, domain, errors
+from polytrack.trackier import collect, domain, errors, openapi
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.operations import registries
 from polytrack.trackier.operations.base import TrackierCall, per_key_limit
@@ -221,4 +222,5 @@ def routes(services: Services) -> list:
     """The API's paths, and the tracking side's (collect.py) at the root."""
     collector = collect.Collector(services)
     endpoint = TrackierEndpoint(services, collector.sender)
-    return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services, collector)]
+    return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services, collector),
+            Route("/_polytrack/openapi/trackier.json", openapi.serve, methods=["GET"])]
