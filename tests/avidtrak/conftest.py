@@ -7,6 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 URL = "/webservice/api.php"
+# The collection side's settings in the `hooks` app.
+TOKEN, INGEST = "sandbox-signing-token", "ingest-secret"
+BASE = "http://testserver"
 
 
 def call(http, pincode, method, fmt="json", *, post=False, **params):
@@ -80,3 +83,17 @@ def error_of(http, pincode, method, fmt="json", **params):
         assert failure.code == 0, failure
         return failure.data
     raise AssertionError(f"{method} succeeded")
+
+
+@pytest.fixture
+def hooks(services):
+    """The app with a known sandbox signing token and ingest token, and the sandbox clock on
+    (the ingest and the swap endpoint honour the times they are given)."""
+    from starlette.testclient import TestClient
+
+    from polytrack.app import create_app
+
+    services.settings.api.update({"avidtrak.sandbox_auth_token": TOKEN, "avidtrak.ingest_token": INGEST,
+                                  "avidtrak.sandbox_clock": True})
+    with TestClient(create_app(services=services), base_url=BASE) as http:
+        yield http

@@ -6,7 +6,6 @@ import pytest
 
 from tests.avidtrak.conftest import FORMATS, as_sent, client, error_of
 from tests.avidtrak.test_numbers import buy
-from tests.avidtrak.test_voice import hooks  # noqa: F401  (the fixture: sandbox clock on)
 
 pytestmark = pytest.mark.usefixtures("services")
 

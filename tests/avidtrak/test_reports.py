@@ -8,9 +8,9 @@ from sqlalchemy import insert
 
 from polytrack.avidtrak.domain import account_by_userid
 from polytrack.avidtrak.tables import avidtrak_visit_numbers, avidtrak_visits
-from tests.avidtrak.conftest import FORMATS, as_sent, call, client, error_of
+from tests.avidtrak.conftest import FORMATS, as_sent, client, error_of
 from tests.avidtrak.test_numbers import buy, sid_of
-from tests.avidtrak.test_voice import INGEST, hooks, ingest  # noqa: F401  (the fixture)
+from tests.avidtrak.test_voice import ingest
 
 pytestmark = pytest.mark.usefixtures("services")
 

@@ -6,7 +6,7 @@ round robin, billed, and shows in call_logs and visit_data attributed to the vis
 import pytest
 
 from tests.avidtrak.conftest import FORMATS, as_sent, call, client
-from tests.avidtrak.test_voice import dial_result, hooks, incoming, status, stored, twiml  # noqa: F401
+from tests.avidtrak.test_voice import dial_result, incoming, status, stored, twiml
 
 pytestmark = pytest.mark.usefixtures("services")
 

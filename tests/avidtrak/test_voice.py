@@ -11,24 +11,12 @@ from twilio.request_validator import RequestValidator
 
 from polytrack.app import create_app
 from polytrack.avidtrak.tables import avidtrak_calls, avidtrak_ledger
-from tests.avidtrak.conftest import call, client
+from tests.avidtrak.conftest import BASE, INGEST, TOKEN, call, client
 from tests.avidtrak.test_numbers import buy, sid_of
-from tests.conftest import ADMIN_TOKEN
 
 pytestmark = pytest.mark.usefixtures("services")
 
-TOKEN, INGEST = "sandbox-signing-token", "ingest-secret"
-BASE = "http://testserver"
 A = "4105550100"
-
-
-@pytest.fixture
-def hooks(services):
-    """The app with a known sandbox signing token and ingest token."""
-    services.settings.api.update({"avidtrak.sandbox_auth_token": TOKEN, "avidtrak.ingest_token": INGEST,
-                                  "avidtrak.sandbox_clock": True})
-    with TestClient(create_app(services=services), base_url=BASE) as http:
-        yield http
 
 
 def post(http, path, params, *, token=TOKEN, url=None, signature=None):
@@ -105,7 +93,7 @@ def test_round_robin_hunt_answer_and_bill(hooks, services, admin, joe):
     (row,) = stored(services)
     nxt = twiml(dial_result(hooks, row.id, 1, "no-answer", sid))
     assert [c.tag for c in nxt] == ["Dial"]  # no greeting the second time
-    assert nxt[0].attrib["action"].endswith(f"step=2") and nxt[0][0].text == "+14105551111"
+    assert nxt[0].attrib["action"].endswith("step=2") and nxt[0][0].text == "+14105551111"
     assert "sendDigits" not in nxt[0][0].attrib
     done = twiml(dial_result(hooks, row.id, 2, "completed", sid))
     assert [c.tag for c in done] == ["Hangup"]
