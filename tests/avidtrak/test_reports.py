@@ -1,13 +1,8 @@
 """Reads computed from recorded calls and visits, in JSON and XML: call_logs (yesterday by
 default), all_lite_calls, lite_campaign (after add_lite_campaign), visit_data."""
 
-from datetime import datetime
-
 import pytest
-from sqlalchemy import insert
 
-from polytrack.avidtrak.domain import account_by_userid
-from polytrack.avidtrak.tables import avidtrak_visit_numbers, avidtrak_visits
 from tests.avidtrak.conftest import FORMATS, as_sent, client, error_of
 from tests.avidtrak.test_numbers import buy, sid_of
 from tests.avidtrak.test_voice import ingest
@@ -126,20 +121,16 @@ def test_add_lite_campaign_errors(hooks, shop, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_visit_data_by_keyword(hooks, services, shop, lite_client, fmt):
+def test_visit_data_by_keyword(hooks, shop, pro_client, lite_client, fmt):
     joe, _ = shop
-    with services.transaction() as db:
-        account_id = account_by_userid(db, "joesplumbing").id
-        for n, (keyword, hour) in enumerate([("emergency plumber", 8), ("emergency plumber", 9),
-                                             ("water heater", 10)]):
-            visit_id = db.execute(insert(avidtrak_visits).values(
-                account_id=account_id, visitor_id=f"v{n}", channel="gppc", keyword=keyword,
-                landing_page="https://www.joesplumbing.example/?gclid=x", referrer="https://www.google.com/",
-                started_at=datetime(2024, 6, 11, hour), last_seen=datetime(2024, 6, 11, hour, 5))
-                .returning(avidtrak_visits.c.id)).scalar_one()
-            db.execute(insert(avidtrak_visit_numbers).values(visit_id=visit_id, site_number="4105557000",
-                                                             tracking_number=A, shown_at=datetime(2024, 6, 11, hour)))
-    # a call 10 minutes after the water-heater visit is attributed to it (session)
+    client(hooks, joe).call("set_smart_replacement", action="add", site_phone="4105557000")
+    for n, (keyword, hour) in enumerate([("emergency plumber", 8), ("emergency plumber", 9), ("water heater", 10)]):
+        visit = hooks.get("/dni/swap", params={
+            "k": pro_client["site_key"], "vid": f"visitor-{n:04d}", "ts": f"2024-06-11 {hour:02d}:00:00",
+            "url": f"https://www.joesplumbing.example/?gclid=x{n}&utm_term={keyword}",
+            "ref": "https://www.google.com/"}).json()
+        assert visit["swaps"][0]["tracking_number"] == A
+    # a call 15 minutes after the water-heater visit is attributed to it (session)
     answer = a_call(hooks, "CA" + "8" * 32, A, "2024-06-11 10:15:00", 30)
     assert (answer["channel"], answer["match_type"]) == ("gppc", "session")
     rows = client(hooks, joe, fmt).call("visit_data", filter="gppc")
@@ -156,3 +147,18 @@ def test_visit_data_by_keyword(hooks, services, shop, lite_client, fmt):
     assert error_of(hooks, joe, "visit_data", fmt, filter="bseo")["error"] == "no_data"
     assert error_of(hooks, lite_client["pincode"], "visit_data", fmt, filter="gppc")["error"] == \
         "pro_account_required"
+
+
+@pytest.mark.parametrize("visited,match_type", [("2024-06-11 09:50:00", "session"),
+                                                 ("2024-06-01 10:00:00", "post_session"),
+                                                 ("2024-05-01 10:00:00", "none")])
+def test_match_windows(hooks, shop, pro_client, visited, match_type):
+    joe, _ = shop
+    client(hooks, joe).call("set_smart_replacement", action="add", site_phone="4105557000")
+    visit = hooks.get("/dni/swap", params={"k": pro_client["site_key"], "vid": "visitor-0001", "ts": visited,
+                                           "url": "https://www.joesplumbing.example/?gclid=1&utm_term=pipes"}).json()
+    answer = a_call(hooks, "CA" + "a" * 32, A, "2024-06-11 10:00:00", 30)
+    assert answer["match_type"] == match_type
+    row = client(hooks, joe).call("call_logs")[0]
+    expected = (visit["visit_id"], "pipes") if match_type != "none" else (None, "")
+    assert (row["visit_id"], row["keyword"]) == expected
