@@ -192,7 +192,7 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
         db.many(_DELETE_VISIT, [(visit_id,) for visit_id in old])
     derived = [(visitor, visit) for visitor, inside in sorted(chosen.items())
                for visit in sessionise([HitRow._make(row[2:]) for row in inside], zone)]
-    rows = [(visitor, visit, tuple(visit.attributes()[key] for key in _VISIT_KEYS)) for visitor, visit in derived]
+    rows = [(visitor, visit, _values(visit.attributes())) for visitor, visit in derived]
     # Rows come back in no promised order: a new visit is known by its visitor and attributes
     # (two visits alike in all of them are interchangeable: they start together and hold alike hits).
     ids: dict[tuple, list[int]] = {}
@@ -212,6 +212,10 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
     if updates:
         db.many(_SET_VISIT, updates)
     return [(inside[0][_TIME], inside[-1][_TIME]) for inside in chosen.values()]
+
+
+def _values(attributes: dict) -> tuple:
+    return tuple(attributes[key] for key in _VISIT_KEYS)
 
 
 def _stored(attributes: tuple) -> tuple:
