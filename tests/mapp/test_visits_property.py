@@ -99,3 +99,14 @@ def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):
     store("800000000000002", lines)
     assert derived(services, "800000000000001") == derived(services, "800000000000002")
     assert len(derived(services, "800000000000002")[0]) > 1
+
+
+def test_a_late_hit_joins_a_chain_of_hits_longer_than_what_is_read_at_once(http, services):
+    """Hits every 20 minutes for 16 hours make one chain (split at midnight); a late hit at
+    its start re-derives it all, further than the first read reaches."""
+    for customer_id in ("800000000000003", "800000000000004"):
+        mapp_admin.create_account(services, title="Chain", customer_id=customer_id)
+    hits = [("v1", minute, "home", False, 1) for minute in range(0, 16 * 60, 20)]
+    send(http, "800000000000003", hits, [])
+    send(http, "800000000000004", hits[1:] + hits[:1], [])
+    assert derived(services, "800000000000004") == derived(services, "800000000000003")
