@@ -13,7 +13,8 @@ T0 = NOW_MS - 2 * DAY - 10 * 3_600_000  # 2024-06-10 04:00 Berlin
 UNIQUE = {"Visitors", "Browsers, Unique", "% of All Visitors"}
 METRICS = ["Page Impressions", "Visits", "Visitors", "Entries", "Exits", "Bounces", "Bounce Rate %", "Duration (Seconds)",
            "Page Duration Avg", "Visit Duration Avg", "Page Impr. per Visit", "Clicks", "Visits (campaigns)", "Orders",
-           "Order Value", "Qty", "% of All Visits", "% of All Visitors", "Browsers, Unique"]
+           "Order Value", "Qty", "% of All Visits", "% of All Visitors", "Browsers, Unique", "Media Views",
+           "Media Views complete", "Play Duration"]
 _accounts = itertools.count(1)
 
 hits_strategy = st.lists(st.fixed_dictionaries({
@@ -21,12 +22,14 @@ hits_strategy = st.lists(st.fixed_dictionaries({
     "minute": st.integers(min_value=0, max_value=3 * 24 * 60 // 20).map(lambda k: k * 20),  # over three days
     "page": st.sampled_from(["home", "list", "Über uns", "a,b"]),
     "extra": st.sampled_from([{}, {"ct": "click"}, {"mc": "news"}, {"cg1": "Shop"}, {"cg1": "Blog"},
-                              {"st": "conf", "ba": "x", "co": "9.99", "qn": "2"}, {"fns": "1"}]),
+                              {"st": "conf", "ba": "x", "co": "9.99", "qn": "2"}, {"fns": "1"},
+                              {"mi": "pod", "mk": "play", "mt1": "30"}, {"mi": "pod", "mk": "eof", "mt1": "60"}]),
     "agent": st.sampled_from([CHROME, IPHONE]),
 }), min_size=1, max_size=16)
 
 analyses = st.fixed_dictionaries({
-    "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months"]),
+    "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months",
+                               "Media"]),
     "by_day": st.booleans(),
     "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
     "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),

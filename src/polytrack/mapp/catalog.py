@@ -28,8 +28,8 @@ class Entry:
 
 # Built-in objects, each computed from the hits (analysis/sources.py). Content groups (CG1, CG2
 # ...) and custom parameters (cp12, cs800 ...) come on top, per account, from the hits it received.
-# Not listed, because nothing collected computes them yet: Media (and its metrics), Region,
-# Provider, Plugins, Ad Media Path, Day since Customer Journey Start.
+# Not listed, because nothing collected computes them: Region, Provider, Plugins (no geo-IP or
+# plugin data), Ad Media Path, Day since Customer Journey Start.
 ANALYSIS_OBJECTS: tuple[Entry, ...] = (
     Entry("pages", "Pages", "Seiten"),
     Entry("page_urls", "Page URLs", "Seiten-URL", also=("Page URL",)),
@@ -50,6 +50,7 @@ ANALYSIS_OBJECTS: tuple[Entry, ...] = (
     Entry("entry_pages", "Entry Pages", "Einstiegsseiten"),
     Entry("exit_pages", "Exit Pages", "Ausstiegsseiten"),
     Entry("entry_source_types", "Entry Source Types", "Einstiegsquellen-Typen"),
+    Entry("media", "Media", "Medien"),
 )
 
 # German titles marked "—" in the vendor's tables have no known translation: they keep the
@@ -72,6 +73,9 @@ METRICS: tuple[Entry, ...] = (
     Entry("orders", "Orders", "Bestellungen"),
     Entry("order_value", "Order Value", "Bestellwert"),
     Entry("quantity", "Qty", "Anzahl"),
+    Entry("media_views", "Media Views", "Medienansichten"),
+    Entry("media_views_complete", "Media Views complete", "Medienansichten vollständig"),
+    Entry("play_duration", "Play Duration", "Spieldauer"),
     Entry("share_of_visits", "% of All Visits"),
     Entry("share_of_visitors", "% of All Visitors"),
 )

@@ -107,6 +107,15 @@ mapp_hits = Table(
     Column("is_entry", Boolean, nullable=False, server_default=false()),
     Column("is_exit", Boolean, nullable=False, server_default=false()),
     Column("is_bounce", Boolean, nullable=False, server_default=false()),
+    # media hits (mi, mk, mt1 seconds), and, derived with the visit, per media view (one media in
+    # one visit): its first hit counts the view, one `eof`/`finish` hit the complete view, and
+    # its furthest hit carries the seconds played (its position)
+    Column("media", Text, nullable=False, server_default=""),
+    Column("media_action", String(16), nullable=False, server_default=""),
+    Column("media_position", Integer, nullable=False, server_default="0"),
+    Column("media_view", Boolean, nullable=False, server_default=false()),
+    Column("media_complete", Boolean, nullable=False, server_default=false()),
+    Column("play_seconds", Integer, nullable=False, server_default="0"),
     Index("ix_mapp_hits_visitor_time", "account_id", "visitor", "time_ms"),
     Index("ix_mapp_hits_account_time", "account_id", "time_ms"),
 )
@@ -236,6 +245,9 @@ mapp_daily = Table(
     Column("orders", BigInteger, nullable=False),
     Column("order_value_cents", BigInteger, nullable=False),
     Column("quantity", BigInteger, nullable=False),
+    Column("media_views", BigInteger, nullable=False, server_default="0"),
+    Column("media_views_complete", BigInteger, nullable=False, server_default="0"),
+    Column("play_seconds", BigInteger, nullable=False, server_default="0"),
     Index("ix_mapp_daily_lookup", "account_id", "dimension", "day"),
 )
 

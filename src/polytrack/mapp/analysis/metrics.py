@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable, Mapping
 
 COMPONENTS = ("page_impressions", "visits", "visitors", "browsers", "entries", "exits", "bounces", "duration_ms",
-              "visit_duration_ms", "clicks", "campaign_visits", "orders", "order_value_cents", "quantity")
+              "visit_duration_ms", "clicks", "campaign_visits", "orders", "order_value_cents", "quantity", "media_views",
+              "media_views_complete", "play_seconds")
 UNIQUE_COMPONENTS = frozenset({"visitors", "browsers"})
 ADDITIVE = tuple(name for name in COMPONENTS if name not in UNIQUE_COMPONENTS)
 ZERO = {name: 0 for name in COMPONENTS}
@@ -79,6 +80,9 @@ METRICS: dict[str, Metric] = {metric.key: metric for metric in (
     Metric("order_value", ("order_value_cents",), lambda row, _t: Decimal(row["order_value_cents"]) / 100,
            decimal=True),
     _count("quantity"),
+    _count("media_views"),                               # one per media per visit
+    _count("media_views_complete"),                      # ... that reached eof / finish
+    Metric("play_duration", ("play_seconds",), lambda row, _t: row["play_seconds"]),
     Metric("share_of_visits", ("visits",), _share("visits"), decimal=True),
     Metric("share_of_visitors", ("visitors",), _share("visitors"), decimal=True),
 )}

@@ -35,6 +35,7 @@ _RAW: dict[str, Callable[[Any, Any], ColumnElement]] = {
     "pages": lambda h, v: h.c.page,
     "page_urls": lambda h, v: h.c.page_url,
     "search_phrases": lambda h, v: h.c.search_phrase,
+    "media": lambda h, v: h.c.media,
     "days": lambda h, v: h.c.day,
     "weeks": lambda h, v: h.c.week,
     "weekdays": lambda h, v: h.c.weekday,
@@ -173,6 +174,9 @@ def raw_grouped(account_id: int, dimensions: tuple[Dimension, ...], window: tupl
         count_of(h.c.is_order).label("orders"),
         func.sum(h.c.order_value_cents).label("order_value_cents"),
         func.sum(h.c.quantity).label("quantity"),
+        count_of(h.c.media_view).label("media_views"),
+        count_of(h.c.media_complete).label("media_views_complete"),
+        func.sum(h.c.play_seconds).label("play_seconds"),
     ).select_from(frame.source()).where(*where).group_by(*columns, h.c.visit_id).subquery("facts")
     keys = [facts.c[f"d{i}"] for i in range(len(columns))]
     return select(
@@ -191,6 +195,9 @@ def raw_grouped(account_id: int, dimensions: tuple[Dimension, ...], window: tupl
         func.sum(facts.c.orders).label("orders"),
         func.sum(facts.c.order_value_cents).label("order_value_cents"),
         func.sum(facts.c.quantity).label("quantity"),
+        func.sum(facts.c.media_views).label("media_views"),
+        func.sum(facts.c.media_views_complete).label("media_views_complete"),
+        func.sum(facts.c.play_seconds).label("play_seconds"),
     ).group_by(*keys)
 
 

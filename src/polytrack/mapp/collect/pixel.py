@@ -70,6 +70,9 @@ class Hit:
     is_order: bool
     query: str
     user_agent: str
+    media: str = ""          # mi
+    media_action: str = ""   # mk
+    media_position: int = 0  # mt1, whole seconds
     params: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -116,6 +119,15 @@ def _cents(text: str) -> int:
         return 0
     cents = int((value * 100).to_integral_value())
     return cents if abs(cents) < MAX_CENTS else 0
+
+
+def _seconds(text: str) -> int:
+    """A media position in whole seconds (`12`, `12.5`); anything else is 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        return 0
+    return int(value) if 0 <= value < 10 ** 9 else 0
 
 
 def _quantity(text: str) -> int:
@@ -223,5 +235,8 @@ def parse_hit(query: str, *, received_ms: int, user_agent: str = "", ip: str = "
         is_order=is_order,
         query=clean(query, MAX_QUERY_CHARS),
         user_agent=agent_text,
+        media=values.get("mi", "") if kind == "media" else "",
+        media_action=values.get("mk", "").lower()[:16] if kind == "media" else "",
+        media_position=_seconds(values.get("mt1", "")) if kind == "media" else 0,
         params=[(name, value) for name, value in values.items() if _CUSTOM_PARAMETER.match(name) and value],
     )

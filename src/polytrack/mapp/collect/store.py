@@ -44,9 +44,10 @@ def destination(db: Db, track_id: str) -> Destination | None:
 
 _HIT_COLUMNS = ("visitor", "time_ms", "received_ms", "kind", "bot", "new_session", "page", "page_url", "referrer",
                 "search_phrase", "campaign", "action", "customer", "browser", "os", "device", "country",
-                "order_value_cents", "quantity", "is_order", "query", "user_agent")
+                "order_value_cents", "quantity", "is_order", "query", "user_agent", "media", "media_action",
+                "media_position")
 _INSERT_COLUMNS = ("account_id", *_HIT_COLUMNS, "day", "week", "weekday", "hour", "minute")
-HITS_PER_STATEMENT = 400  # 28 values each: well under SQLite's 32766 placeholders
+HITS_PER_STATEMENT = 400  # 31 values each: well under SQLite's 32766 placeholders
 _insert_statements: dict[int, Statement] = {}
 
 

@@ -39,9 +39,14 @@ class HitRow(NamedTuple):
     os: str
     device: str
     country: str
+    media: str
+    media_action: str
+    media_position: int
 
 
-_HIT_COLUMNS = "id, time_ms, kind, new_session, page, page_url, referrer, campaign, customer, browser, os, device, country"
+_HIT_COLUMNS = ("id, time_ms, kind, new_session, page, page_url, referrer, campaign, customer, browser, os, device, country, "
+                "media, media_action, media_position")
+COMPLETE_ACTIONS = ("eof", "finish")
 
 
 @dataclass
@@ -49,6 +54,9 @@ class Visit:
     day: str
     hits: list[HitRow] = field(default_factory=list)
     durations: dict[int, int] = field(default_factory=dict)  # page impression id -> ms on that page
+    # per media view (one media in this visit): hit id -> (counts the view, counts it complete,
+    # seconds played, carried by the view's furthest hit)
+    media: dict[int, tuple[bool, bool, int]] = field(default_factory=dict)
 
     @property
     def page_impressions(self) -> list[HitRow]:
@@ -109,6 +117,16 @@ def sessionise(hits: Sequence[HitRow], zone: tzinfo) -> list[Visit]:
             visit.durations[page.id] = following.time_ms - page.time_ms
         if pages:
             visit.durations[pages[-1].id] = EXIT_PAGE_MS
+        views: dict[str, list[HitRow]] = {}
+        for hit in visit.hits:
+            if hit.kind == "media" and hit.media:
+                views.setdefault(hit.media, []).append(hit)
+        for hits_of_view in views.values():
+            furthest = max(hits_of_view, key=lambda hit: (hit.media_position, hit.time_ms))
+            complete = next((hit for hit in hits_of_view if hit.media_action in COMPLETE_ACTIONS), None)
+            for hit in hits_of_view:
+                visit.media[hit.id] = (hit is hits_of_view[0], hit is complete,
+                                       hit.media_position if hit is furthest else 0)
     return visits
 
 
@@ -120,8 +138,8 @@ _VISIT_KEYS = ("customer", "start_ms", "end_ms", "day", "hits", "page_impression
                "bounce", "campaign", "referrer", "entry_source", "browser", "os", "device", "country")
 _INSERT_VISITS_SQL = (f"INSERT INTO mapp_visits (account_id, visitor, {', '.join(_VISIT_KEYS)}) VALUES {{rows}} "
                       f"RETURNING id, visitor, {', '.join(_VISIT_KEYS)}")
-_SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ? "
-                       "WHERE id = ?")
+_SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ?, "
+                       "media_view = ?, media_complete = ?, play_seconds = ? WHERE id = ?")
 VISITORS_PER_STATEMENT = 200
 VISITS_PER_STATEMENT = 300   # 18 values each: well under SQLite's 32766 placeholders
 # Hits are read this far beyond the new hits' times, so the window of a visitor whose visits
@@ -145,6 +163,7 @@ def _sized(template: str, count: int, width: int) -> Statement:
     return found
 
 
+_NO_MEDIA = (False, False, 0)
 _TIME = 3  # where a read row holds the hit's time (after visitor, visit_id and id)
 
 
@@ -208,7 +227,8 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
         pages = visit.page_impressions
         entry, exit_ = (pages[0].id, pages[-1].id) if pages else (None, None)
         updates.extend((visit_id, visit.durations.get(hit.id), hit.id == entry, hit.id == exit_,
-                        hit.id == entry and len(pages) == 1, hit.id) for hit in visit.hits)
+                        hit.id == entry and len(pages) == 1, *visit.media.get(hit.id, _NO_MEDIA), hit.id)
+                       for hit in visit.hits)
     if updates:
         db.many(_SET_VISIT, updates)
     return [(inside[0][_TIME], inside[-1][_TIME]) for inside in chosen.values()]
