@@ -17,6 +17,7 @@ import base64
 import ipaddress
 import json
 import logging
+from contextlib import nullcontext
 
 import httpx
 from starlette.requests import Request
@@ -101,7 +102,7 @@ class Collector:
         if request.method not in ("GET", "HEAD"):
             return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET"})
         query = _query(request)
-        return self._click(request, tracking.target_by_link(self.db, request.url.path.strip("/")), query)
+        return self._click(request, tracking.target_by_link(self.db, request.scope["path"].strip("/")), query)
 
     def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
         self.sender.start()
@@ -109,7 +110,7 @@ class Collector:
             return PlainTextResponse("Invalid tracking link", status_code=404)
         who = self.visitor(request, query)
         setup = self.setup(target.campaign_id, target.comm_model)
-        with self.db.transaction():
+        with self.db.transaction() if tracking.needs_transaction(setup) else nullcontext():
             result = tracking.record_click(self.db, self.services.clock, target, setup, who, query,
                                            user_agent=request.headers.get("user-agent", ""),
                                            referer=request.headers.get("referer"))
@@ -117,11 +118,11 @@ class Collector:
             self._changed_campaigns()
         if result.destination is None:
             return Response(BLANK_PAGE, media_type="text/html")
-        response = Response(status_code=302, headers={"Location": result.destination})
+        headers = {"Location": result.destination}
         if result.rejected is None:  # the browser pixel finds the click by this cookie
-            response.set_cookie(tracking.cookie_name(target.campaign_object_id), result.click_id,
-                                max_age=target.cookie_duration * 86400, samesite="lax")
-        return response
+            headers["Set-Cookie"] = (f"{tracking.cookie_name(target.campaign_object_id)}={result.click_id}; "
+                                     f"Max-Age={target.cookie_duration * 86400}; Path=/; SameSite=lax")
+        return Response(status_code=302, headers=headers)
 
     async def impression(self, request: Request) -> Response:
         """Counts an impression of a running campaign; a GIF whatever the ids (a broken pixel

@@ -424,12 +424,14 @@ def refusal(target: Target, setup: CampaignSetup, who: Visitor, today: str) -> s
     return None
 
 
-_UNIQUE = Statement("SELECT 1 FROM trackier_clicks WHERE campaign_id = ? AND publisher_id = ? AND created_at >= ? "
-                    "AND ipaddr = ? LIMIT 1")
+# One statement records a click, so a click without click caps needs no transaction of its own
+# (the statement commits itself); it is unique unless its address clicked the campaign and
+# publisher since the day began.
 _INSERT_CLICK = Statement(
     "INSERT INTO trackier_clicks (object_id, network_id, campaign_id, publisher_id, landing_page_id, created_at, "
     "ipaddr, country, device, os, browser, source, is_unique, rejected, payout_micros, revenue_micros, params, "
-    "day, referer_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "day, referer_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM trackier_clicks "
+    "WHERE campaign_id = ? AND publisher_id = ? AND created_at >= ? AND ipaddr = ?), ?, ?, ?, ?, ?, ?)")
 _LOCK_CAMPAIGN = Statement("SELECT id FROM trackier_campaigns WHERE id = ? FOR UPDATE")
 _PAUSE_CAMPAIGN = Statement("UPDATE trackier_campaigns SET status = 'paused' WHERE id = ?")
 
@@ -440,9 +442,16 @@ class ClickResult(NamedTuple):
     destination: str | None  # None: a blank page
 
 
+def needs_transaction(setup: CampaignSetup) -> bool:
+    """Whether a click of the campaign reads before it writes (its click caps): then it must run
+    in a transaction; otherwise its one INSERT commits itself."""
+    return any(cap.type == "click" for cap in setup.caps)
+
+
 def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who: Visitor, query: dict[str, str],
                  *, user_agent: str, referer: str | None) -> ClickResult:
-    """Check and record one click (in the caller's transaction) and choose its destination:
+    """Check and record one click (in the caller's transaction when `needs_transaction`) and
+    choose its destination:
     the landing page `url_id` names, else the campaign URL, with the macros filled; a refused
     click goes to the campaign's fallback URL, or gets a blank page without one. A refusal
     by a cap with pause_campaign pauses the campaign."""
@@ -465,8 +474,6 @@ def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who
     if rejected is None and re.fullmatch(r"[0-9]{1,9}", url_id):
         page = setup.landing_pages.get(int(url_id))
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-    unique = who.ipaddr is None or db.one(_UNIQUE, (target.campaign_id, target.publisher_id, day_start,
-                                                    who.ipaddr)) is None
     payout = revenue = 0
     if rejected is None and target.comm_model == "cpc":  # the click is what is paid for
         price = best(setup.commissions, who.country)
@@ -480,7 +487,8 @@ def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who
     source = (query.get("source") or "")[:255] or None
     db.run(_INSERT_CLICK, (click_id, target.network_id, target.campaign_id, target.publisher_id,
                            page[0] if page else None, now, who.ipaddr, who.country, who.device, who.os[:64],
-                           who.browser[:64], source, unique, rejected, payout, revenue, json.dumps(params),
+                           who.browser[:64], source, target.campaign_id, target.publisher_id, day_start,
+                           who.ipaddr, rejected, payout, revenue, json.dumps(params),
                            local.year * 10000 + local.month * 100 + local.day, referer_host(referer)))
     template = target.fallback_url if rejected else (page[1] if page else target.url)
     if template is None:
