@@ -225,13 +225,9 @@ def transfer(db: Db, agency: Account, given: list[str], target: Account, now: da
 
 # --- channels -----------------------------------------------------------------------------------
 
-def forward_defaults(db: Db, account: Account) -> Any:
-    row = db.execute(select(defaults).where(defaults.c.account_id == account.id)).first()
-    return row
-
-
 def _default_for(db: Db, account: Account, mode: str) -> tuple[str, str]:
-    row = forward_defaults(db, account)
+    """The account's receiving number (and extension) for numbers of a mode without their own."""
+    row = db.execute(select(defaults).where(defaults.c.account_id == account.id)).first()
     if row is None or mode not in ("pro", "lite"):
         return "", ""
     return (row.pro_forward, row.pro_extension) if mode == "pro" else (row.lite_forward, row.lite_extension)
