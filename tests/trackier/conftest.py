@@ -29,7 +29,7 @@ def new_advertiser(http, auth, **fields):
 
 
 def error(response, status: int, code: int) -> dict:
-    """Assert the U1 error body and status; return the body."""
+    """Assert Trackier's error body and status; return the body."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()

@@ -1,4 +1,4 @@
-"""Network API advertisers (spec 2.1): create, list, get one; validation, duplicates, tenancy."""
+"""Network API advertisers: create, list, get one; validation, duplicates, tenancy."""
 
 import hashlib
 import re

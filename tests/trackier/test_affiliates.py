@@ -1,4 +1,4 @@
-"""Network API affiliates, Trackier's publishers (spec 2.2): create, list, get, edit, delete;
+"""Network API affiliates, Trackier's publishers: create, list, get, edit, delete;
 stored as users of type "publisher" beside the advertisers."""
 
 import pytest

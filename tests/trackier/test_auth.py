@@ -1,4 +1,4 @@
-"""Trackier API-key authentication (spec 1.2, 6.1): header/query key, IP whitelist, locks, roles."""
+"""Trackier API-key authentication: header/query key, IP whitelist, locks, roles."""
 
 import pytest
 from starlette.testclient import TestClient

@@ -49,9 +49,9 @@ COUNTRY_RE = re.compile(r"^[A-Za-z]{2}$")
 CURRENCY_RE = re.compile(r"^[A-Za-z]{3}$")
 MAX_INT32 = 2**31 - 1
 MAX_PASSWORD_LENGTH = 1024  # scrypt cost grows with input; nobody types more
-# The user currencies an edit may set (spec 1.9); RUR is read as RUB as for networks.
+# The user currencies an edit may set; RUR is read as RUB as for networks.
 USER_CURRENCIES = ("INR", "PKR", "AUD", "EUR", "GBP", "TRY", "USD", "IDR", "THB", "MYR", "PHP", "VND", "RUB", "PLN")
-# Objects an affiliate edit replaces whole (spec 2.2): body field -> (meta key, its fields)
+# Objects an affiliate edit replaces whole: body field -> (meta key, its fields)
 AFFILIATE_META_OBJECTS = {
     "meta_payout": ("payout", ("paypal", "payquicker", "payoneer", "paytm", "easypaisa", "mobicash")),
     "bank": ("bank", ("name", "ifsc", "account_no", "account_owner")),
@@ -114,7 +114,7 @@ def check_currency(code: str) -> str:
     code = (code or "").strip().upper()
     if not CURRENCY_RE.match(code):
         raise ValueError(f"currency must be a 3-letter code, got {code!r}")
-    return "RUB" if code == "RUR" else code  # the docs spell the rouble both ways (spec 7 #22)
+    return "RUB" if code == "RUR" else code  # the docs spell the rouble both ways
 
 
 def create_network(db: Db, clock: Clock, *, name: str, timezone: str = DEFAULT_TIMEZONE,
@@ -241,7 +241,7 @@ def _api_key(db: Db, key: str) -> ApiKey | None:
 
 
 def check_access(key: ApiKey, client_host: str | None) -> None:
-    """The checks of a known key, in the spec's order (6.1, after missing 12 and unknown 13):
+    """The checks of a known key, in Trackier's order (after missing 12 and unknown 13):
     IP not whitelisted 41, then key, network or user locked 42."""
     if not ip_allowed(key.ip_whitelist, client_host):
         raise TrackierError(errors.IP_NOT_WHITELISTED)
@@ -293,7 +293,7 @@ def _country(data: dict, problems: dict) -> str | None:
 
 
 def validate_new_user(data: dict) -> dict:
-    """The create body (spec 2.1 / 2.2) checked field by field; raises 400/20 with data.errors."""
+    """The create body of an advertiser or affiliate, checked field by field; raises 400/20 with data.errors."""
     problems: dict[str, list[str]] = {}
     name = fields.text(data, "name", problems, required=True)
     email = _email(data, problems, required=True)
@@ -376,7 +376,7 @@ def _meta_object(data: dict, name: str, keys: tuple[str, ...], problems: dict) -
 
 
 def validate_user_edit(data: dict, user_type: str) -> dict:
-    """The edit body (spec 2.1 / 2.2): every field optional; a field absent, null or blank is left
+    """The edit body of an advertiser or affiliate: every field optional; a field absent, null or blank is left
     as it is. Returns the columns to change (meta objects under "meta:<key>"); 400/20 otherwise."""
     problems: dict[str, list[str]] = {}
     changes: dict = {}
@@ -423,7 +423,7 @@ def validate_user_edit(data: dict, user_type: str) -> dict:
 
 
 def edit_user(db: Db, clock: Clock, network: Network, *, user_type: str, ident: str, data: dict) -> UserRow:
-    """A partial update of an undeleted user (spec 2.1 / 2.2 edit); 404/31 if none, 400/20 for a
+    """A partial update of an undeleted user; 404/31 if none, 400/20 for a
     bad field, 400/33 for an e-mail another user of the network has. `db` is a transaction."""
     row = find_user(db, network, user_type=user_type, ident=ident)
     changes = validate_user_edit(data, user_type)

@@ -1,7 +1,7 @@
 """Trackier's application error codes, their messages and the HTTP status each one travels with.
 
-Codes and messages are the vendor's table (spec 1.8). The docs never show an error body; the
-body is the spec's recommendation U1, and the status mapping its recommendation in 1.8.
+Codes and messages are the vendor's table. The docs never show an error body; ours follows the
+error object of Trackier's early PHP controller (docs/trackier.md, "Error body and messages").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Trackier's shared JSON objects (spec 1.10), built from stored rows.
+"""Trackier's shared JSON objects, built from stored rows.
 
 `user_object` builds a User as a dict; `user_json` gives the same object as JSON text, memoised
 by everything it is computed from, so a list answer costs a dict lookup per user rather than
@@ -28,7 +28,7 @@ def day(timestamp: float | None, network: Network) -> str | None:
 
 
 def password_digest(password_hash: str) -> str:
-    """The 40-hex `password` field: SHA-1 of the stored scrypt hash (spec 6.7), so the shape
+    """The 40-hex `password` field: SHA-1 of the stored scrypt hash, so the shape
     matches the vendor's SHA-1 while revealing nothing that helps guess the password."""
     return hashlib.sha1(password_hash.encode()).hexdigest()
 
