@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from polytrack.avidtrak import billing, values
 from polytrack.avidtrak.errors import AvidTrakError
 from polytrack.avidtrak.numbers import CHANNEL_LABELS, tracking_mode
-from polytrack.avidtrak.tables import avidtrak_accounts as accounts
 from polytrack.avidtrak.tables import avidtrak_calls as calls
 from polytrack.avidtrak.tables import avidtrak_lite_campaigns as campaigns
 from polytrack.avidtrak.tables import avidtrak_metro_sites as sites
@@ -29,7 +28,6 @@ from polytrack.avidtrak.tables import avidtrak_numbers as numbers
 from polytrack.avidtrak.tables import avidtrak_round_robin as round_robin
 from polytrack.avidtrak.tables import avidtrak_visit_numbers as visit_numbers
 from polytrack.avidtrak.tables import avidtrak_visits as visits
-from polytrack.avidtrak.tables import avidtrak_wallets as wallets
 from polytrack.kernel.sql import Db, Statement
 
 SESSION = timedelta(minutes=30)  # a visit whose last page load is this recent: "session" match
@@ -93,24 +91,55 @@ def to_number(value: str) -> str | None:
 
 # --- the routing decision ----------------------------------------------------------------------
 
-def _number_for(db: Db, dialled: str) -> Any:
-    """The held number dialled, with its owner's kind and its payer's balance (one query)."""
-    payer = case((accounts.c.kind == "client", accounts.c.parent_id), else_=accounts.c.id)
-    return db.execute(
-        select(numbers, accounts.c.kind, accounts.c.parent_id, wallets.c.balance.label("payer_balance"))
-        .join(accounts, accounts.c.id == numbers.c.owner_id)
-        .outerjoin(wallets, wallets.c.account_id == payer)
-        .where(numbers.c.number == dialled, numbers.c.sid.is_not(None))).first()
+class Dialled(NamedTuple):
+    """The held number a call arrives on, what routing needs of it, and its payer's balance."""
+
+    id: int
+    sid: str
+    number: str
+    number_type: str
+    owner_id: int
+    assign_type: str
+    forward_number: str
+    extension: str
+    use_default_first: bool
+    rings: int
+    rr_next: int
+    recording: bool
+    greet_caller: str
+    whisper_message: str
+    metro_site_id: int | None
+    kind: str
+    parent_id: int | None
+    payer_balance: Any  # None without a wallet
+
+
+# Fixed statements: every incoming call runs them (kernel.sql.Statement).
+_DIALLED = Statement("""
+    SELECT n.id, n.sid, n.number, n.number_type, n.owner_id, n.assign_type, n.forward_number, n.extension,
+           n.use_default_first, n.rings, n.rr_next, n.recording, n.greet_caller, n.whisper_message,
+           n.metro_site_id, a.kind, a.parent_id, w.balance
+    FROM avidtrak_numbers n
+    JOIN avidtrak_accounts a ON a.id = n.owner_id
+    LEFT JOIN avidtrak_wallets w ON w.account_id = CASE WHEN a.kind = 'client' THEN a.parent_id ELSE a.id END
+    WHERE n.number = ? AND n.sid IS NOT NULL
+""")
+_ENTRIES = Statement("SELECT forwarding_number, extension FROM avidtrak_round_robin WHERE number_id = ? "
+                     "ORDER BY position")
+
+
+def _number_for(db: Db, dialled: str) -> Dialled | None:
+    row = db.one(_DIALLED, (dialled,))
+    return None if row is None else Dialled._make(row)
 
 
 def dial_plan(db: Db, number: Any) -> list[Candidate]:
     """The receiving numbers in the order they are dialled: the default receiving number first
     (when use_default_first, or when there is no round robin), then the round-robin list
     starting at its rotation pointer and wrapping around."""
-    entries = list(db.execute(select(round_robin.c.forwarding_number, round_robin.c.extension)
-                              .where(round_robin.c.number_id == number.id).order_by(round_robin.c.position)))
+    entries = db.all(_ENTRIES, (number.id,))
     start = number.rr_next % len(entries) if entries else 0
-    rotated = [Candidate(e.forwarding_number, e.extension, True) for e in entries[start:] + entries[:start]]
+    rotated = [Candidate(receiver, extension, True) for receiver, extension in entries[start:] + entries[:start]]
     plan = []
     if (number.use_default_first or not entries) and number.forward_number:
         plan.append(Candidate(number.forward_number, number.extension, False))
