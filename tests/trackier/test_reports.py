@@ -153,3 +153,10 @@ def test_click_logs(http, auth, traffic):
                     "&fields[]=ua&fields[]=device", headers=auth).json()["data"]
     assert only["pagination"]["total"] == 2 and only["clicks"][0]["device"] == "mobile"
     error(http.get("/network/clicks?fields[]=nope", headers=auth), 400, 20)
+
+
+def test_the_account_widgets_come_from_the_last_30_days(http, auth, traffic):
+    widget = http.get("/network/account", headers=auth).json()["data"]["network"]["meta"]["widget"]
+    assert widget["top10pubs"] == [{"_id": traffic["first"]["_id"], "username": None, "count": 2},
+                                   {"_id": traffic["second"]["_id"], "username": None, "count": 1}]
+    assert widget["top10ads"] == [{"_id": traffic["campaign"]["_id"], "clicks": 4}]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from polytrack.kernel.params import Params
+
 from polytrack.trackier import campaigns, dictionary, domain, errors, jobs, logs, referrals, reports
 from polytrack.trackier.domain import USER_CURRENCIES
 from polytrack.trackier.errors import TrackierError
@@ -31,11 +33,31 @@ def network_object(row, call: TrackierCall) -> dict:
     }
 
 
+def widgets(call: TrackierCall) -> dict:
+    """The account page's widgets over the last 30 days: the ten affiliates with the most
+    approved conversions, the ten campaigns with the most clicks."""
+    period = reports.date_range(Params([]), call.network, call.services.clock.timestamp(), default_days=30)
+    by_publisher = reports.aggregate(call.db, call.network, period, ["publisher"])
+    by_campaign = reports.aggregate(call.db, call.network, period, ["campaign"])
+    names = reports.names_of(call.db, call.network)
+    top_publishers = sorted(((sums["approved"], key) for (key,), sums in by_publisher.items() if sums["approved"]),
+                            reverse=True)[:10]
+    top_campaigns = sorted(((sums["gross_clicks"], key) for (key,), sums in by_campaign.items()
+                            if sums["gross_clicks"]), reverse=True)[:10]
+    usernames = {row.id: row.username for row in domain.list_users(call.db, call.network, user_type="publisher")}
+    return {"top10pubs": [{"_id": names.publishers[key][2], "username": usernames.get(key), "count": count}
+                          for count, key in top_publishers],
+            "top10ads": [{"_id": names.campaigns[key][2], "clicks": clicks} for clicks, key in top_campaigns]}
+
+
 def _account(call: TrackierCall, row) -> dict:
-    return {"success": True, "data": {"currencyCodes": list(USER_CURRENCIES), "network": network_object(row, call)}}
+    network = network_object(row, call)
+    network["meta"].update(widgets=["top10pubs", "top10ads"], widget=widgets(call))
+    return {"success": True, "data": {"currencyCodes": list(USER_CURRENCIES), "network": network}}
 
 
-@operation("GET", "/network/account", cacheable=True)
+# not cacheable: its widgets cover the last 30 days, which move with the clock
+@operation("GET", "/network/account")
 def get_account(call: TrackierCall) -> dict:
     return _account(call, dictionary.network_row(call.db, call.network))
 
