@@ -94,9 +94,11 @@ def admin(http):
     return http
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """One headless Chromium for the session (tests/browser.py); each test opens its own context."""
+    """A headless Chromium for one test (tests/browser.py). Never longer: while it is open,
+    Playwright's sync API keeps an event loop running in the main thread, and a later test that
+    calls asyncio.run (tests/rawasgi.py, the PAYT ingest tests) would fail."""
     from tests.browser import chromium
 
     with chromium() as started:

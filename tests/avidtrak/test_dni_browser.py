@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.avidtrak.conftest import client
-from tests.browser import chromium
 from tests.avidtrak.test_numbers import buy
 from tests.serving import Server
 
@@ -53,15 +52,6 @@ def page_server():
         yield f"http://127.0.0.1:{server.server_address[1]}", state
     finally:
         server.shutdown()
-
-
-@pytest.fixture
-def browser():
-    """Chromium for this test only (tests/browser.py). Not the session fixture: Playwright's sync
-    API keeps an event loop running in the main thread while it is open, and later tests that
-    call asyncio.run (tests/rawasgi.py, the payt ingest tests) then fail."""
-    with chromium() as started:
-        yield started
 
 
 def test_chromium_sees_the_number_replaced(http, agency, pro_client, browser, page_server, database_url, tmp_path):
