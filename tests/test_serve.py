@@ -53,7 +53,8 @@ def test_serve_demo_loads_demo_data_and_prints_credentials(services, database_ur
     server = Server("--db", database_url, "--osmand-port", "0", "--demo", cwd=tmp_path)
     with server:
         out = server.output()
-        creds = json.loads(run("demo", "credentials", "--json", "--base-url", server.url,
+        # --db: AvidTrak's sandbox signing token comes from the secret kept with that database
+        creds = json.loads(run("demo", "credentials", "--json", "--base-url", server.url, "--db", database_url,
                                POLYTRACK_OSMAND_PORT="0").stdout)
         for api, values in creds.items():
             assert values["url"] in out, f"{api} endpoint not printed"

@@ -30,6 +30,6 @@ def test_schemathesis_finds_nothing_with_any_role(services, database_url, tmp_pa
                  "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
                              "response_schema_conformance",
                  "--generation-deterministic", "--phases", "examples,fuzzing", "--mode", "positive"],
-                capture_output=True, text=True, env=child_env(), timeout=600)
+                capture_output=True, text=True, env=child_env(), cwd=tmp_path, timeout=600)  # its cache: not in the tree
             assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
             assert "Tested: 103" in done.stdout
