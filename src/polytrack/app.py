@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route, Router
 from polytrack import admin_http
 from polytrack.apis import all_packages
 from polytrack.config import Settings, load_settings
-from polytrack.kernel.routing import CaseInsensitiveRoute
+from polytrack.kernel.routing import CaseInsensitiveRoute, ClaimingRoute
 from polytrack.runtime import freeze_startup_heap
 from polytrack.services import Services
 
@@ -92,7 +92,7 @@ class PolytrackApp(Starlette):
 class ExactPathsFirstRouter(Router):
     """Starlette's router, plus `fixed_path_endpoint`: the endpoint function of a fixed path
     (and a method its route takes), found by one dict lookup, or of a route that claims a whole
-    family of paths no other route serves (`claims(path)`, Trackier's). Used by PolytrackApp
+    family of paths no other route serves (a `ClaimingRoute`). Used by PolytrackApp
     before its middleware, and by the router itself inside the middleware stack."""
 
     def __init__(self, *args, **kwargs):
@@ -104,8 +104,8 @@ class ExactPathsFirstRouter(Router):
                 self.exact.setdefault(route.path, (route.methods, route.endpoint))
             elif isinstance(route, CaseInsensitiveRoute):
                 self.folded.setdefault(route.path.lower(), (route.methods, route.endpoint))
-        # routes that claim a family of paths (Trackier's): claims(path) and an endpoint
-        self.claiming: list = [route for route in self.routes if hasattr(route, "claims")]
+        # routes that claim a family of paths (Mapp's pixel, Trackier's API and tracking links)
+        self.claiming = [route for route in self.routes if isinstance(route, ClaimingRoute)]
 
     async def app(self, scope, receive, send) -> None:
         endpoint = self.fixed_path_endpoint(scope) if scope["type"] == "http" else None

@@ -32,3 +32,29 @@ class CaseInsensitiveRoute(BaseRoute):
 
         response = await self.endpoint(Request(scope, receive))
         await response(scope, receive, send)
+
+
+class ClaimingRoute(BaseRoute):
+    """A family of paths one endpoint serves whatever the method (the endpoint answers 405
+    itself): a subclass says which paths by `claims(path)`. The app's router asks `claims` before
+    walking its routes, so a family costs one call, not a walk."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+
+    def claims(self, path: str) -> bool:
+        raise NotImplementedError
+
+    def matches(self, scope: Scope):
+        if scope["type"] == "http" and self.claims(scope["path"]):
+            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
+        return Match.NONE, {}
+
+    def url_path_for(self, name, /, **path_params):  # pragma: no cover - never reversed
+        raise NotImplementedError
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.requests import Request
+
+        response = await self.endpoint(Request(scope, receive))
+        await response(scope, receive, send)

@@ -22,11 +22,11 @@ from contextlib import nullcontext
 import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute, Match, Route
-from starlette.types import Receive, Scope, Send
+from starlette.routing import Route
 
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.params import parse_query
+from polytrack.kernel.routing import ClaimingRoute
 from polytrack.services import Services
 from polytrack.trackier import postbacks, tracking
 from polytrack.trackier.routing import ID_RE
@@ -232,29 +232,14 @@ class Sender:
                     pass
 
 
-class LinkClickRoute(BaseRoute):
+class LinkClickRoute(ClaimingRoute):
     """`/{linkId}`: a 24-hex path at the root is a tracking link (nothing else of any API has
     such a path)."""
-
-    def __init__(self, endpoint):
-        self.endpoint = endpoint
 
     @staticmethod
     def claims(path: str) -> bool:
         segment = path.strip("/")
         return len(segment) == 24 and "/" not in segment and ID_RE.match(segment) is not None
-
-    def matches(self, scope: Scope):
-        if scope["type"] == "http" and self.claims(scope["path"]):
-            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
-        return Match.NONE, {}
-
-    def url_path_for(self, name, /, **path_params):  # pragma: no cover - never reversed
-        raise NotImplementedError
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.endpoint(Request(scope, receive))
-        await response(scope, receive, send)
 
 
 def routes(services: Services, collector: Collector | None = None) -> list:

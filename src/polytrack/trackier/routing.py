@@ -21,11 +21,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, NamedTuple
 
-from starlette.requests import Request
-from starlette.routing import BaseRoute, Match
-from starlette.types import Receive, Scope, Send
 
 from polytrack.kernel.operations import Operation
+from polytrack.kernel.routing import ClaimingRoute
 
 ID_RE = re.compile(r"^(?:[0-9a-fA-F]{24}|[0-9]+)$")
 
@@ -132,26 +130,14 @@ def api_path(path: str) -> str:
     return "/" + path.strip("/")
 
 
-class TrackierPathsRoute(BaseRoute):
+class TrackierPathsRoute(ClaimingRoute):
     """Claims every path under the declared prefixes, bare or under /api; the endpoint does the rest."""
 
     def __init__(self, endpoint, table: RouteTable):
-        self.endpoint = endpoint
+        super().__init__(endpoint)
         self.table = table
 
     def claims(self, path: str) -> bool:
         """Every method of these paths is ours (the endpoint answers 405 itself); the app's
         router uses this to skip the route walk."""
         return self.table.claims(path)
-
-    def matches(self, scope: Scope):
-        if scope["type"] == "http" and self.claims(scope["path"]):
-            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
-        return Match.NONE, {}
-
-    def url_path_for(self, name, /, **path_params):  # pragma: no cover - never reversed
-        raise NotImplementedError
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.endpoint(Request(scope, receive))
-        await response(scope, receive, send)

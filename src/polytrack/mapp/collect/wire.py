@@ -20,10 +20,9 @@ import re
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
-from starlette.types import Receive, Scope, Send
 
 from polytrack.kernel.params import BadInput, read_body
+from polytrack.kernel.routing import ClaimingRoute
 from polytrack.mapp.collect.pixel import Hit, Malformed, parse_hit, raw_pairs
 from polytrack.mapp.collect.store import CollectedDB, Destination, Rejection, count_rejected, destination, store_hits
 from polytrack.services import Services
@@ -124,27 +123,15 @@ class Pixel:
         return _gif()
 
 
-class PixelRoute(BaseRoute):
+class PixelRoute(ClaimingRoute):
     """Claims /<digits>/wt... and /<digits>/batch (the app's router finds it without walking
     the routes, like Trackier's family of paths)."""
 
     def __init__(self, pixel: Pixel):
-        self.endpoint = pixel.handle
+        super().__init__(pixel.handle)
 
     def claims(self, path: str) -> bool:
         return PIXEL_PATH.match(path) is not None
-
-    def matches(self, scope: Scope):
-        if scope["type"] == "http" and self.claims(scope["path"]):
-            return Match.FULL, {"endpoint": self.endpoint, "path_params": {}}
-        return Match.NONE, {}
-
-    def url_path_for(self, name, /, **path_params):  # pragma: no cover - never reversed
-        raise NotImplementedError
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self.endpoint(Request(scope, receive))
-        await response(scope, receive, send)
 
 
 def routes(services: Services) -> list:
