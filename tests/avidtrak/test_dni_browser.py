@@ -4,13 +4,11 @@ replaced on the page, in each written form and in tel: links."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from tests.avidtrak.conftest import client
 from tests.avidtrak.test_numbers import buy
+from tests.browser import website
 from tests.serving import Server
 
 pytestmark = pytest.mark.usefixtures("services")
@@ -30,39 +28,15 @@ var _atq = _atq || [];
 </script>"""
 
 
-@pytest.fixture
-def page_server():
-    """A website on its own origin: serves PAGE with the script URL set by the test."""
-    state = {"page": b""}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(state["page"])))
-            self.end_headers()
-            self.wfile.write(state["page"])
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
-
-
-def test_chromium_sees_the_number_replaced(http, agency, pro_client, browser, page_server, database_url, tmp_path):
+def test_chromium_sees_the_number_replaced(http, agency, pro_client, browser, database_url, tmp_path):
     pin = pro_client["pincode"]
     buy(http, pin, "4435550100", "4435550101")
     client(http, pin).call("assign_number", sid=["4435550100"], type="gppc")
     client(http, pin).call("assign_number", sid=["4435550101"], type="direct")
     client(http, pin).call("set_smart_replacement", action="add", site_phone="4105557000")
-    site, state = page_server
-    with Server("--db", database_url, cwd=tmp_path) as polytrack:
-        state["page"] = PAGE.replace("__SCRIPT__", f"{polytrack.url}/{pro_client['site_key']}/track.js").encode()
+    pages: dict[str, bytes] = {}
+    with website(pages) as site, Server("--db", database_url, cwd=tmp_path) as polytrack:
+        pages["*"] = PAGE.replace("__SCRIPT__", f"{polytrack.url}/{pro_client['site_key']}/track.js").encode()
         context = browser.new_context()
         try:
             page = context.new_page()

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from polytrack.mapp.client import MappClient
-from tests.browser import smart_pixel_source
+from tests.browser import smart_pixel_source, website
 from tests.mapp.helpers import SHOP, p, stored
 from tests.serving import Server
 
@@ -32,27 +30,9 @@ wtSmart.track();
 
 @pytest.fixture
 def site():
-    pixel = smart_pixel_source().encode()
     pages = {f"/{name}.html": PAGE.format(name=name, track_id=SHOP, domain=TRACK_DOMAIN).encode() for name in ("one", "two")}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body, kind = (pixel, "text/javascript") if self.path == "/pixel.js" else (pages.get(self.path, b""), "text/html")
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
+    with website({"/pixel.js": smart_pixel_source().encode(), **pages}) as url:
+        yield url
 
 
 def test_the_smart_pixel_in_chromium_counts_two_page_impressions_of_one_visit(browser, site, database_url, tmp_path):
