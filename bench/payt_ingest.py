@@ -180,7 +180,7 @@ def in_process(args) -> int:
     for name, (wall, cpu) in median.items():
         print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
     print(f"ratio hello/ingest (CPU): {median['hello'][1] / median['ingest'][1]:.2f}; "
-          f"transactions {group_commit.batches} for {group_commit.fixes_stored} positions")
+          f"transactions {group_commit.batches} for {group_commit.items_stored} positions")
     if args.json:
         print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
     return 0

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from polytrack.payt import derive, fleet
 from polytrack.payt.ingest import build_osmand_app
-from polytrack.payt.ingest.batch import GroupCommit
 from polytrack.payt.tables import payt_derivation_state, payt_positions
 from tests.payt.fleetkit import derived, drive, make_client, make_vehicle, stay
 
@@ -83,7 +82,7 @@ def test_concurrent_devices_share_transactions_and_derive_as_alone(services, fle
     assert all(answer == (200, "") for device_answers in answers.values() for answer in device_answers)
     group_commit = app.state.ingest.group_commit
     requests = sum(len(fixes) for fixes in feeds)
-    assert group_commit.fixes_stored == requests
+    assert group_commit.items_stored == requests
     assert group_commit.batches < requests / 2  # transactions were shared ...
     assert max(group_commit.batch_sizes) >= 3  # ... by several devices at a time
 
@@ -178,58 +177,3 @@ def test_a_lone_device_gets_a_transaction_per_request(services, fleet_of):
     send_concurrently(app, {"lone-0": [fix.params("lone-0") for fix in fixes]})
     assert app.state.ingest.group_commit.batch_sizes == {1: 5}
     assert count_positions(services) == 5
-
-
-# --- when a batch is flushed (the group commit alone, with a recording store) -------------------
-
-class RecordingStore:
-    def __init__(self):
-        self.transactions: list[list] = []
-
-    def store(self, fixes):
-        self.transactions.append(list(fixes))
-        return ["stored"] * len(fixes)
-
-
-def test_a_busy_server_waits_for_the_devices_it_answered_and_a_quiet_one_for_nobody():
-    recorder = RecordingStore()
-    group = GroupCommit(recorder.store, recorder.store, max_wait_s=30.0, busy_window_s=0.5)
-
-    async def main():
-        async def burst(names):
-            return await asyncio.gather(*(asyncio.wait_for(group.submit([name]), 5.0) for name in names))
-
-        await burst(["a1", "b1", "c1"])  # quiet: flushed as soon as the loop got to it
-        await burst(["a2", "b2", "c2"])  # busy: waits for three (not for the 30 s timer)
-        await asyncio.sleep(0.6)  # longer than the busy window: quiet again
-        await asyncio.wait_for(group.submit(["lone"]), 5.0)
-
-    asyncio.run(main())
-    assert recorder.transactions == [["a1", "b1", "c1"], ["a2", "b2", "c2"], ["lone"]]
-
-
-def test_a_busy_server_stops_waiting_at_the_timer():
-    recorder = RecordingStore()
-    group = GroupCommit(recorder.store, recorder.store, max_wait_s=0.05, busy_window_s=5.0)
-
-    async def main():
-        await asyncio.gather(*(group.submit([name]) for name in ("a", "b", "c")))
-        started = asyncio.get_running_loop().time()
-        await asyncio.wait_for(group.submit(["a again"]), 5.0)  # b and c do not come back
-        return asyncio.get_running_loop().time() - started
-
-    waited = asyncio.run(main())
-    assert recorder.transactions == [["a", "b", "c"], ["a again"]]
-    assert 0.04 <= waited < 2.0
-
-
-def test_a_batch_is_bounded_and_the_rest_follows_at_once():
-    recorder = RecordingStore()
-    group = GroupCommit(recorder.store, recorder.store, max_batch_fixes=4)
-
-    async def main():
-        await asyncio.gather(*(group.submit([f"{k}a", f"{k}b"]) for k in range(5)))
-
-    asyncio.run(main())
-    assert [len(t) for t in recorder.transactions] == [4, 4, 2]
-    assert [fix for t in recorder.transactions for fix in t] == [f"{k}{x}" for k in range(5) for x in "ab"]

@@ -8,7 +8,8 @@ import logging
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.sql import Statement
 from polytrack.payt import derive
-from polytrack.payt.ingest.batch import GroupCommit, Prepared, apply_in_order
+from polytrack.kernel.groupcommit import GroupCommit
+from polytrack.payt.ingest.batch import Prepared, apply_in_order
 from polytrack.payt.ingest.cache import KnownDevice, device_cache
 from polytrack.payt.ingest.osmand import KNOT_KPH, SPEED_UNITS_KPH, Fix, check_time
 
