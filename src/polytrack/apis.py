@@ -38,6 +38,10 @@ class ApiPackage:
     extra_servers: Callable = _nothing
     # one curl command per API for the README / `make run` banner: curl_examples(base_url, creds) -> [str]
     curl_examples: Callable = _nothing
+    # work each worker does in the background while it serves (a queue's sender, a refresh):
+    # background_tasks(services) -> [coroutine function taking no argument]; each is started
+    # when the worker starts and cancelled when it stops, so it must keep its state durable
+    background_tasks: Callable = _nothing
 
 
 def lazy(target: str) -> Callable:

@@ -23,6 +23,7 @@ log = logging.getLogger("polytrack")
 
 CALL_LOG_FLUSH_SECONDS = 1.0
 PURGE_EVERY_TICKS = 300
+BACKGROUND_RESTART_SECONDS = 1.0
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
@@ -37,13 +38,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         freeze_startup_heap()
-        flusher = asyncio.create_task(_housekeeping_forever(services))
+        tasks = [asyncio.create_task(_housekeeping_forever(services))]
+        tasks += [asyncio.create_task(_outliving_errors(package.name, run))
+                  for package in packages for run in package.background_tasks(services)]
         try:
             yield
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             services.calllog.flush()
             services.hot.close()
 
@@ -134,6 +139,18 @@ async def _not_found(_request, _exc):
 
 async def _not_allowed(_request, _exc):
     return PlainTextResponse("", status_code=405)
+
+
+async def _outliving_errors(api: str, run) -> None:
+    """An API's background task: logged and started again when it fails (a second later), so
+    a bad moment (a database restart) does not end it for the worker's life."""
+    while True:
+        try:
+            await run()
+            return
+        except Exception:
+            log.exception("%s background task %s failed; restarting it", api, getattr(run, "__qualname__", run))
+            await asyncio.sleep(BACKGROUND_RESTART_SECONDS)
 
 
 async def _housekeeping_forever(services: Services) -> None:
