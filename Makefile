@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test test-sqlite test-postgresql typecheck venv dev-venv postgresql chromium peers wrk bench clean
+.PHONY: run test test-sqlite test-postgresql typecheck venv dev-venv postgresql chromium peers load-generators bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,10 +63,12 @@ test-sqlite: dev-venv peers
 test-postgresql: dev-venv postgresql peers
 	POLYTRACK_TEST_DB=postgresql $(BIN)/pytest $(ARGS)
 
-wrk:
+# the load generators: wrk (as fast as the server answers) and h2load (a fixed request rate)
+load-generators:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	@command -v h2load >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null; }
 
-bench: venv wrk
+bench: venv load-generators
 	$(BIN)/python -m bench http
 
 # What `make run` and `make test` leave in the tree (bench/out keeps benchmark output: not here).
