@@ -1,8 +1,9 @@
 """The shape of the code: no import cycles anywhere in src/, and no API package imports the CLI.
 
-The import graph is read from the source (every `import` and `from ... import`, at module level
-or inside a function: a lazy import still ties two modules together), except imports under
-`if TYPE_CHECKING:`, which never run.
+The import graph is read from the source: every `import` and `from ... import`, at module level,
+inside a function (a lazy import still ties two modules together) or under `if TYPE_CHECKING:`
+(an import for the type checker alone never runs, but still makes one module's design depend on
+the other's; PAYT's motion and derive once leaned on each other that way).
 """
 
 from __future__ import annotations
@@ -25,12 +26,6 @@ def all_modules() -> dict[str, Path]:
     return {module_name(path): path for path in SRC.rglob("*.py") if "migrations/versions" not in path.as_posix()}
 
 
-def _type_checking_only(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The polytrack modules `name` imports: `from a.b import c` is module a.b.c if that is a
     module, else a.b."""
@@ -39,10 +34,6 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _type_checking_only(node):
-            for child in node.orelse:
-                visit(child)
-            return
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -16,9 +16,7 @@ recomputation (reports, the importer, the demo, `polytrack payt rederive`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
 from datetime import date
-
 from typing import Any, Iterator
 
 from sqlalchemy import delete, select
@@ -26,7 +24,7 @@ from sqlalchemy import delete, select
 from polytrack.kernel.coherence import CoherentCache, Generation
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db, Statement, Transaction
-from polytrack.payt.motion import Geofence, Machine, VehicleContext
+from polytrack.payt.motion import Geofence, Machine, Rules, VehicleContext
 from polytrack.payt.sinks import BatchSink, LiveSink
 from polytrack.payt.tables import payt_daily_stats, payt_derivation_state, payt_events, payt_stops, payt_trips
 
@@ -34,25 +32,6 @@ from polytrack.payt.tables import payt_daily_stats, payt_derivation_state, payt_
 DEFAULT_TIMEZONE = "Europe/London"
 CONTEXT_TTL_SECONDS = 30.0
 STREAM_BATCH = 20_000
-
-
-@dataclass(frozen=True)
-class Rules:
-    """How trips, stops and events are derived. Each field is overridable as the setting
-    `payt.<field>` (e.g. `[payt] min_trip_distance_m = 300` in the TOML file)."""
-
-    min_trip_distance_m: float = 500.0  # a movement is a trip from this distance ...
-    min_trip_duration_s: float = 300.0  # ... or this duration
-    min_stop_duration_s: float = 300.0  # standing still this long ends a trip
-    max_gap_s: float = 3600.0  # no fix for longer than this ends a trip
-    # above this a fix counts as moving (Traccar's 0.01 kn is too sensitive for phone GPS)
-    motion_speed_kph: float = 3.0
-    # overspeed threshold when the vehicle has no speed_limit_kph of its own
-    default_speed_limit_kph: float = 120.0
-
-    @classmethod
-    def from_settings(cls, settings) -> "Rules":
-        return cls(**{f.name: float(settings.api_setting(f"payt.{f.name}", f.default)) for f in fields(cls)})
 
 
 _active_rules = Rules()

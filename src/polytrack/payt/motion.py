@@ -6,7 +6,7 @@ ingest path loads it, feeds one fix and stores it again (O(1) per fix), and a re
 resumes from a checkpoint stored with a stop. Both paths run this same code, which is what
 makes late and out-of-order arrivals end in exactly the result an in-order feed gives.
 
-Definitions (rules in derive.Rules, Traccar's defaults):
+Definitions (thresholds in `Rules`, Traccar's defaults):
 * A fix is *moving* when its speed (reported, else computed from the previous fix) is above
   `motion_speed_kph`.
 * A *trip* runs from the departure fix (the last stationary fix before motion) to the arrival
@@ -22,13 +22,31 @@ Definitions (rules in derive.Rules, Traccar's defaults):
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Protocol, Sequence, TypeAlias
+from typing import Any, Protocol, Sequence, TypeAlias
 
 import orjson
 
-if TYPE_CHECKING:
-    from polytrack.payt.derive import Rules
+@dataclass(frozen=True)
+class Rules:
+    """How trips, stops and events are derived. Each field is overridable as the setting
+    `payt.<field>` (e.g. `[payt] min_trip_distance_m = 300` in the TOML file)."""
+
+    min_trip_distance_m: float = 500.0  # a movement is a trip from this distance ...
+    min_trip_duration_s: float = 300.0  # ... or this duration
+    min_stop_duration_s: float = 300.0  # standing still this long ends a trip
+    max_gap_s: float = 3600.0  # no fix for longer than this ends a trip
+    # above this a fix counts as moving (Traccar's 0.01 kn is too sensitive for phone GPS)
+    motion_speed_kph: float = 3.0
+    # overspeed threshold when the vehicle has no speed_limit_kph of its own
+    default_speed_limit_kph: float = 120.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "Rules":
+        return cls(**{f.name: float(settings.api_setting(f"payt.{f.name}", f.default)) for f in fields(cls)})
+
+
 
 # Event types stored in payt_events.event_type_id (1 is the plain position report, used by
 # reports for raw positions and never stored as an event).
