@@ -2,15 +2,27 @@
 rate.
 
     python -m bench trackier-clicks [--duration 10] [--connections 32] [--rounds 3] [--rate 1000]
-                                    [--scale 1.0]
+                                    [--scale 1.0] [--campaigns 40] [--affiliates 60]
+    python -m bench trackier-clicks --in-process [--connections 32] [--rounds 5]
 
-In one run: a fresh temporary SQLite database seeded with the demo data; polytrack and the hello
-app on Granian with one worker each. Throughput: wrk replays the demo's click URL (every click
-is recorded and committed, then answered 302 with its cookie) and GET / of hello, alternating,
-median of the rounds. Latency: an open-loop client sends the click at `--rate` requests per
-second for `--duration` seconds (each request at its planned time, whatever the answers do) and
-reports p50 / p99 / max and how many were late or failed. `--scale` multiplies duration and rate
-(0.05 for a quick check). Every answer is checked to be a redirect to the campaign.
+In one run: a fresh temporary SQLite database seeded with the demo data plus a bench network of
+`--campaigns` running campaigns (some with landing pages, some CPC, one in ten with a generous
+daily click cap, so caps are counted for real) and `--affiliates` affiliates, each with a tracking
+link on every campaign. The clicks are varied: both link forms (`/{linkId}` and
+`/click?campaign_id=&pub_id=`, by display ids), every campaign and affiliate, sub-ids, sources,
+landing pages, a dozen user agents and a few hundred visitor addresses (`ipaddr`), shuffled, so
+no identical click comes twice in a row and the unique-click marking sees new and repeated
+visitors. Every click is recorded and committed, then answered 302 with its cookie.
+
+Throughput: polytrack and the hello app on Granian with one worker each; wrk cycles through the
+clicks (a Lua request function) and GET / of hello, alternating, median of the rounds. Latency:
+an open-loop client sends the demo click at `--rate` requests per second for `--duration`
+seconds and reports p50 / p99 / max (the lead replaces this client by a native fixed-rate
+generator). `--scale` multiplies duration and rate (0.05 for a quick check).
+
+`--in-process` calls both ASGI apps directly (no HTTP server, no sockets) with the same clicks,
+`--connections` at a time, and reports µs per request (wall and CPU time of the process; the
+CPU figure moves less when the machine is shared), also with one at a time.
 """
 
 from __future__ import annotations
@@ -18,17 +30,180 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 
 from bench import servers, wrk
 from bench.http import _config_toml
 from bench.wrk import Request
+
+AGENTS = (
+    "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 12; SM-G991B) AppleWebKit/537.36 Chrome/119.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 Chrome/121.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 Version/16.6 Mobile Safari/604.1",
+    "Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Version/17.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 Version/17.1 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+)
+COUNTRIES = ("IN", "IN", "US", "US", "GB", "DE", "BR", "")
+
+
+def provision(db: str, campaigns: int, affiliates: int) -> list[tuple[str, str]]:
+    """The bench network on a seeded database; returns its clicks' targets as (link path,
+    click-form query) pairs, one per link."""
+    from polytrack.config import Settings
+    from polytrack.services import Services
+    from polytrack.trackier import campaigns as trackier_campaigns
+    from polytrack.trackier import domain
+
+    services = Services.build(Settings(db=db))
+    clock = services.clock
+    targets = []
+    with services.transaction() as conn:
+        network = domain.create_network(conn, clock, name="Bench Network", timezone="Asia/Kolkata")
+        # the click form's display ids also exist in the demo network: the Host decides
+        trackier_campaigns.set_tracking_domains(conn, network, ["127.0.0.1"])
+        advertiser = domain.create_user(conn, clock, network, user_type="advertiser", data={
+            "name": "Bench Advertiser", "email": "bench-advertiser@polytrack.example", "password": "bench-password"})
+        publishers = [domain.create_user(conn, clock, network, user_type="publisher", data={
+            "name": f"Bench Affiliate {n}", "email": f"bench-affiliate{n}@polytrack.example",
+            "password": "bench-password"}) for n in range(affiliates)]
+        for n in range(campaigns):
+            data = {"title": f"Bench Campaign {n}", "advertiser_id": advertiser.object_id, "status": "active",
+                    "url": f"https://offer{n}.example/land?cid={{click_id}}&aff={{aff_id}}&s1={{p1}}&src={{source}}",
+                    "model": "cpc" if n % 5 == 4 else "cpa", "fallback_url": f"https://offer{n}.example/closed",
+                    "commissions": [{"payout": 0.2, "revenue": 0.3, "coverage": ["ALL"]},
+                                    {"payout": 0.4, "revenue": 0.6, "coverage": ["US", "GB"]}]}
+            if n % 10 == 9:  # counted on every click, never reached
+                data["caps"] = [{"type": "click", "daily": 10_000_000}]
+            campaign, _, _ = trackier_campaigns.create_campaign(conn, clock, network, data)
+            if n % 3 == 0:
+                trackier_campaigns.create_landing_page(conn, clock, campaign, {
+                    "title": "Landing", "preview_url": f"https://offer{n}.example/",
+                    "url": f"https://offer{n}.example/lp?cid={{click_id}}&c={{campaign_id}}"})
+            for publisher in publishers:
+                link, _ = trackier_campaigns.create_link(conn, clock, network, campaign, publisher.id, {}, live=True)
+                targets.append((f"/{link.object_id}", {"campaign_id": campaign.display_id,
+                                                       "pub_id": publisher.display_id}))
+    services.engine.dispose()
+    return targets
+
+
+def click_requests(targets: list[tuple[str, str]], count: int, seed: int = 7) -> list[tuple[str, str]]:
+    """`count` varied clicks as (path with query, user agent), shuffled: both link forms, sub-ids,
+    sources, landing pages, visitor addresses (some repeat, for the unique-click marking)."""
+    chance = random.Random(seed)
+    requests = []
+    for n in range(count):
+        link_path, ids = chance.choice(targets)
+        params: dict[str, object] = {"p1": f"s{chance.randint(1, 500)}", "ipaddr": f"198.51.{chance.randint(0, 3)}."
+                                     f"{chance.randint(1, 250)}"}
+        if chance.random() < 0.5:
+            params["source"] = f"site{chance.randint(1, 40)}"
+        if chance.random() < 0.3:
+            params["p2"] = f"kw-{chance.randint(1, 9999)}"
+        if chance.random() < 0.2:
+            params["url_id"] = 1
+        if n % 2:
+            path = "/click?" + urlencode({**ids, **params})
+        else:
+            path = link_path + "?" + urlencode(params)
+        requests.append((path, chance.choice(AGENTS)))
+    return requests
+
+
+def _lua(requests: list[tuple[str, str]]) -> str:
+    """A wrk request function cycling through the clicks."""
+    items = ",\n".join(f'{{{wrk._lua_string(path)}, {wrk._lua_string(agent)}}}' for path, agent in requests)
+    return (f"local clicks = {{\n{items}\n}}\nlocal counter = 0\n"
+            "request = function()\n  counter = counter + 1\n  local click = clicks[(counter % #clicks) + 1]\n"
+            '  return wrk.format("GET", click[1], {["User-Agent"] = click[2]})\nend\n')
+
+
+async def _call(app, path: str, agent: str, country: str) -> int:
+    raw_path, _, query = path.partition("?")
+    headers = [(b"host", b"127.0.0.1"), (b"user-agent", agent.encode())]
+    if country:
+        headers.append((b"cf-ipcountry", country.encode()))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": raw_path, "raw_path": raw_path.encode(), "query_string": query.encode(), "root_path": "",
+             "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8080)}
+    status = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+def in_process(args) -> int:
+    from bench.hello_app import create_app as hello_app
+    from polytrack.app import create_app
+    from polytrack.config import Settings
+    from polytrack.services import Services
+
+    with tempfile.TemporaryDirectory(prefix="polytrack-bench-") as tmp:
+        db = f"sqlite:///{Path(tmp) / 'clicks.db'}"
+        servers.run_polytrack("demo", "seed", "--db", db)
+        clicks = click_requests(provision(db, args.campaigns, args.affiliates), 20_000)
+        services = Services.build(Settings(db=db))
+        app, hello = create_app(services=services), hello_app()
+        chance = random.Random(11)
+        position = 0
+
+        def next_click():
+            nonlocal position
+            position += 1
+            path, agent = clicks[position % len(clicks)]
+            return path, agent, chance.choice(COUNTRIES)
+
+        async def measure(target, requests: int, concurrency: int, make) -> tuple[float, float]:
+            async def client(n):
+                for _ in range(n):
+                    status = await _call(target, *make())
+                    assert status in (200, 302), status
+
+            wall, cpu = time.perf_counter(), time.process_time()
+            await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
+            n = requests // concurrency * concurrency
+            return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+
+        async def rounds():
+            await measure(app, 8000, args.connections, next_click)  # warm caches (every link's target)
+            figures: dict[str, list] = {"hello": [], "click": [], "click_one_at_a_time": []}
+            for _ in range(args.rounds):
+                figures["hello"].append(await measure(hello, 3200, args.connections, lambda: ("/", "x", "")))
+                figures["click"].append(await measure(app, 3200, args.connections, next_click))
+                figures["click_one_at_a_time"].append(await measure(app, 640, 1, next_click))
+            return figures
+
+        figures = asyncio.run(rounds())
+        services.engine.dispose()
+    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
+    for name, (wall, cpu) in median.items():
+        print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
+    print(f"ratio hello/click (CPU): {median['hello'][1] / median['click'][1]:.2f}")
+    if args.json:
+        print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
+    return 0
 
 
 async def fixed_rate(url: str, rate: float, duration: float, connections: int) -> dict:
@@ -69,8 +244,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="throughput measurements per target (median)")
     parser.add_argument("--rate", type=float, default=1000.0, help="requests per second of the latency run")
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies duration and rate")
+    parser.add_argument("--campaigns", type=int, default=40, help="running campaigns of the bench network")
+    parser.add_argument("--affiliates", type=int, default=60, help="affiliates, each linked to every campaign")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--in-process", action="store_true", help="ASGI calls without HTTP (µs per request)")
     args = parser.parse_args(argv)
+    if args.in_process:
+        args.rounds = args.rounds if "--rounds" in argv else 5
+        return in_process(args)
     # wrk takes whole seconds
     duration, rate = float(max(1, round(args.duration * args.scale))), max(5.0, args.rate * args.scale)
 
@@ -80,6 +261,7 @@ def main(argv: list[str]) -> int:
         config = tmpdir / "bench.toml"
         config.write_text(_config_toml())
         servers.run_polytrack("demo", "seed", "--db", db)
+        clicks = click_requests(provision(db, args.campaigns, args.affiliates), 20_000)
         hello_port, polytrack_port = servers.free_port(), servers.free_port()
         hello_url, polytrack_url = f"http://127.0.0.1:{hello_port}", f"http://127.0.0.1:{polytrack_port}"
         hello_cmd = [sys.executable, "-m", "bench.hello_app", "127.0.0.1", str(hello_port)]
@@ -95,11 +277,12 @@ def main(argv: list[str]) -> int:
             first = httpx.get(polytrack_url + click_path, follow_redirects=False)
             if first.status_code != 302 or "casino.example" not in first.headers.get("location", ""):
                 raise SystemExit(f"the demo click does not redirect: {first.status_code} {first.text[:200]}")
-            targets = [("hello", hello_url, Request("GET", "/")), ("click", polytrack_url, Request("GET", click_path))]
-            figures: dict[str, list[wrk.WrkResult]] = {name: [] for name, _, _ in targets}
+            targets = [("hello", hello_url, Request("GET", "/"), ""),
+                       ("click", polytrack_url, Request("GET", click_path), _lua(clicks))]
+            figures: dict[str, list[wrk.WrkResult]] = {name: [] for name, _, _, _ in targets}
             for round_number in range(args.rounds):
-                for name, base, request in targets:
-                    result = wrk.run(base, request, duration=duration, connections=args.connections)
+                for name, base, request, lua in targets:
+                    result = wrk.run(base, request, duration=duration, connections=args.connections, lua=lua)
                     if result.bad_responses:
                         raise SystemExit(f"{name}: {result.bad_responses} bad responses under load")
                     figures[name].append(result)
@@ -113,7 +296,7 @@ def main(argv: list[str]) -> int:
                "ratio": round(click_rps / hello_rps, 2), "fixed_rate": latency}
     print(f"\nwrk -t1 -c{args.connections} -d{duration:g}s, {args.rounds} rounds (median), Granian 1 worker, SQLite\n")
     print(f"| target | req/s | ratio |\n|---|---|---|\n| hello GET / | {round(hello_rps)} | 1.00 |\n"
-          f"| click /{{linkId}} (302, recorded) | {round(click_rps)} | {summary['ratio']:.2f} |")
+          f"| varied clicks (302, recorded) | {round(click_rps)} | {summary['ratio']:.2f} |")
     print(f"\nat {latency['rate']:g} req/s for {duration:g} s: p50 {latency['p50_ms']} ms, p99 {latency['p99_ms']} ms,"
           f" max {latency['max_ms']} ms, {latency['failures']} failed of {latency['requests']}")
     if args.json:

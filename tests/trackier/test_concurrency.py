@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from polytrack.trackier import tracking
 from polytrack.trackier.collect import TrackingDB
-from polytrack.trackier.tables import trackier_conversions
+from polytrack.trackier.tables import trackier_clicks, trackier_conversions
 from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign
 
 THREADS = 50
@@ -90,3 +90,52 @@ def test_fifty_simultaneous_postbacks_never_pass_a_cap(http, auth, services):
         counts = dict(conn.execute(select(trackier_conversions.c.status, func.count())
                                    .group_by(trackier_conversions.c.status)).all())
     assert counts == {"approved": 7, "rejected": THREADS - 7}
+
+
+def _click_at_once(services, link: str, *, address) -> list:
+    """THREADS first clicks on `link` at once, each in its own transaction and connection;
+    `address(index)` is each one's visitor address."""
+    def work(db, index):
+        target = tracking.target_by_link(db, link)
+        setup = tracking.load_setup(db, target.campaign_id, False)
+        who = tracking.visitor(address(index), "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0", "US")
+        click = tracking.prepare_click(services.clock, target, setup, who, {}, user_agent="", referer=None)
+        with db.transaction():
+            return tracking.store_clicks(db, [click])[0]
+    return _at_once(services, work)
+
+
+def _unique_flags(services) -> list:
+    with services.engine.connect() as conn:
+        return conn.execute(select(trackier_clicks.c.is_unique)).scalars().all()
+
+
+def test_fifty_simultaneous_first_clicks_of_one_visitor_have_one_unique(http, auth, services):
+    _, link = _setup(http, auth, services)
+    assert _click_at_once(services, link, address=lambda _: "10.9.9.9") == [None] * THREADS
+    assert sorted(_unique_flags(services)) == [False] * (THREADS - 1) + [True]
+
+
+def test_fifty_simultaneous_clicks_never_pass_a_click_cap(http, auth, services):
+    campaign, link = _setup(http, auth, services)
+    http.post(f"/caps/{campaign['_id']}", headers=auth, json={"caps": [{"type": "click", "daily": 9}]})
+    outcomes = _click_at_once(services, link, address=lambda index: f"10.8.0.{index}")
+    assert sorted(outcomes, key=str) == [None] * 9 + ["cap"] * (THREADS - 9)
+    assert sorted(_unique_flags(services)) == [True] * THREADS  # one visitor each
+
+
+def test_clicks_of_one_visitor_in_one_batch_have_one_unique(http, auth, services):
+    """The group commit stores concurrent requests' clicks together: the first stays unique."""
+    _, link = _setup(http, auth, services)
+    db = TrackingDB(services.engine)
+    target = tracking.target_by_link(db, link)
+    setup = tracking.load_setup(db, target.campaign_id, False)
+    who = tracking.visitor("10.7.7.7", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0", "US")
+    clicks = [tracking.prepare_click(services.clock, target, setup, who, {}, user_agent="", referer=None)
+              for _ in range(3)]
+    with db.transaction():
+        tracking.store_clicks(db, clicks)
+    db.close()
+    with services.engine.connect() as conn:
+        stored = dict(conn.execute(select(trackier_clicks.c.object_id, trackier_clicks.c.is_unique)).all())
+    assert [stored[click.click_id] for click in clicks] == [True, False, False]

@@ -17,13 +17,14 @@ import base64
 import ipaddress
 import json
 import logging
-from contextlib import nullcontext
+from functools import lru_cache
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from polytrack.kernel.groupcommit import GroupCommit
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.params import parse_query
 from polytrack.kernel.routing import ClaimingRoute
@@ -40,13 +41,29 @@ BLANK_PAGE = "<!doctype html><title></title>"
 DEFAULT_COUNTRY_HEADER = "cf-ipcountry"
 MAX_QUERY = 8192
 DEFAULT_POSTBACK_INTERVAL = 5.0
+# How long a click target or campaign setup is kept: only a change made outside polytrack (a
+# sqlite3 shell) waits this long; polytrack's own writes empty the caches at once.
+TARGET_MAX_AGE = 30.0
+
+
+# SQLite copies the WAL back into the database (two fsyncs) when a commit leaves more than this
+# many pages in it; at SQLite's default (1000) a checkpoint came every few group commits of
+# clicks and was a third of their storing time (as for PAYT's ingest).
+TRACKING_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class TrackingDB(HotDB):
     """The held connection of the tracking endpoints: it writes only collected data (clicks,
-    impressions, conversions), so its commits move only the `collected` marker."""
+    impressions, conversions), so its commits move only the `collected` marker; on SQLite it
+    checkpoints the WAL less often than the kernel's connections."""
 
     collected = True
+
+    def _connect(self):
+        driver = super()._connect()
+        if self.dialect == "sqlite":
+            driver.execute(f"PRAGMA wal_autocheckpoint={TRACKING_WAL_AUTOCHECKPOINT_PAGES}")
+        return driver
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -56,6 +73,7 @@ def _query(request: Request) -> dict[str, str]:
     return {name: value.replace("\x00", "") for name, value in parse_query(raw)} if raw else {}
 
 
+@lru_cache(maxsize=4096)  # a server-side click's `ipaddr`: parsing costs more than the rest of a click's checks
 def _address(text: str | None) -> str | None:
     """An IP address as text, or None for anything else."""
     try:
@@ -70,7 +88,14 @@ class Collector:
     def __init__(self, services: Services):
         self.services = services
         self.db = TrackingDB(services.engine)
-        self.setups = services.read_cache()  # campaign id -> tracking.CampaignSetup
+        # campaign id -> tracking.CampaignSetup; link (or campaign, publisher, host) ->
+        # tracking.Target: both follow the main marker, so any management write empties them.
+        # A busy network has thousands of links: entries live TARGET_MAX_AGE seconds (not the
+        # kernel's one second), else most clicks would read their target again.
+        self.setups = services.read_cache(max_age=TARGET_MAX_AGE)
+        self.targets = services.read_cache(max_age=TARGET_MAX_AGE)
+        # clicks are stored by group commit: the clicks of concurrent requests in one transaction
+        self.clicks = GroupCommit(self._store_clicks, self._store_clicks)
         self.country_header = services.settings.api_setting("trackier.country_header",
                                                             DEFAULT_COUNTRY_HEADER).lower()
         self.sender = Sender(services)
@@ -95,45 +120,52 @@ class Collector:
     async def click(self, request: Request) -> Response:
         query = _query(request)
         target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""),
-                                        request.headers.get("host", "").split(":")[0])
-        return self._click(request, target, query)
+                                        request.headers.get("host", "").split(":")[0], self.targets)
+        return await self._click(request, target, query)
 
     async def link_click(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET"})
         query = _query(request)
-        return self._click(request, tracking.target_by_link(self.db, request.scope["path"].strip("/")), query)
+        return await self._click(request, tracking.target_by_link(self.db, request.scope["path"].strip("/"),
+                                                                  self.targets), query)
 
-    def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
+    async def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
         self.sender.start()
         if target is None:
             return PlainTextResponse("Invalid tracking link", status_code=404)
         who = self.visitor(request, query)
         setup = self.setup(target.campaign_id, target.comm_model)
-        with self.db.transaction() if tracking.needs_transaction(setup) else nullcontext():
-            result = tracking.record_click(self.db, self.services.clock, target, setup, who, query,
-                                           user_agent=request.headers.get("user-agent", ""),
-                                           referer=request.headers.get("referer"))
-        if result.rejected == "cap":
+        headers = request.headers
+        click = tracking.prepare_click(self.services.clock, target, setup, who, query,
+                                       user_agent=headers.get("user-agent", ""), referer=headers.get("referer"))
+        await self.clicks.submit([click])  # answered once the click is committed
+        if click.rejected == "cap":
             self._changed_campaigns()
-        if result.destination is None:
+        destination = click.destination()
+        if destination is None:
             return Response(BLANK_PAGE, media_type="text/html")
-        headers = {"Location": result.destination}
-        if result.rejected is None:  # the browser pixel finds the click by this cookie
-            headers["Set-Cookie"] = (f"{tracking.cookie_name(target.campaign_object_id)}={result.click_id}; "
+        if click.rejected is not None:
+            return Redirect(destination)
+        # the browser pixel finds the click by this cookie
+        return Redirect(destination, f"{tracking.cookie_name(target.campaign_object_id)}={click.click_id}; "
                                      f"Max-Age={target.cookie_duration * 86400}; Path=/; SameSite=lax")
-        return Response(status_code=302, headers=headers)
+
+    def _store_clicks(self, clicks: list[tracking.Click]) -> list[str | None]:
+        """One transaction of the group commit (on the event loop's thread, the held connection)."""
+        with self.db.transaction():
+            return tracking.store_clicks(self.db, clicks)
 
     async def impression(self, request: Request) -> Response:
         """Counts an impression of a running campaign; a GIF whatever the ids (a broken pixel
         must not break the page showing it)."""
         query = _query(request)
         target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""),
-                                        request.headers.get("host", "").split(":")[0])
+                                        request.headers.get("host", "").split(":")[0], self.targets)
         if target is not None:
             who = self.visitor(request, query)
             setup = self.setup(target.campaign_id, target.comm_model)
-            if tracking.refusal(target, setup, who, "0000-00-00") is None:
+            if tracking.refusal(target, setup, who, "0000-00-00") is None:  # caps aside
                 with self.db.transaction():
                     tracking.record_impression(self.db, self.services.clock, target, who)
         return Response(GIF, media_type="image/gif", headers={"Cache-Control": "no-store"})
@@ -192,6 +224,19 @@ class Collector:
     @staticmethod
     def _answer(success: bool, message: str, **extra) -> Response:
         return Response(json.dumps({"success": success, "message": message, **extra}), media_type="application/json")
+
+
+class Redirect(Response):
+    """A 302 with its headers written directly (Starlette's header handling is a good part of
+    a click's cost): the Location and, for an accepted click, its cookie."""
+
+    def __init__(self, location: str, cookie: str | None = None):
+        self.status_code = 302
+        self.background = None
+        self.body = b""
+        self.raw_headers = [(b"location", location.encode("utf-8")), (b"content-length", b"0")]
+        if cookie is not None:
+            self.raw_headers.append((b"set-cookie", cookie.encode("latin-1")))
 
 
 class Sender:

@@ -310,6 +310,19 @@ trackier_clicks = Table(
     Index("ix_trackier_clicks_campaign_time", "campaign_id", "publisher_id", "created_at"),
 )
 
+# Unique clicks: the first click of an address (its text; "" for none) on a campaign and
+# publisher on a day of the network's time zone. A click is unique when it inserted its key
+# here; the primary key decides between simultaneous first clicks, on both databases.
+trackier_unique_clicks = Table(
+    "trackier_unique_clicks",
+    metadata,
+    Column("campaign_id", Integer, primary_key=True),
+    Column("publisher_id", Integer, primary_key=True),
+    Column("day", Integer, primary_key=True),  # YYYYMMDD
+    Column("address", String(45), primary_key=True),
+    Column("click_id", String(24), nullable=False),  # the unique click's object_id
+)
+
 # Conversions. At most one per click and goal (goal_slot: the goal's id, 0 for the default
 # event) and per campaign and txn_id, enforced by the database so concurrent postbacks of one
 # event store one row.

@@ -21,7 +21,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
@@ -164,10 +164,13 @@ def describe_agent(user_agent: str) -> tuple[str, str | None, str, str]:
     return device, platform, os_family, browser
 
 
+_COUNTRY_RE = re.compile(r"[A-Z]{2}")
+
+
 def visitor(ipaddr: str | None, user_agent: str, country: str | None) -> Visitor:
     device, platform, os_family, browser = describe_agent(user_agent[:512])
     country = (country or "").strip().upper()
-    return Visitor(ipaddr, country if re.fullmatch(r"[A-Z]{2}", country) and country != "XX" else UNKNOWN_COUNTRY,
+    return Visitor(ipaddr, country if _COUNTRY_RE.fullmatch(country) and country != "XX" else UNKNOWN_COUNTRY,
                    device, platform, os_family, browser)
 
 
@@ -215,8 +218,7 @@ def price_conversion(setup: CampaignSetup, publisher_object_id: str, goal: Goal 
 
 def local_day(timestamp: float, timezone: str) -> int:
     """The day of a moment in a time zone, as YYYYMMDD (the reports' day key)."""
-    local = datetime.fromtimestamp(timestamp, zone(timezone))
-    return local.year * 10000 + local.month * 100 + local.day
+    return local_day_of(timestamp, timezone).key
 
 
 def window_starts(now: float, timezone: str) -> dict[str, float]:
@@ -282,15 +284,23 @@ def cap_reached(db: Db, cap: Cap, *, campaign_id: int, publisher_object_id: str,
 
 # --- macros -----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)  # a template is split once, not on every click
+def _macro_parts(template: str) -> tuple[str, ...]:
+    """The template split at its macros: text, macro name, text, macro name, ..., text."""
+    return tuple(MACRO_RE.split(template))
+
+
 def fill_macros(template: str, values: dict[str, str | None]) -> str:
     """{name} -> its value, URL-encoded; an unknown macro stays as it is (Trackier stores
     unreplaced macros verbatim)."""
-    def replace(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in values:
-            return match.group(0)
-        return quote(str(values[name] or ""), safe="")
-    return MACRO_RE.sub(replace, template)
+    parts = _macro_parts(template)
+    if len(parts) == 1:
+        return template
+    filled = list(parts)
+    for index in range(1, len(parts), 2):
+        name = parts[index]
+        filled[index] = quote(str(values[name] or ""), safe="") if name in values else "{" + name + "}"
+    return "".join(filled)
 
 
 def referer_host(referer: str | None) -> str | None:
@@ -326,7 +336,8 @@ def setup_for(cache: CoherentCache | None, db: Db, campaign_id: int, cps: bool) 
 # --- clicks -----------------------------------------------------------------------------------
 
 class Target(NamedTuple):
-    """A campaign and publisher a click names, with what the checks read."""
+    """A campaign and publisher a click names, with what the checks read (the campaign's lists
+    parsed once, when the target is read: targets are kept in a read cache)."""
 
     campaign_id: int
     campaign_object_id: str
@@ -335,15 +346,15 @@ class Target(NamedTuple):
     title: str
     url: str
     fallback_url: str | None
-    device: str | None
-    os: str
+    devices: frozenset[str]  # empty or with "all": any device
+    systems: frozenset[str] | None  # the OS families allowed; None: all
     comm_model: str
     status: str
     visibility: str
     live: bool
     expiry: str | None
-    blacklist: str
-    whitelist: str
+    blacklist: frozenset[int]  # publisher display ids
+    whitelist: frozenset[int]
     cookie_duration: int
     publisher_id: int
     publisher_object_id: str
@@ -353,6 +364,20 @@ class Target(NamedTuple):
     timezone: str
     network_live: bool
     link_live: bool | None  # None: no link (the click form)
+
+
+def _target(row) -> Target:
+    (campaign_id, object_id, display_id, network_id, title, url, fallback_url, device, os_names, comm_model, status,
+     visibility, live, expiry, blacklist, whitelist, *rest) = row
+    (cookie_duration, publisher_id, publisher_object_id, publisher_display_id, publisher_name, publisher_usable,
+     timezone, network_live, link_live) = rest
+    systems = json.loads(os_names)
+    return Target(campaign_id, object_id, display_id, network_id, title, url, fallback_url,
+                  frozenset(json.loads(device) if device else ()),
+                  None if "all" in systems else frozenset(OS_FAMILIES.get(name, "") for name in systems),
+                  comm_model, status, visibility, bool(live), expiry, frozenset(json.loads(blacklist)),
+                  frozenset(json.loads(whitelist)), cookie_duration, publisher_id, publisher_object_id,
+                  publisher_display_id, publisher_name, bool(publisher_usable), timezone, bool(network_live), link_live)
 
 
 _TARGET_COLUMNS = (
@@ -372,33 +397,45 @@ _TARGET_BY_IDS = Statement(
     "LEFT JOIN trackier_links l ON l.campaign_id = c.id AND l.user_id = u.id "
     "WHERE (c.object_id = ? OR c.display_id = ?) AND (u.object_id = ? OR u.display_id = ?) AND NOT c.deleted "
     "LIMIT 20")
+_OBJECT_ID_RE = re.compile(r"[0-9a-fA-F]{24}")
+_DISPLAY_ID_RE = re.compile(r"[0-9]{1,9}")
 
 
 def _ident_pair(ident: str) -> tuple[str, int] | None:
     """(object id, display id) parameters for an id of either kind; None for neither."""
     ident = (ident or "").strip()
-    if re.fullmatch(r"[0-9a-fA-F]{24}", ident):
+    if _OBJECT_ID_RE.fullmatch(ident):
         return ident.lower(), -1
-    if re.fullmatch(r"[0-9]{1,9}", ident):
+    if _DISPLAY_ID_RE.fullmatch(ident):
         return "", int(ident)
     return None
 
 
-def target_by_link(db: Db, link_object_id: str) -> Target | None:
-    if not re.fullmatch(r"[0-9a-fA-F]{24}", link_object_id or ""):
+def target_by_link(db: Db, link_object_id: str, cache: CoherentCache | None = None) -> Target | None:
+    """The target of a tracking link; `cache`: a read cache following the main marker (a
+    campaign, link, publisher or network changed anywhere empties it)."""
+    if not _OBJECT_ID_RE.fullmatch(link_object_id or ""):
         return None
-    row = db.one(_TARGET_BY_LINK, (link_object_id.lower(),))
-    return None if row is None else Target._make(tuple(row))
+    link_object_id = link_object_id.lower()
+
+    def load() -> Target | None:
+        row = db.one(_TARGET_BY_LINK, (link_object_id,))
+        return None if row is None else _target(row)
+    return read_through(cache, ("trackier-link", link_object_id), load)
 
 
-def target_by_ids(db: Db, campaign_ident: str, publisher_ident: str, host: str) -> Target | None:
+def target_by_ids(db: Db, campaign_ident: str, publisher_ident: str, host: str,
+                  cache: CoherentCache | None = None) -> Target | None:
     campaign, publisher = _ident_pair(campaign_ident), _ident_pair(publisher_ident)
     if campaign is None or publisher is None:
         return None
-    rows = db.all(_TARGET_BY_IDS, (*campaign, *publisher))
-    if len(rows) > 1:  # display ids of several networks: the one whose tracking domain was called
-        rows = [row for row in rows if json.dumps(host.lower()) in (row[-1] or "")]
-    return Target._make(tuple(rows[0])[:-1]) if len(rows) == 1 else None
+
+    def load() -> Target | None:
+        rows = db.all(_TARGET_BY_IDS, (*campaign, *publisher))
+        if len(rows) > 1:  # display ids of several networks: the one whose tracking domain was called
+            rows = [row for row in rows if json.dumps(host.lower()) in (row[-1] or "")]
+        return _target(tuple(rows[0])[:-1]) if len(rows) == 1 else None
+    return read_through(cache, ("trackier-ids", campaign, publisher, host.lower()), load)
 
 
 def refusal(target: Target, setup: CampaignSetup, who: Visitor, today: str) -> str | None:
@@ -410,70 +447,92 @@ def refusal(target: Target, setup: CampaignSetup, who: Visitor, today: str) -> s
         return "paused"
     if target.link_live is False or (target.visibility != "public" and target.publisher_id not in setup.access):
         return "access"
-    blacklist, whitelist = json.loads(target.blacklist), json.loads(target.whitelist)
-    if target.publisher_display_id in blacklist or (whitelist and target.publisher_display_id not in whitelist):
+    if target.publisher_display_id in target.blacklist or (
+            target.whitelist and target.publisher_display_id not in target.whitelist):
         return "blocked"
-    devices = json.loads(target.device) if target.device else []
+    devices = target.devices
     if devices and "all" not in devices and who.device not in devices and who.platform not in devices:
         return "device"
-    systems = json.loads(target.os)
-    if "all" not in systems and who.os not in {OS_FAMILIES.get(name) for name in systems}:
+    if target.systems is not None and who.os not in target.systems:
         return "os"
     if setup.commissions and best(setup.commissions, who.country) is None:
         return "geo"
     return None
 
 
-# One statement records a click, so a click without click caps needs no transaction of its own
-# (the statement commits itself); it is unique unless its address clicked the campaign and
-# publisher since the day began.
-_INSERT_CLICK = Statement(
-    "INSERT INTO trackier_clicks (object_id, network_id, campaign_id, publisher_id, landing_page_id, created_at, "
-    "ipaddr, country, device, os, browser, source, is_unique, rejected, payout_micros, revenue_micros, params, "
-    "day, referer_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NOT EXISTS (SELECT 1 FROM trackier_clicks "
-    "WHERE campaign_id = ? AND publisher_id = ? AND created_at >= ? AND ipaddr = ?), ?, ?, ?, ?, ?, ?)")
-_LOCK_CAMPAIGN = Statement("SELECT id FROM trackier_campaigns WHERE id = ? FOR UPDATE")
-_PAUSE_CAMPAIGN = Statement("UPDATE trackier_campaigns SET status = 'paused' WHERE id = ?")
+class LocalDay(NamedTuple):
+    """A day in a time zone: its key (YYYYMMDD), its ISO date, where it starts and ends."""
+
+    key: int
+    iso: str
+    start: float
+    end: float
 
 
-class ClickResult(NamedTuple):
-    click_id: str
-    rejected: str | None
-    destination: str | None  # None: a blank page
+_local_days: dict[str, LocalDay] = {}  # time zone -> the day last asked for
 
 
-def needs_transaction(setup: CampaignSetup) -> bool:
-    """Whether a click of the campaign reads before it writes (its click caps): then it must run
-    in a transaction; otherwise its one INSERT commits itself."""
-    return any(cap.type == "click" for cap in setup.caps)
+def local_day_of(now: float, timezone: str) -> LocalDay:
+    """The day `now` falls on in `timezone`; the zone arithmetic runs once a day per zone."""
+    day = _local_days.get(timezone)
+    if day is None or not day.start <= now < day.end:
+        local = datetime.fromtimestamp(now, zone(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+        following = local + timedelta(days=1)  # wall-clock arithmetic: the next midnight, DST or not
+        day = LocalDay(local.year * 10000 + local.month * 100 + local.day, local.date().isoformat(),
+                       local.timestamp(), following.timestamp())
+        _local_days[timezone] = day
+    return day
 
 
-def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who: Visitor, query: dict[str, str],
-                 *, user_agent: str, referer: str | None) -> ClickResult:
-    """Check and record one click (in the caller's transaction when `needs_transaction`) and
-    choose its destination:
-    the landing page `url_id` names, else the campaign URL, with the macros filled; a refused
-    click goes to the campaign's fallback URL, or gets a blank page without one. A refusal
-    by a cap with pause_campaign pauses the campaign."""
+class Click:
+    """A checked click, ready to store: its row and what the click caps and its destination
+    need. `rejected` may still become "cap" when it is stored."""
+
+    __slots__ = ("target", "setup", "country", "now", "row", "rejected", "page", "query", "source", "click_id")
+
+    def __init__(self, target: Target, setup: CampaignSetup, country: str, now: float, row: list,
+                 rejected: str | None, page: tuple[int, str] | None, query: dict[str, str], source: str | None,
+                 click_id: str):
+        self.target, self.setup, self.country, self.now, self.row = target, setup, country, now, row
+        self.rejected, self.page, self.query, self.source, self.click_id = rejected, page, query, source, click_id
+
+    @property
+    def click_caps(self) -> list[Cap]:
+        return [cap for cap in self.setup.caps if cap.type == "click"] if self.rejected is None else []
+
+    def visit(self) -> tuple:
+        """The unique-clicks key of the click, with the click's id."""
+        row = self.row
+        return (row[_ROW_CAMPAIGN], row[_ROW_PUBLISHER], row[_ROW_DAY], row[_ROW_ADDRESS] or "", self.click_id)
+
+    def refuse_by_cap(self) -> None:
+        self.rejected = self.row[_ROW_REJECTED] = "cap"
+        self.page = self.row[_ROW_LANDING_PAGE] = None
+        self.row[_ROW_PAYOUT] = self.row[_ROW_REVENUE] = 0  # a refused click carries no money
+
+    def destination(self) -> str | None:
+        """The landing page or campaign URL with the macros filled; for a refused click the
+        fallback URL, or None (a blank page)."""
+        target = self.target
+        template = target.fallback_url if self.rejected else (self.page[1] if self.page else target.url)
+        if template is None:
+            return None
+        values: dict[str, str | None] = {name: self.query.get(name) for name in CLICK_PARAMS}
+        values.update(click_id=self.click_id, aff_id=str(target.publisher_display_id), aff_name=target.publisher_name,
+                      campaign_id=str(target.campaign_display_id), campaign_title=target.title, source=self.source)
+        return fill_macros(template, values)
+
+
+def prepare_click(clock: Clock, target: Target, setup: CampaignSetup, who: Visitor, query: dict[str, str], *,
+                  user_agent: str, referer: str | None) -> Click:
+    """Check a click (all but its click caps, counted when it is stored) and make its row."""
     now = clock.timestamp()
-    local = datetime.fromtimestamp(now, zone(target.timezone))
-    rejected = refusal(target, setup, who, local.date().isoformat())
-    if rejected is None and setup.caps:
-        click_caps = [cap for cap in setup.caps if cap.type == "click"]
-        if click_caps and db.dialect == "postgresql":
-            db.one(_LOCK_CAMPAIGN, (target.campaign_id,))  # one click at a time against the cap
-        for cap in click_caps:
-            if cap_reached(db, cap, campaign_id=target.campaign_id, publisher_object_id=target.publisher_object_id,
-                           country=who.country, now=now, timezone=target.timezone, adding=1):
-                rejected = "cap"
-                if cap.pause:
-                    db.run(_PAUSE_CAMPAIGN, (target.campaign_id,))
-                break
+    day = local_day_of(now, target.timezone)
+    rejected = refusal(target, setup, who, day.iso)
     page = None
-    url_id = query.get("url_id", "")
-    if rejected is None and re.fullmatch(r"[0-9]{1,9}", url_id):
+    url_id = query.get("url_id")
+    if rejected is None and url_id and _DISPLAY_ID_RE.fullmatch(url_id):
         page = setup.landing_pages.get(int(url_id))
-    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     payout = revenue = 0
     if rejected is None and target.comm_model == "cpc":  # the click is what is paid for
         price = best(setup.commissions, who.country)
@@ -485,18 +544,81 @@ def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who
         params["referer"] = referer[:1024]
     click_id = new_object_id(clock)
     source = (query.get("source") or "")[:255] or None
-    db.run(_INSERT_CLICK, (click_id, target.network_id, target.campaign_id, target.publisher_id,
-                           page[0] if page else None, now, who.ipaddr, who.country, who.device, who.os[:64],
-                           who.browser[:64], source, target.campaign_id, target.publisher_id, day_start,
-                           who.ipaddr, rejected, payout, revenue, json.dumps(params),
-                           local.year * 10000 + local.month * 100 + local.day, referer_host(referer)))
-    template = target.fallback_url if rejected else (page[1] if page else target.url)
-    if template is None:
-        return ClickResult(click_id, rejected, None)
-    values: dict[str, str | None] = {name: query.get(name) for name in CLICK_PARAMS}
-    values.update(click_id=click_id, aff_id=str(target.publisher_display_id), aff_name=target.publisher_name,
-                  campaign_id=str(target.campaign_display_id), campaign_title=target.title, source=source)
-    return ClickResult(click_id, rejected, fill_macros(template, values))
+    # the columns of _INSERT_CLICK but is_unique, which the unique-clicks table decides
+    row = [click_id, target.network_id, target.campaign_id, target.publisher_id, page[0] if page else None, now,
+           who.ipaddr, who.country, who.device, who.os[:64], who.browser[:64], source, rejected, payout, revenue,
+           json.dumps(params), day.key, referer_host(referer)]
+    return Click(target, setup, who.country, now, row, rejected, page, query, source, click_id)
+
+
+# positions in a click's row
+_ROW_CAMPAIGN, _ROW_PUBLISHER, _ROW_LANDING_PAGE, _ROW_ADDRESS, _ROW_REJECTED, _ROW_PAYOUT, _ROW_REVENUE, _ROW_DAY = (
+    2, 3, 4, 6, 12, 13, 14, 16)
+# A click is unique when it is the first of its address on the campaign and publisher that day:
+# the first to insert the key into trackier_unique_clicks (ON CONFLICT DO NOTHING; on
+# PostgreSQL a concurrent insert of the same key waits for the other's commit and then does
+# nothing), so two simultaneous first clicks can never both be unique.
+_INSERT_VISIT = Statement(
+    "INSERT INTO trackier_unique_clicks (campaign_id, publisher_id, day, address, click_id) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING")
+_INSERT_CLICK = Statement(
+    "INSERT INTO trackier_clicks (object_id, network_id, campaign_id, publisher_id, landing_page_id, created_at, "
+    "ipaddr, country, device, os, browser, source, rejected, payout_micros, revenue_micros, params, day, "
+    "referer_host, is_unique) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM "
+    "trackier_unique_clicks WHERE campaign_id = ? AND publisher_id = ? AND day = ? AND address = ? AND click_id = ?))")
+_LOCK_CAMPAIGN = Statement("SELECT id FROM trackier_campaigns WHERE id = ? FOR UPDATE")
+_PAUSE_CAMPAIGN = Statement("UPDATE trackier_campaigns SET status = 'paused' WHERE id = ?")
+
+
+def _visit_key(visit: Sequence) -> tuple:
+    return tuple(visit[:4])
+
+
+def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
+    """Store checked clicks in the caller's transaction (a group commit's batch, or one click);
+    returns each click's refusal (None: accepted), which the click caps may have set.
+
+    Order, so that two workers' batches on PostgreSQL never wait on each other in a cycle: the
+    campaigns with click caps are locked first, by id; then the unique-click keys are inserted,
+    sorted; then the capped clicks are counted and stored one by one (each sees the ones before
+    it), and the rest are stored with one executemany."""
+    capped: list[Click] = []
+    rest: list[Click] = []
+    for click in clicks:
+        (capped if click.click_caps else rest).append(click)
+    if capped and db.dialect == "postgresql":
+        for campaign_id in sorted({click.target.campaign_id for click in capped}):
+            db.one(_LOCK_CAMPAIGN, (campaign_id,))  # one batch at a time against the caps
+    # sorted by key (the first click of a key stays first: its click is the unique one)
+    db.many(_INSERT_VISIT, sorted((click.visit() for click in clicks), key=_visit_key))
+    for click in capped:
+        target = click.target
+        for cap in click.click_caps:
+            if cap_reached(db, cap, campaign_id=target.campaign_id, publisher_object_id=target.publisher_object_id,
+                           country=click.country, now=click.now, timezone=target.timezone, adding=1):
+                click.refuse_by_cap()
+                if cap.pause:
+                    db.run(_PAUSE_CAMPAIGN, (target.campaign_id,))
+                break
+        db.run(_INSERT_CLICK, (*click.row, *click.visit()))
+    if rest:
+        db.many(_INSERT_CLICK, [(*click.row, *click.visit()) for click in rest])
+    return [click.rejected for click in clicks]
+
+
+class ClickResult(NamedTuple):
+    click_id: str
+    rejected: str | None
+    destination: str | None  # None: a blank page
+
+
+def record_click(db: Db, clock: Clock, target: Target, setup: CampaignSetup, who: Visitor, query: dict[str, str],
+                 *, user_agent: str, referer: str | None) -> ClickResult:
+    """Check and record one click in the caller's transaction (the demo's traffic; live clicks
+    go through the group commit, collect.py) and choose its destination."""
+    click = prepare_click(clock, target, setup, who, query, user_agent=user_agent, referer=referer)
+    store_clicks(db, [click])
+    return ClickResult(click.click_id, click.rejected, click.destination())
 
 
 _INSERT_IMPRESSION = Statement(
