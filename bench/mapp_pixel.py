@@ -2,12 +2,21 @@
 app, and batches from concurrent senders.
 
     python -m bench mapp-pixel [--duration 10] [--connections 32] [--senders 10] [--batch-lines 100] [--json]
+    python -m bench mapp-pixel --in-process [--connections 32] [--rounds 5]
 
 Serves polytrack (one worker, SQLite) with one account and the hello app; wrk sends
 `GET /<trackId>/wt?p=...` hits (each one a new visitor's page view, so every hit is stored and
 sessionised) and `GET /` to the hello app for `--duration` seconds each; then `--senders`
 threads post `POST /<trackId>/batch` bodies of `--batch-lines` hits each for `--duration`
 seconds. Every hit is acknowledged only once stored, and the stored count is checked at the end.
+
+The hits are varied as a site's traffic is: a few thousand visitors who each come back for
+several page views in a row, 300 pages in content groups, referrers and search phrases, campaign
+entries, custom parameters, clicks and orders, and a dozen browsers' user agents.
+
+`--in-process` calls both ASGI apps directly (no HTTP server, no sockets) with the same varied
+hits, `--connections` at a time, and reports µs per request (wall and CPU time of the process),
+then the background sessionisation of what the pixel stored, in µs per hit.
 """
 
 from __future__ import annotations
@@ -26,15 +35,132 @@ import httpx
 from bench import servers, wrk
 
 TRACK_ID = "123451234512345"
-# wrk varies the visitor per request, so hits do not pile up in one visitor's window
-VARY_VISITOR = """
+# wrk sends varied hits: 5,000 visitors, 300 pages in 6 content groups, a referrer on one hit in
+# seven, a campaign on one in eleven, a click on one in five, an order on one in 40
+VARIED_HITS = """
 counter = 0
+local referrers = {"https%3A%2F%2Fwww.google.de%2Fsearch%3Fq%3Dred%2Bshoes", "https%3A%2F%2Fnews.example.org%2Fa",
+                   "https%3A%2F%2Fwww.bing.com%2Fsearch%3Fq%3Dsale"}
 request = function()
   counter = counter + 1
-  return wrk.format(nil, string.format("/%s/wt?p=600,product.%d,1,1920x1080,24,1,0,0,1280x720,0&eid=w%d-%d",
-    "{track}", counter % 500, counter, math.random(1, 1000000000)))
+  local visitor = math.random(1, 5000)
+  local page = math.random(0, 299)
+  local path = string.format("/%s/wt?p=600,shop.product.%d,1,1920x1080,24,1,%d,0,1280x720,0&eid=w%d&cg1=group%d&cp3=v%d",
+    "{track}", page, 1700000000000 + counter, visitor, page % 6, counter % 17)
+  if counter % 7 == 0 then path = path .. "&pu=https%3A%2F%2Fshop.example%2Fp" .. page .. "&r=" .. referrers[counter % 3 + 1] end
+  if counter % 11 == 0 then path = path .. "&mc=newsletter." .. (counter % 4) end
+  if counter % 5 == 0 then path = path .. "&ct=add.to.basket" end
+  if counter % 40 == 0 then path = path .. "&ba=sku" .. page .. "&co=" .. (page + 9.99) .. "&qn=1&oi=o" .. counter end
+  return wrk.format(nil, path)
 end
 """
+USER_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 Edg/124.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+]
+
+
+def varied_hit(counter: int, start_ms: int = 1_717_200_000_000) -> str:
+    """The query string of hit number `counter`: like VARIED_HITS, with the visitor and page
+    drawn from the counter (deterministic), one hit per visitor every few seconds."""
+    visitor = (counter * 7919) % 5000
+    page = (counter * 104_729) % 300
+    query = (f"p=600,shop.product.{page},1,1920x1080,24,1,{start_ms + counter * 50},0,1280x720,0&eid=w{visitor}"
+             f"&cg1=group{page % 6}&cp3=v{counter % 17}&la=de-{'DE' if counter % 3 else 'AT'}")
+    if counter % 7 == 0:
+        query += f"&pu=https%3A%2F%2Fshop.example%2Fp{page}&r=https%3A%2F%2Fwww.google.de%2Fsearch%3Fq%3Dred%2Bshoes"
+    if counter % 11 == 0:
+        query += f"&mc=newsletter.{counter % 4}"
+    if counter % 5 == 0:
+        query += "&ct=add.to.basket"
+    if counter % 40 == 0:
+        query += f"&ba=sku{page}&co={page + 9.99}&qn=1&oi=o{counter}"
+    return query
+
+
+async def _call(app, path: str, query: str, user_agent: str) -> int:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+             "headers": [(b"host", b"127.0.0.1"), (b"user-agent", user_agent.encode())],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8080)}
+    status = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+def in_process(args) -> int:
+    import asyncio
+    import statistics
+
+    from bench.hello_app import create_app as hello_app
+    from polytrack.app import create_app
+    from polytrack.config import Settings
+    from polytrack.mapp.collect.sessions import Sessioniser
+    from polytrack.services import Services
+
+    with tempfile.TemporaryDirectory(prefix="polytrack-bench-") as tmp:
+        db = f"sqlite:///{Path(tmp) / 'pixel.db'}"
+        servers.run_polytrack("migrate", "--db", db)
+        servers.run_polytrack("admin", "mapp", "create-account", "--title", "Bench", "--customer-id", TRACK_ID, "--db", db)
+        services = Services.build(Settings(db=db))
+        pixel, hello = create_app(services=services), hello_app()
+        start_ms = int(time.time() * 1000) - 3_600_000
+        counter = 0
+
+        def next_hit() -> tuple[str, str, str]:
+            nonlocal counter
+            counter += 1
+            return f"/{TRACK_ID}/wt", varied_hit(counter, start_ms), USER_AGENTS[counter % len(USER_AGENTS)]
+
+        async def measure(app, requests: int, concurrency: int, make) -> tuple[float, float]:
+            async def client(n):
+                for _ in range(n):
+                    assert await _call(app, *make()) == 200
+
+            wall, cpu = time.perf_counter(), time.process_time()
+            await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
+            n = requests // concurrency * concurrency
+            return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+
+        async def rounds():
+            await measure(pixel, 640, args.connections, next_hit)  # warm caches
+            figures: dict[str, list] = {"hello": [], "pixel": [], "pixel_one_at_a_time": []}
+            for _ in range(args.rounds):
+                figures["hello"].append(await measure(hello, 3200, args.connections, lambda: ("/", "", "")))
+                figures["pixel"].append(await measure(pixel, 3200, args.connections, next_hit))
+                figures["pixel_one_at_a_time"].append(await measure(pixel, 640, 1, next_hit))
+            return figures
+
+        figures = asyncio.run(rounds())
+        # what the pixel left for the background: sessionised here, timed per hit
+        with sqlite3.connect(Path(tmp) / "pixel.db") as check:
+            settled = check.execute("SELECT count(*) FROM mapp_hits WHERE pending").fetchone()[0]
+        wall, cpu = time.perf_counter(), time.process_time()
+        Sessioniser(services).settle_all()
+        session_cost = ((time.perf_counter() - wall) / max(settled, 1) * 1e6,
+                        (time.process_time() - cpu) / max(settled, 1) * 1e6)
+        services.engine.dispose()
+    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
+    for name, (wall, cpu) in median.items():
+        print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
+    print(f"sessionised afterwards {settled} hits: {session_cost[0]:.1f} µs/hit wall  {session_cost[1]:.1f} µs CPU")
+    print(f"ratio hello/pixel (CPU): {median['hello'][1] / median['pixel'][1]:.2f}")
+    if args.json:
+        print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -44,7 +170,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--batch-lines", type=int, default=100)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--in-process", action="store_true", help="ASGI calls without HTTP (µs per request)")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
+    if args.in_process:
+        return in_process(args)
     with tempfile.TemporaryDirectory(prefix="polytrack-bench-") as tmp:
         tmpdir = Path(tmp)
         db_path = tmpdir / "pixel.db"
@@ -60,7 +190,7 @@ def main(argv: list[str]) -> int:
                 servers.running(command, url + "/_polytrack/health", log_path=tmpdir / "polytrack.log"):
             hello = wrk.run(hello_url, wrk.Request("GET", "/"), duration=args.duration, connections=args.connections)
             pixel = wrk.run(url, wrk.Request("GET", f"/{TRACK_ID}/wt?p=600,home"), duration=args.duration,
-                            connections=args.connections, lua=VARY_VISITOR.replace("{track}", TRACK_ID))
+                            connections=args.connections, lua=VARIED_HITS.replace("{track}", TRACK_ID))
             if pixel.bad_responses:
                 raise SystemExit(f"pixel: {pixel.bad_responses} bad responses under load")
             sent = [0] * args.senders
@@ -70,8 +200,8 @@ def main(argv: list[str]) -> int:
                 with httpx.Client(base_url=url, timeout=60) as client:
                     batch = 0
                     while time.monotonic() < stop_at:
-                        body = "\n".join(f"wt?p=600,page.{k % 50},1,0,0,0,0,0,0,0&eid=s{index}-{batch}-{k // 5}"
-                                         for k in range(args.batch_lines))
+                        first = (index * 1_000_003 + batch * args.batch_lines)
+                        body = "\n".join("wt?" + varied_hit(first + k) for k in range(args.batch_lines))
                         response = client.post(f"/{TRACK_ID}/batch", content=body)
                         if response.status_code != 200:
                             raise RuntimeError(f"batch answered {response.status_code}")

@@ -80,9 +80,22 @@ def assert_gif(response) -> None:
     assert "no-store" in response.headers["cache-control"]
 
 
+def settle(services) -> int:
+    """Sessionise every hit still pending (what the workers' background task does soon after
+    the pixel answered); returns how many there were."""
+    from polytrack.mapp.collect.sessions import Sessioniser
+    sessions = Sessioniser(services)
+    try:
+        return sessions.settle_all()
+    finally:
+        sessions.db.close()
+
+
 def stored(services, sql: str, **params) -> list:
-    """Rows of the collected data, read the way an operator would query the database."""
+    """Rows of the collected data, read the way an operator would query the database, once
+    the hits the pixel answered are sessionised."""
     from sqlalchemy import text
+    settle(services)
     with services.engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(sql), params)]
 

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from polytrack.mapp import admin as mapp_admin
-from tests.mapp.helpers import NOW_MS, p, stored
+from tests.mapp.helpers import NOW_MS, p, settle, stored
 
 T0 = NOW_MS - 20 * 3_600_000  # 16:00 Berlin the day before: visits cross midnight
 _accounts = itertools.count(1)
@@ -29,16 +29,22 @@ def line(visitor, minute, page, action, session):
     return f"wt?p={p(page, T0 + minute * 60_000)}&eid={visitor}{extra}"
 
 
-def send(http, track_id, hits, batch_sizes):
+def send(http, track_id, hits, batch_sizes, services=None):
+    """Send the hits in batches of `batch_sizes`, then one by one; with `services`, sessionise
+    after each request (so visits are derived again around every late hit)."""
     position = 0
     for size in batch_sizes:
         chunk = hits[position:position + size]
         if chunk:
             body = "\n".join(line(*h) for h in chunk)
             assert http.post(f"/{track_id}/batch", content=body.encode()).status_code == 200
+            if services is not None:
+                settle(services)
         position += size
     for h in hits[position:]:
         assert http.get(f"/{track_id}/{line(*h)}").status_code == 200
+        if services is not None:
+            settle(services)
 
 
 def derived(services, track_id):
@@ -62,7 +68,7 @@ def test_visits_do_not_depend_on_arrival_order(http, services, hits, order, batc
     send(http, in_order, sorted(hits, key=lambda h: (h[1], line(*h))), [])
     late = list(hits)
     order.shuffle(late)
-    send(http, shuffled, late, batch_sizes)
+    send(http, shuffled, late, batch_sizes, services)
     assert derived(services, shuffled) == derived(services, in_order)
     visits, _ = derived(services, in_order)
     assert sum(visit[4] for visit in visits) == len(hits)
@@ -70,10 +76,11 @@ def test_visits_do_not_depend_on_arrival_order(http, services, hits, order, batc
 
 def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):
     """Four threads (each with its own connection, as four workers would have) store hits of one
-    visitor at the same time; the visits are those of the hits sent in order."""
+    visitor and sessionise them at the same time; the visits are those of the hits sent in order."""
     import threading
 
     from polytrack.mapp.collect.pixel import parse_hit
+    from polytrack.mapp.collect.sessions import sessionise_pending
     from polytrack.mapp.collect.store import CollectedDB, destination, store_hits
 
     for customer_id in ("800000000000001", "800000000000002"):
@@ -89,6 +96,10 @@ def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):
                 rounds.wait()
             with db.transaction():
                 store_hits(db, [(where, parse_hit(text.partition("?")[2], received_ms=NOW_MS))])
+            if together:  # the four sessionise at the same moment too
+                rounds.wait()
+            with db.transaction():
+                sessionise_pending(db, where.account_id, where.zone)
 
     lines = [line(*h) for h in hits]
     threads = [threading.Thread(target=store, args=("800000000000001", lines[k::4], True)) for k in range(4)]
@@ -97,6 +108,8 @@ def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):
     for thread in threads:
         thread.join()
     store("800000000000002", lines)
+    with services.engine.connect() as connection:  # nothing was left to the background
+        assert connection.exec_driver_sql("SELECT count(*) FROM mapp_hits WHERE pending").scalar() == 0
     assert derived(services, "800000000000001") == derived(services, "800000000000002")
     assert len(derived(services, "800000000000002")[0]) > 1
 

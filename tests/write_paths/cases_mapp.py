@@ -53,17 +53,6 @@ def _(env: Env):
         assert response.status_code == 200
 
 
-@case("mapp getAnalysisData (brings the daily pre-aggregates up to date)", operations=[("mapp", "getAnalysisData")])
-def _(env: Env):
-    token = env.mapp_token()
-    response = env.http.get(f"/{SHOP}/wt?p=600,home,1,0,0,0,{T * 1000},0,0,0&eid=v1")
-    assert response.status_code == 200
-    with env.write():
-        body = env.mapp("getAnalysisData", token=token, analysisConfig={
-            "analysisObjects": [{"title": "Pages"}], "startTime": "2024-06-12", "stopTime": "2024-06-12"})
-        assert body["result"]["analysisData"][0] == ["home", "1"], body
-
-
 @case("polytrack mapp import (collected data only)", commands=[("mapp", "import")])
 def _(env: Env):
     env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
@@ -81,16 +70,6 @@ def _(env: Env):
     env.op("POST", "/_polytrack/mapp/accounts", title="Shop", customerId=SHOP)
     with env.write():
         env.op("POST", "/_polytrack/mapp/reports", customerId=SHOP, title="Overview", analyses=[_PAGES])
-
-
-@case("mapp getReportData (brings the daily pre-aggregates up to date)", operations=[("mapp", "getReportData")])
-def _(env: Env):
-    token = env.mapp_token()
-    env.op("POST", "/_polytrack/mapp/reports", customerId=SHOP, title="Overview", analyses=[_PAGES])
-    assert env.http.get(f"/{SHOP}/wt?p=600,home,1,0,0,0,{T * 1000},0,0,0&eid=v1").status_code == 200
-    with env.write():
-        body = env.mapp("getReportData", token=token, report_name="Overview")
-        assert body["result"]["analyses"][0]["analysisData"][0] == ["home", "1"], body
 
 
 @case("POST /_polytrack/mapp/custom-metrics", routes=[("POST", "/_polytrack/mapp/custom-metrics")])

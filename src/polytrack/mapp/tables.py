@@ -5,7 +5,7 @@ in with a login name and may access any number of accounts through `mapp_user_ac
 """
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false,
+    BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, false, text,
 )
 
 from polytrack.kernel.db import metadata
@@ -116,8 +116,15 @@ mapp_hits = Table(
     Column("media_view", Boolean, nullable=False, server_default=false()),
     Column("media_complete", Boolean, nullable=False, server_default=false()),
     Column("play_seconds", Integer, nullable=False, server_default="0"),
+    # stored by the pixel, not sessionised yet (collect/sessions.py); bots' hits never are
+    Column("pending", Boolean, nullable=False, server_default=false()),
+    # the hit's custom parameters as JSON pairs ([["cg1", "Shoes"], ...], "" for none), filed in
+    # mapp_hit_params when the hit is sessionised (so the pixel writes one row per hit)
+    Column("params", Text, nullable=False, server_default=""),
     Index("ix_mapp_hits_visitor_time", "account_id", "visitor", "time_ms"),
     Index("ix_mapp_hits_account_time", "account_id", "time_ms"),
+    # the few pending hits, in arrival order per account
+    Index("ix_mapp_hits_pending", "account_id", "id", sqlite_where=text("pending"), postgresql_where=text("pending")),
 )
 
 # Custom parameters of a hit, one row each: content groups (cg1...), page (cp), session (cs),
@@ -168,16 +175,6 @@ mapp_visits = Table(
     Column("country", String(8), nullable=False),
     Index("ix_mapp_visits_visitor", "account_id", "visitor", "start_ms"),
     Index("ix_mapp_visits_account_day", "account_id", "day"),
-)
-
-# One row per visitor: the lock that serialises the re-derivation of one visitor's visits
-# across workers (PostgreSQL), and when the visitor was first and last seen.
-mapp_visitors = Table(
-    "mapp_visitors",
-    metadata,
-    Column("account_id", Integer, ForeignKey("mapp_accounts.id", ondelete="CASCADE"), primary_key=True),
-    Column("visitor", String(255), primary_key=True),
-    Column("hits", BigInteger, nullable=False),
 )
 
 # Hits the pixel answered but did not store, counted per Track ID (as sent, cut to 64

@@ -28,6 +28,7 @@ from polytrack.kernel.ratelimit import RateDecision
 from polytrack.kernel.render import JSON_TYPE, TextResponse, to_json
 from polytrack.kernel.secrets import lookup_digest
 from polytrack.mapp import domain
+from polytrack.mapp.collect.sessions import Sessioniser
 from polytrack.mapp.collect.wire import routes as pixel_routes
 from polytrack.kernel.calllog import LoggedCall
 from polytrack.mapp.operations.base import (
@@ -177,7 +178,7 @@ def _claimed_customer_id(params: Params) -> str | None:
 class Endpoint:
     """The JSON-RPC endpoint, with everything it needs read once when the routes are built."""
 
-    __slots__ = ("services", "runner", "settings", "windows", "live_tokens", "account_limits", "guard")
+    __slots__ = ("services", "runner", "settings", "windows", "live_tokens", "account_limits", "guard", "sessions")
 
     def __init__(self, services: Services):
         settings = services.settings
@@ -193,6 +194,7 @@ class Endpoint:
             period=settings.api_setting("mapp.failed_auth_period", DEFAULT_PERIOD),
         )
         self.guard = guard if guard.enabled else None
+        self.sessions = Sessioniser(services)  # analyses catch up on their account's pending hits
 
     async def handle(self, request: Request) -> TextResponse:
         body: str | dict
@@ -252,7 +254,7 @@ class Endpoint:
         if operation is None:
             raise unknown_method(name)
 
-        call = MappCall(self.services, operation, self.settings, params, token, caller)
+        call = MappCall(self.services, operation, self.settings, params, token, caller, self.sessions)
         self._authenticate(call, auth, address)
         if call.caller is not caller:  # a password check found the caller
             assert call.caller is not None

@@ -1,11 +1,15 @@
 """Keeping the daily pre-aggregates current.
 
-The pixel counts every change of a day's collected data (`mapp_day_changes`). The
-pre-aggregates of a day and object were computed at some count (`mapp_daily_fresh`); before an
-analysis reads them, every day of its range whose count moved since is recomputed for that
-object from the raw hits, all such days in one statement. The count is read before the hits:
-a hit committed meanwhile moves it again, so the day is recomputed next time rather than wrongly
-called current (on PostgreSQL the pixel holds the day's row locked until its commit).
+Sessionisation counts every change of a day's collected data (`mapp_day_changes`). The
+pre-aggregates of a day and object were computed at some count (`mapp_daily_fresh`); a stale
+day (its count moved since) is recomputed for that object from the raw hits, all such days in
+one statement. The count is read before the hits: a change committed meanwhile moves it again,
+so the day is recomputed next time rather than wrongly called current (on PostgreSQL the
+sessionisation holds the day's row locked until its commit).
+
+Who refreshes: the sessions' background work, every object an analysis has asked for
+(`kept_objects`), and, for what it has not reached yet, the catch-up before an analysis
+(collect/sessions.py), in a transaction of its own: the analysis itself only reads.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ def epoch_ms(moment: datetime, zone: tzinfo) -> int:
     return int(moment.replace(tzinfo=zone).timestamp() * 1000)
 
 
-def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, first_day: date, last_day: date) -> int:
-    """Recompute the stale days of [first_day, last_day] for `dimension` (None: the day's
-    total). Returns how many days were recomputed."""
+def stale_days(db: Db, account_id: int, dimension: Dimension | None, first_day: date, last_day: date) -> list[tuple[str, int]]:
+    """The days of [first_day, last_day] whose pre-aggregates for `dimension` are stale, with
+    their change counts."""
     key = daily_key(dimension)
     changes, fresh = mapp_day_changes, mapp_daily_fresh
     rows: Any = db.execute(
@@ -42,7 +46,14 @@ def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, 
                changes.c.day <= last_day.isoformat(), or_(fresh.c.changes.is_(None), fresh.c.changes != changes.c.changes))
         .order_by(changes.c.day)
     ).all()
-    stale: list[tuple[str, int]] = [(row[0], row[1]) for row in rows]
+    return [(row[0], row[1]) for row in rows]
+
+
+def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, first_day: date, last_day: date) -> int:
+    """Recompute the stale days of [first_day, last_day] for `dimension` (None: the day's
+    total), in the caller's transaction. Returns how many days were recomputed."""
+    key, fresh = daily_key(dimension), mapp_daily_fresh
+    stale = stale_days(db, account_id, dimension, first_day, last_day)
     for start in range(0, len(stale), CHUNK_DAYS):
         chunk = stale[start:start + CHUNK_DAYS]
         days = [day for day, _ in chunk]
@@ -61,3 +72,11 @@ def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, 
         db.execute(insert(fresh).values([{"account_id": account_id, "day": day, "dimension": key, "changes": count}
                                          for day, count in chunk]))
     return len(stale)
+
+
+def kept_objects(db: Db, account_id: int) -> list[Dimension | None]:
+    """Every object the account's pre-aggregates are kept by (those analyses have asked for)."""
+    keys = db.execute(select(mapp_daily_fresh.c.dimension).where(mapp_daily_fresh.c.account_id == account_id)
+                      .distinct().order_by(mapp_daily_fresh.c.dimension)).scalars().all()
+    # the SQL of a pre-aggregate needs only the object's key (built-in, param:..., category:...)
+    return [Dimension(key, key) if key else None for key in keys]

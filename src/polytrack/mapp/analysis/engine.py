@@ -225,11 +225,17 @@ class Builder:
                 self.rows.append(cells + [analysis.footer_identifier] * (levels - depth - 1) + self.metric_cells(key))
 
 
+def pre_aggregates_read(analysis: Analysis) -> list[Dimension | None]:
+    """The objects whose daily pre-aggregates `run` reads for the analysis's days (None: the
+    days' totals); they must be current first (collect/sessions.py `freshen`)."""
+    if not uses_daily(analysis):
+        return []
+    return list(dict.fromkeys([daily_object(analysis.dimensions), None]))
+
+
 def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datetime) -> dict:
+    """The analysis's result; reads only (its pre-aggregates were brought up to date before)."""
     daily_source = uses_daily(analysis)
-    if daily_source:
-        for kept_by in dict.fromkeys([daily_object(analysis.dimensions), None]):
-            daily.refresh(db, account_id, zone, kept_by, analysis.start.date(), analysis.stop.date())
     base = object_rules(analysis.filter)
     filters = dict.fromkeys([base, *(base + column.filter for column in analysis.metrics)])
     levels = len(analysis.levels)

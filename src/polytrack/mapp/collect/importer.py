@@ -20,6 +20,7 @@ from typing import Callable, ContextManager, Iterable, Iterator
 
 from polytrack.kernel.sql import Db
 from polytrack.mapp.collect.pixel import Hit, Malformed, parse_hit
+from polytrack.mapp.collect.sessions import BATCH_HITS as SESSIONISE_BATCH_HITS, sessionise_pending
 from polytrack.mapp.collect.store import CollectedDB, Destination, destination, store_hits
 
 BATCH_HITS = 2000  # hits per transaction
@@ -86,7 +87,8 @@ def store_log(transaction: Callable[[], ContextManager[Db]], lookup: Callable[[s
               entries: Iterable[tuple[int, str]], *, default_track_id: str | None, report: ImportReport,
               progress: Callable[[int], None] | None = None) -> None:
     """Read numbered log lines and store their hits in batches, each batch in one
-    `transaction()`; `lookup` finds a Track ID's account (asked once per Track ID)."""
+    `transaction()` with their sessionisation (an import is answered complete); `lookup` finds
+    a Track ID's account (asked once per Track ID)."""
     destinations: dict[str, Destination | None] = {}
     batch: list[tuple[Destination, Hit]] = []
 
@@ -94,6 +96,9 @@ def store_log(transaction: Callable[[], ContextManager[Db]], lookup: Callable[[s
         if batch:
             with transaction() as db:
                 store_hits(db, batch)
+                for account_id, account_zone in {(where.account_id, where.zone) for where, _ in batch}:
+                    while sessionise_pending(db, account_id, account_zone) == SESSIONISE_BATCH_HITS:
+                        pass
             report.stored += len(batch)
             batch.clear()
 

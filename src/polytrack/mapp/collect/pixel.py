@@ -33,6 +33,7 @@ MAX_QUANTITY = 1_000_000
 # Custom parameters kept per hit: content groups and the page, session, action, e-commerce,
 # product category, campaign, user category and media category parameters, plus `is`.
 _CUSTOM_PARAMETER = re.compile(r"^(?:cg|cp|cs|ck|cb|ca|cc|uc|mg)\d{1,5}$|^is$")
+_CUSTOM_INITIALS = frozenset("cumi")
 _SEARCH_ENGINES = re.compile(r"(?:^|\.)(?:google|bing|yahoo|duckduckgo|ecosia|qwant|yandex|baidu|startpage|"
                              r"ask|aol|search\.brave|t-online|web|gmx)\.[a-z.]+$")
 _SEARCH_PARAMETERS = ("q", "p", "query", "text", "wd")
@@ -84,7 +85,9 @@ def clean(text: str, limit: int = MAX_VALUE_CHARS) -> str:
 
 
 def decode(raw: str) -> str:
-    return clean(unquote_plus(raw, errors="replace").strip())
+    if "%" in raw or "+" in raw or "\x00" in raw or len(raw) > MAX_VALUE_CHARS:
+        return clean(unquote_plus(raw, errors="replace").strip())
+    return raw.strip()  # most values: nothing to decode (a third of a hit's reading time otherwise)
 
 
 def raw_pairs(query: str) -> list[tuple[str, str]]:
@@ -94,7 +97,9 @@ def raw_pairs(query: str) -> list[tuple[str, str]]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        pairs.append((unquote_plus(name, errors="replace").strip().lower(), value))
+        if "%" in name or "+" in name:
+            name = unquote_plus(name, errors="replace")
+        pairs.append((name.strip().lower(), value))
     return pairs
 
 
@@ -180,12 +185,9 @@ def parse_hit(query: str, *, received_ms: int, user_agent: str = "", ip: str = "
     every line (a line's own values win). Raises `Malformed`."""
     if len(query) > MAX_QUERY_CHARS:
         raise Malformed("hit too long")
-    pairs = raw_pairs(query)
-    raw: dict[str, str] = dict(reversed(list(common)))
-    own: dict[str, str] = {}
-    for name, value in pairs:
-        own.setdefault(name, value)  # the first of repeated names wins
-    raw.update(own)
+    # the first of repeated names wins; a line's own values win over the batch URL's
+    raw: dict[str, str] = dict(reversed(common)) if common else {}
+    raw.update(reversed(raw_pairs(query)))
     p = raw.get("p")
     if not p:
         raise Malformed("no p parameter")
@@ -238,5 +240,6 @@ def parse_hit(query: str, *, received_ms: int, user_agent: str = "", ip: str = "
         media=values.get("mi", "") if kind == "media" else "",
         media_action=values.get("mk", "").lower()[:16] if kind == "media" else "",
         media_position=_seconds(values.get("mt1", "")) if kind == "media" else 0,
-        params=[(name, value) for name, value in values.items() if _CUSTOM_PARAMETER.match(name) and value],
+        params=[(name, value) for name, value in values.items() if value and name[:1] in _CUSTOM_INITIALS
+                and _CUSTOM_PARAMETER.match(name)],
     )

@@ -1,5 +1,6 @@
-"""Storing hits: the hits of one request in one transaction, with the visits of their visitors
-derived again before it commits, so a hit that was acknowledged is stored and counted.
+"""Storing hits as they came: the hits of many requests in one transaction (the pixel's group
+commit), committed before any of them is answered. They are stored `pending`: their visits are
+derived after the commit, off the request's path (collect/sessions.py).
 
 Runs on `CollectedDB`, a held driver connection like the hot path's whose commits move only the
 `collected` marker of the read caches (kernel.coherence): hits arriving all day leave the caches
@@ -8,7 +9,9 @@ of credentials and accounts alone.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from functools import lru_cache
+from operator import attrgetter
 from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple, Sequence
 
@@ -16,13 +19,24 @@ from polytrack.kernel.dates import zone
 from polytrack.kernel.hot import HotDB
 from polytrack.kernel.sql import Db, Statement
 from polytrack.mapp.collect.pixel import Hit, clean
-from polytrack.mapp.collect.visits import rederive
+
+
+# SQLite copies the WAL back into the database (a checkpoint) when a commit leaves more than this
+# many pages in it; SQLite's default of 1000 meant a checkpoint every few group commits of hits
+# (PAYT's ingest raised it for the same reason).
+HITS_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class CollectedDB(HotDB):
     """The pixel's held connection: it writes only collected data (hits and their visits)."""
 
     collected = True
+
+    def _connect(self):
+        driver = super()._connect()
+        if self.dialect == "sqlite":
+            driver.execute(f"PRAGMA wal_autocheckpoint={HITS_WAL_AUTOCHECKPOINT_PAGES}")
+        return driver
 
 
 class Destination(NamedTuple):
@@ -46,30 +60,22 @@ _HIT_COLUMNS = ("visitor", "time_ms", "received_ms", "kind", "bot", "new_session
                 "search_phrase", "campaign", "action", "customer", "browser", "os", "device", "country",
                 "order_value_cents", "quantity", "is_order", "query", "user_agent", "media", "media_action",
                 "media_position")
-_INSERT_COLUMNS = ("account_id", *_HIT_COLUMNS, "day", "week", "weekday", "hour", "minute")
-HITS_PER_STATEMENT = 400  # 31 values each: well under SQLite's 32766 placeholders
+_hit_values = attrgetter(*_HIT_COLUMNS)  # a Hit's columns as a tuple, in one call
+_INSERT_COLUMNS = ("account_id", *_HIT_COLUMNS, "pending", "params", "day", "week", "weekday", "hour", "minute")
+HITS_PER_STATEMENT = 400  # 33 values each: well under SQLite's 32766 placeholders
 _insert_statements: dict[int, Statement] = {}
 
 
 def _insert_hits(count: int) -> Statement:
-    """INSERT of `count` hits in one statement, returning each row's id and key."""
+    """INSERT of `count` hits in one statement (built once per size)."""
     found = _insert_statements.get(count)
     if found is None:
         group = "(" + ", ".join("?" * len(_INSERT_COLUMNS)) + ")"
         found = _insert_statements[count] = Statement(
-            f"INSERT INTO mapp_hits ({', '.join(_INSERT_COLUMNS)}) VALUES {', '.join([group] * count)} "
-            "RETURNING id, account_id, visitor, time_ms, query")
+            f"INSERT INTO mapp_hits ({', '.join(_INSERT_COLUMNS)}) VALUES {', '.join([group] * count)}")
     return found
-_INSERT_PARAMETER = Statement("INSERT INTO mapp_hit_params (hit_id, name, value, account_id) VALUES (?, ?, ?, ?)")
-_NOTE_PARAMETER_NAME = Statement("INSERT INTO mapp_parameter_names (account_id, name) VALUES (?, ?) "
-                                 "ON CONFLICT (account_id, name) DO NOTHING")
-# Taken before a visitor's hits are stored: on PostgreSQL the row lock makes two workers storing
-# hits of one visitor take turns, so the second derives its visits from both workers' hits.
-# (SQLite's write lock, taken when the transaction begins, does that there.)
-_LOCK_VISITOR = Statement("""
-    INSERT INTO mapp_visitors (account_id, visitor, hits) VALUES (?, ?, ?)
-    ON CONFLICT (account_id, visitor) DO UPDATE SET hits = mapp_visitors.hits + excluded.hits
-""")
+
+
 _COUNT_REJECTED = Statement("""
     INSERT INTO mapp_rejected_hits (track_id, reason, count, first_ms, last_ms, example) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (track_id, reason) DO UPDATE SET count = mapp_rejected_hits.count + excluded.count,
@@ -85,46 +91,27 @@ class Rejection(NamedTuple):
     example: str
 
 
-def store_hits(db: Db, hits: Sequence[tuple[Destination, Hit]]) -> list[tuple[int, int, int]]:
-    """Insert the hits and derive their visitors' visits again; the caller's transaction holds
-    it all. Returns the windows re-derived: (account id, first ms, last ms)."""
-    visitors: dict[tuple[int, str], list[int]] = defaultdict(list)
-    zones = {}
-    for where, hit in hits:
-        if not hit.bot:
-            visitors[(where.account_id, hit.visitor)].append(hit.time_ms)
-            zones[where.account_id] = where.zone
-    if visitors:  # in one order: no deadlock between workers
-        db.many(_LOCK_VISITOR, [(account_id, visitor, len(times)) for (account_id, visitor), times in sorted(visitors.items())])
-    parameters: list[tuple[int, str, str, int]] = []
+def store_hits(db: Db, hits: Sequence[tuple[Destination, Hit]]) -> None:
+    """Insert the hits in the caller's transaction, one row each; all but bots' are left
+    pending for sessionisation, which files their custom parameters."""
     for start in range(0, len(hits), HITS_PER_STATEMENT):
         chunk = hits[start:start + HITS_PER_STATEMENT]
-        values = [value for where, hit in chunk
-                  for value in (where.account_id, *(getattr(hit, column) for column in _HIT_COLUMNS),
-                                *local_time(hit.time_ms, where.zone))]
-        # Rows come back in no promised order: a hit is known by (account, visitor, time, query),
-        # and hits alike in all four have the same parameters (they are read from the query).
-        ids: dict[tuple, list[int]] = defaultdict(list)
-        for hit_id, *key in db.all(_insert_hits(len(chunk)), values):
-            ids[tuple(key)].append(hit_id)
-        for where, hit in chunk:
-            hit_id = ids[(where.account_id, hit.visitor, hit.time_ms, hit.query)].pop()
-            parameters.extend((hit_id, name, value, where.account_id) for name, value in hit.params)
-    if parameters:
-        db.many(_INSERT_PARAMETER, parameters)
-        db.many(_NOTE_PARAMETER_NAME, sorted({(account_id, name) for _, name, _, account_id in parameters}))
-    windows: list[tuple[int, int, int]] = []
-    for account_id, account_zone in zones.items():
-        new = {visitor: (min(times), max(times)) for (account, visitor), times in visitors.items() if account == account_id}
-        windows.extend((account_id, low, high) for low, high in rederive(db, account_id, new, account_zone))
-    count_changes(db, {(account_id, day) for account_id, low, high in windows
-                    for day in days_between(low, high, zones[account_id])})
-    return windows
+        db.run(_insert_hits(len(chunk)), [
+            value for where, hit in chunk
+            for value in (where.account_id, *_hit_values(hit), not hit.bot,
+                          json.dumps(hit.params, ensure_ascii=False) if hit.params else "",
+                          *local_time(hit.time_ms, where.zone))])
 
 
 def local_time(time_ms: int, where_zone: tzinfo) -> tuple[str, str, int, str, str]:
     """(day, ISO week, weekday, hour, minute) of an instant in the account's time zone."""
-    moment = datetime.fromtimestamp(time_ms / 1000, where_zone)
+    return _local_minute(time_ms // 60_000, where_zone)
+
+
+@lru_cache(maxsize=4096)
+def _local_minute(minute: int, where_zone: tzinfo) -> tuple[str, str, int, str, str]:
+    # per minute (every time zone's offset is whole minutes): hits come in bursts of the same minutes
+    moment = datetime.fromtimestamp(minute * 60, where_zone)
     year, week, _ = moment.isocalendar()
     return moment.date().isoformat(), f"{year}-{week:02d}", moment.weekday(), f"{moment.hour:02d}", f"{moment.minute:02d}"
 
@@ -133,20 +120,6 @@ def days_between(low_ms: int, high_ms: int, where_zone: tzinfo) -> list[str]:
     first = datetime.fromtimestamp(low_ms / 1000, where_zone).date()
     last = datetime.fromtimestamp(high_ms / 1000, where_zone).date()
     return [(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)]
-
-
-# Last in a hit's transaction: on PostgreSQL the row stays locked until the commit, so a refresh
-# of the day's pre-aggregates (analysis/daily.py) either sees the hit or finds a count newer than
-# the one it read before reading the hits.
-_MARK_DIRTY = Statement("""
-    INSERT INTO mapp_day_changes (account_id, day, changes) VALUES (?, ?, 1)
-    ON CONFLICT (account_id, day) DO UPDATE SET changes = mapp_day_changes.changes + 1
-""")
-
-
-def count_changes(db: Db, days: set[tuple[int, str]]) -> None:
-    if days:
-        db.many(_MARK_DIRTY, sorted(days))
 
 
 def count_rejected(db: Db, rejections: Sequence[Rejection], now_ms: int) -> None:

@@ -131,15 +131,16 @@ def sessionise(hits: Sequence[HitRow], zone: tzinfo) -> list[Visit]:
 
 
 # The hits of many visitors in one statement, ordered as sessionise wants them per visitor.
-_VISITORS_SQL = (f"SELECT visitor, visit_id, {_HIT_COLUMNS} FROM mapp_hits WHERE account_id = ? AND bot = ? "
+_VISITORS_SQL = (f"SELECT visitor, visit_id, pending, params, {_HIT_COLUMNS} FROM mapp_hits WHERE account_id = ? AND bot = ? "
                  "AND time_ms > ? AND time_ms < ? AND visitor IN ({marks}) ORDER BY visitor, time_ms, query, id")
 _DELETE_VISIT = Statement("DELETE FROM mapp_visits WHERE id = ?")
 _VISIT_KEYS = ("customer", "start_ms", "end_ms", "day", "hits", "page_impressions", "entry_page", "exit_page",
                "bounce", "campaign", "referrer", "entry_source", "browser", "os", "device", "country")
 _INSERT_VISITS_SQL = (f"INSERT INTO mapp_visits (account_id, visitor, {', '.join(_VISIT_KEYS)}) VALUES {{rows}} "
                       f"RETURNING id, visitor, {', '.join(_VISIT_KEYS)}")
+# also takes the hit off the pending list (collect/sessions.py): it is derived now
 _SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ?, "
-                       "media_view = ?, media_complete = ?, play_seconds = ? WHERE id = ?")
+                       "media_view = ?, media_complete = ?, play_seconds = ?, pending = FALSE WHERE id = ?")
 VISITORS_PER_STATEMENT = 200
 VISITS_PER_STATEMENT = 300   # 18 values each: well under SQLite's 32766 placeholders
 # Hits are read this far beyond the new hits' times, so the window of a visitor whose visits
@@ -164,7 +165,8 @@ def _sized(template: str, count: int, width: int) -> Statement:
 
 
 _NO_MEDIA = (False, False, 0)
-_TIME = 3  # where a read row holds the hit's time (after visitor, visit_id and id)
+_TIME = 5  # where a read row holds the hit's time (after visitor, visit_id, pending, params and id)
+_HIT = 4   # where the HitRow columns start
 
 
 def _window(rows: list, low: int, high: int) -> tuple[int, int, list]:
@@ -178,7 +180,7 @@ def _window(rows: list, low: int, high: int) -> tuple[int, int, list]:
 
 
 def _read(db: Db, account_id: int, visitors: list[str], low: int, high: int) -> dict[str, list]:
-    """Each visitor's hits in (low, high), as (visitor, visit_id, hit columns...)."""
+    """Each visitor's hits in (low, high), as (visitor, visit_id, pending, params, hit columns...)."""
     found: dict[str, list] = {visitor: [] for visitor in visitors}
     for start in range(0, len(visitors), VISITORS_PER_STATEMENT):
         chunk = visitors[start:start + VISITORS_PER_STATEMENT]
@@ -187,13 +189,18 @@ def _read(db: Db, account_id: int, visitors: list[str], low: int, high: int) -> 
     return found
 
 
-def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone: tzinfo) -> list[tuple[int, int]]:
+class Rederived(NamedTuple):
+    windows: list[tuple[int, int]]          # (first, last ms) of each visitor's window derived again
+    first_time: list[tuple[int, str]]       # (hit id, params as stored) of the hits derived for the first time
+
+
+def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone: tzinfo) -> Rederived:
     """Derive again the visits of each visitor around its new hits (`windows`: visitor -> first
     and last new hit time): a visitor's window grows until a 30-minute gap bounds it on each
-    side, so no visit reaches out of it; the visits there are deleted and derived again. A few
-    statements for all the visitors together. Returns the windows re-derived (first, last ms)."""
+    side, so no visit reaches out of it; the visits there are deleted and derived again (and
+    every hit in them is no longer pending). A few statements for all the visitors together."""
     if not windows:
-        return []
+        return Rederived([], [])
     read_low = min(low for low, _ in windows.values()) - GAP_MS - MARGIN_MS
     read_high = max(high for _, high in windows.values()) + GAP_MS + MARGIN_MS
     rows_of = _read(db, account_id, sorted(windows), read_low, read_high)
@@ -210,7 +217,7 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
     if old:
         db.many(_DELETE_VISIT, [(visit_id,) for visit_id in old])
     derived = [(visitor, visit) for visitor, inside in sorted(chosen.items())
-               for visit in sessionise([HitRow._make(row[2:]) for row in inside], zone)]
+               for visit in sessionise([HitRow._make(row[_HIT:]) for row in inside], zone)]
     rows = [(visitor, visit, _values(visit.attributes())) for visitor, visit in derived]
     # Rows come back in no promised order: a new visit is known by its visitor and attributes
     # (two visits alike in all of them are interchangeable: they start together and hold alike hits).
@@ -231,7 +238,8 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
                        for hit in visit.hits)
     if updates:
         db.many(_SET_VISIT, updates)
-    return [(inside[0][_TIME], inside[-1][_TIME]) for inside in chosen.values()]
+    return Rederived([(inside[0][_TIME], inside[-1][_TIME]) for inside in chosen.values()],
+                     [(row[_HIT], row[3]) for inside in chosen.values() for row in inside if row[2]])
 
 
 def _values(attributes: dict) -> tuple:

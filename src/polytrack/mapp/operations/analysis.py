@@ -10,6 +10,7 @@ from polytrack.mapp import imports, reports
 from polytrack.mapp.custom_metrics import custom_metrics
 from polytrack.mapp.analysis import engine
 from polytrack.mapp.analysis.config import read_analysis
+from polytrack.mapp.analysis.definition import Analysis
 from polytrack.mapp.operations.base import AUTH_TOKEN, MappCall, registry
 from polytrack.mapp.rpc import RpcError, invalid_parameter
 
@@ -21,9 +22,20 @@ def get_custom_reports_list(call: MappCall) -> list[dict]:
     return reports.report_list(call.db, call.caller.account_id)
 
 
-# It writes: the daily pre-aggregates of the days whose hits changed are brought up to date
-# before they answer (mapp/analysis/daily.py). Not cacheable: "today" moves with the clock.
-@registry.operation("getAnalysisData", writes=True, auth=AUTH_TOKEN)
+def caught_up(call: MappCall, account_id: int, analyses: list[Analysis]) -> None:
+    """What the analyses read made current: the account's hits still waiting for
+    sessionisation (so a caller reads what it has just sent), and the pre-aggregates of the
+    analyses' days if the background work has not refreshed them yet. Each in a transaction of
+    its own, only when something is due; the analyses themselves only read."""
+    sessions = call.sessions
+    sessions.catch_up(account_id)
+    for analysis in analyses:
+        for kept_by in engine.pre_aggregates_read(analysis):
+            sessions.freshen(account_id, kept_by, analysis.start.date(), analysis.stop.date())
+
+
+# Not cacheable: "today" moves with the clock, and hits keep coming.
+@registry.operation("getAnalysisData", auth=AUTH_TOKEN)
 def get_analysis_data(call: MappCall) -> dict:
     caller = call.caller
     assert caller is not None  # AUTH_TOKEN found it
@@ -34,11 +46,11 @@ def get_analysis_data(call: MappCall) -> dict:
                              default_row_limit=call.settings.default_row_limit,
                              custom=custom_metrics(call.db, caller.account_id),
                              categories=imports.content_categories(call.db, caller.account_id))
+    caught_up(call, caller.account_id, [analysis])
     return engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
 
 
-# Writes like getAnalysisData (the pre-aggregates its analyses read are brought up to date).
-@registry.operation("getReportData", writes=True, auth=AUTH_TOKEN)
+@registry.operation("getReportData", auth=AUTH_TOKEN)
 def get_report_data(call: MappCall) -> dict:
     caller = call.caller
     assert caller is not None  # AUTH_TOKEN found it
@@ -57,7 +69,7 @@ def get_report_data(call: MappCall) -> dict:
     now = call.services.clock.now()
     custom = custom_metrics(call.db, caller.account_id)
     categories = imports.content_categories(call.db, caller.account_id)
-    results = []
+    prepared = []
     for kind, config in analyses:
         config = dict(config)
         if start or stop:  # the call's range wins over each analysis's own (okr sends only a start)
@@ -70,9 +82,12 @@ def get_report_data(call: MappCall) -> dict:
             config["footerIdentifier"] = footer
         if kind == "status":
             config.update(hideFooters=0, footerIdentifier="-")
-        analysis = read_analysis(config, language=language, today=now.astimezone(account_zone).date(),
-                                 default_row_limit=call.settings.default_row_limit, custom=custom,
-                                 categories=categories)
+        prepared.append((kind, read_analysis(config, language=language, today=now.astimezone(account_zone).date(),
+                                             default_row_limit=call.settings.default_row_limit, custom=custom,
+                                             categories=categories)))
+    caught_up(call, caller.account_id, [analysis for _, analysis in prepared])
+    results = []
+    for kind, analysis in prepared:
         result = engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
         results.append(engine.as_status(result, language) if kind == "status" else result)
     return {"author": report["author"], "title": report["title"], "description": report["description"],

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from polytrack.kernel.operations import Call, Operation, Registry
 from polytrack.mapp import domain
 from polytrack.mapp.rpc import Params
+from polytrack.mapp.collect.sessions import Sessioniser
 
 if TYPE_CHECKING:
     from polytrack.config import Settings
@@ -46,13 +47,15 @@ class MappSettings:
 class MappCall(Call):
     """One JSON-RPC request as a handler sees it, authenticated per its method's `auth`:
     `caller` (a user acting in one account: token methods, login), `user` (getAccountList's
-    password check), `token` (as sent, stripped; logout revokes it)."""
+    password check), `token` (as sent, stripped; logout revokes it), `sessions` (the
+    sessionisation an analysis catches up on first)."""
 
-    __slots__ = ("settings", "params", "token", "caller", "user")
+    __slots__ = ("settings", "params", "token", "caller", "user", "sessions")
 
     def __init__(self, services: "Services", operation: Operation, settings: MappSettings, params: Params,
-                 token: str | None, caller: domain.Caller | None):
+                 token: str | None, caller: domain.Caller | None, sessions: Sessioniser):
         super().__init__(services, operation)
+        self.sessions = sessions
         self.settings = settings
         self.params = params
         self.token = token

@@ -40,6 +40,8 @@ def get_dynamic_time_interval_list(call: MappCall) -> Encoded:
 def get_analysis_objects_and_metrics_list(call: MappCall) -> Encoded | dict:
     assert call.caller is not None  # AUTH_TOKEN found it
     language = call.caller.language if call.caller.language in _ENCODED_BY_LANGUAGE else domain.DEFAULT_LANGUAGE
+    # parameter names are noted as hits are sessionised: the caller's own hits first
+    call.sessions.catch_up(call.caller.account_id)
     parameters = domain.parameter_titles(call.db, call.caller.account_id)
     custom = sorted(custom_metrics(call.db, call.caller.account_id), key=lambda title: (title.casefold(), title))
     if not parameters and not custom:
