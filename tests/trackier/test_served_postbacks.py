@@ -62,8 +62,7 @@ def test_the_served_sender_delivers_and_survives_a_restart(services, database_ur
                         "--set", "trackier.postback_interval=30", cwd=tmp_path)
         with server:
             server.wait_ready()
-            httpx.get(server.url + "/click")  # the worker's first Trackier request starts its sender
-            _wait_for(receiver, 2)
+            _wait_for(receiver, 2)  # the sender starts with the worker: no request needed
             fresh = _convert(server.url, path, token)  # sent at once, not at the next round
             _wait_for(receiver, 3, seconds=5)
         assert [hit["c"] for hit in receiver.hits] == [*queued, fresh]

@@ -17,6 +17,7 @@ import base64
 import ipaddress
 import json
 import logging
+import weakref
 from functools import lru_cache
 
 import httpx
@@ -98,7 +99,7 @@ class Collector:
         self.clicks = GroupCommit(self._store_clicks, self._store_clicks)
         self.country_header = services.settings.api_setting("trackier.country_header",
                                                             DEFAULT_COUNTRY_HEADER).lower()
-        self.sender = Sender(services)
+        self.sender = sender_for(services)
 
     def visitor(self, request: Request, query: dict[str, str]) -> tracking.Visitor:
         """Who clicked: the TCP peer (or `ipaddr` for a server-side click), the user agent (or
@@ -131,7 +132,6 @@ class Collector:
                                                                   self.targets), query)
 
     async def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
-        self.sender.start()
         if target is None:
             return PlainTextResponse("Invalid tracking link", status_code=404)
         who = self.visitor(request, query)
@@ -240,30 +240,26 @@ class Redirect(Response):
 
 
 class Sender:
-    """The worker's postback sender: a task on the event loop that sends due deliveries
-    (postbacks.deliver_due, in a thread) every `trackier.postback_interval` seconds (0: no
-    sender in this process). Started by
-    the worker's first Trackier request (no package hooks the app's start), so after a restart
-    the queue is picked up with the first request."""
+    """The worker's postback sender: sends due deliveries (postbacks.deliver_due, in a thread)
+    every `trackier.postback_interval` seconds (0: no sender in this process), and at once when
+    a conversion of this worker queued one. It runs as the package's background task
+    (`background_tasks`), started with the worker, so after a restart the queue is picked up at
+    once."""
 
     def __init__(self, services: Services):
         self.services = services
         self.interval = services.settings.api_setting("trackier.postback_interval", DEFAULT_POSTBACK_INTERVAL)
-        self.task: asyncio.Task | None = None
         self.woken: asyncio.Event | None = None
-
-    def start(self) -> None:
-        if self.interval > 0 and (self.task is None or self.task.done()):
-            self.woken = asyncio.Event()
-            self.task = asyncio.get_running_loop().create_task(self.run(self.woken))
 
     def wake(self) -> None:
         """Something was queued: send it now rather than at the next round."""
-        self.start()
         if self.woken is not None:
             self.woken.set()
 
-    async def run(self, woken: asyncio.Event) -> None:
+    async def run(self) -> None:
+        if self.interval <= 0:
+            return
+        woken = self.woken = asyncio.Event()
         with httpx.Client() as http:
             while True:
                 woken.clear()
@@ -275,6 +271,26 @@ class Sender:
                     await asyncio.wait_for(woken.wait(), timeout=self.interval)
                 except asyncio.TimeoutError:
                     pass
+
+
+# id(services) -> (a weak reference to them, their sender); Services is not hashable
+_senders: dict[int, tuple[weakref.ref, Sender]] = {}
+
+
+def sender_for(services: Services) -> Sender:
+    """The one sender of an app's services: the endpoints wake it, the background task runs it."""
+    found = _senders.get(id(services))
+    if found is None or found[0]() is not services:
+        for key in [key for key, (ref, _) in _senders.items() if ref() is None]:
+            del _senders[key]  # apps built and dropped (the tests build many)
+        found = _senders[id(services)] = (weakref.ref(services), Sender(services))
+    return found[1]
+
+
+def background_tasks(services: Services) -> list:
+    """What each worker runs while it serves: the postback sender."""
+    sender = sender_for(services)
+    return [sender.run] if sender.interval > 0 else []
 
 
 class LinkClickRoute(ClaimingRoute):

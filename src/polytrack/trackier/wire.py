@@ -139,9 +139,8 @@ class TrackierEndpoint:
     """The one endpoint behind every Trackier path, built once per app (routes()): the settings,
     the runner, the route table, the key cache and the failed-key throttle."""
 
-    def __init__(self, services: Services, sender: collect.Sender):
+    def __init__(self, services: Services):
         self.services = services
-        self.sender = sender  # the postback sender, started by the worker's first request
         setting = services.settings.api_setting
         self.calls_per_minute = setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
         [registry] = registries()
@@ -180,7 +179,6 @@ class TrackierEndpoint:
         method = scope["method"].upper()
         raw_path, query_string = request_path_and_query(scope)
         path = api_path(raw_path)
-        self.sender.start()
         with self.runner.timed(f"{method} {path}") as logged:
             try:
                 key = self.authenticate(scope, query_string)
@@ -221,6 +219,6 @@ class TrackierEndpoint:
 def routes(services: Services) -> list:
     """The API's paths, and the tracking side's (collect.py) at the root."""
     collector = collect.Collector(services)
-    endpoint = TrackierEndpoint(services, collector.sender)
+    endpoint = TrackierEndpoint(services)
     return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services, collector),
             Route("/_polytrack/openapi/trackier.json", openapi.serve, methods=["GET"])]
