@@ -35,7 +35,7 @@ def test_chromium_sees_the_number_replaced(http, agency, pro_client, browser, da
     client(http, pin).call("assign_number", sid=["4435550101"], type="direct")
     client(http, pin).call("set_smart_replacement", action="add", site_phone="4105557000")
     pages: dict[str, bytes] = {}
-    with website(pages) as site, Server("--db", database_url, cwd=tmp_path) as polytrack:
+    with website(pages) as site, Server("--db", database_url, "--osmand-port", "0", cwd=tmp_path) as polytrack:
         pages["*"] = PAGE.replace("__SCRIPT__", f"{polytrack.url}/{pro_client['site_key']}/track.js").encode()
         context = browser.new_context()
         try:

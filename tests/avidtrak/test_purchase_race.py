@@ -54,7 +54,7 @@ def test_over_http_against_two_server_workers(http, admin, database_url, tmp_pat
                 for i in range(BUYERS)]
     start = threading.Barrier(BUYERS)
     outcomes: list[str] = []
-    with Server("--db", database_url, "--workers", "2", cwd=tmp_path) as server:
+    with Server("--db", database_url, "--workers", "2", "--osmand-port", "0", cwd=tmp_path) as server:
 
         def buy(pincode):
             with httpx.Client(base_url=server.url, timeout=60) as client:

@@ -77,7 +77,7 @@ def test_incoming_call_is_answered_with_the_routing_decision(hooks, services, jo
     assert root[0].text == "Thank you for calling Joe's Plumbing."
     dial = root[1]
     assert dial.attrib == {
-        "action": f"{BASE}/voice/dial-result?call_id={row.id}&step=1", "method": "POST", "timeout": "20",
+        "action": f"{BASE}/voice/dial-result?step=1", "method": "POST", "timeout": "20",
         "callerId": "+14435551234", "record": "record-from-answer-dual",
         "recordingStatusCallback": f"{BASE}/voice/recording?call_id={row.id}"}
     (number,) = dial

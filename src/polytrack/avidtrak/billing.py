@@ -22,7 +22,7 @@ from polytrack.avidtrak.tables import avidtrak_ledger as ledger
 from polytrack.avidtrak.tables import avidtrak_numbers as numbers
 from polytrack.avidtrak.tables import avidtrak_wallets as wallets
 from polytrack.kernel.dates import zone
-from polytrack.kernel.sql import Db
+from polytrack.kernel.sql import Db, Statement
 
 
 class Prices(NamedTuple):
@@ -153,16 +153,29 @@ def rentals_due(db: Db, period: str, tz_name: str) -> list[tuple[int, Rental]]:
              Rental(row.id, row.sid, row.number, Decimal(row.monthly_fee).quantize(values.CENT))) for row in rows]
 
 
+# A live call's charge runs in the voice webhooks' transaction on a held driver connection
+# (calls.py): fixed statements.
+_CALL_CHARGED = Statement("SELECT 1 FROM avidtrak_ledger WHERE call_id = ?")
+_DEBIT = Statement("UPDATE avidtrak_wallets SET balance = balance - ?, updated_on = ? "
+                   "WHERE account_id = ? AND balance - ? >= ? RETURNING balance")
+_TALK_TIME_ENTRY = Statement(
+    "INSERT INTO avidtrak_ledger (payer_id, account_id, entry_type, amount, balance_after, note, created_on, sid, "
+    "period, call_id) VALUES (?, ?, 'talk_time', ?, ?, ?, ?, ?, NULL, ?)")
+
+
 def charge_talk_time(db: Db, payer_id: int, account_id: int, call_id: int, sid: str, cost: Decimal,
                      now: datetime) -> None:
     """One call's talk time, once (the ledger's unique call_id); may leave the balance below 0,
     which suspends the payer."""
     if cost <= 0:
         return
-    if db.execute(select(ledger.c.id).where(ledger.c.call_id == call_id)).first() is not None:
+    if db.one(_CALL_CHARGED, (call_id,)) is not None:
         return
-    after = _move(db, payer_id, -cost, now)
-    if after is None:
+    at, dialect = values.stored_moment(db.dialect, values.utc_naive(now)), db.dialect
+    debited = db.one(_DEBIT, (values.stored_money(dialect, cost), at, payer_id, values.stored_money(dialect, cost),
+                              values.stored_money(dialect, -values.MONEY_LIMIT)))
+    if debited is None:
         return
-    _entry(db, payer_id=payer_id, account_id=account_id, entry_type="talk_time", amount=-cost, balance_after=after,
-           now=now, sid=sid, call_id=call_id, note=f"call {call_id}")
+    after = values.read_money(debited[0])
+    db.run(_TALK_TIME_ENTRY, (payer_id, account_id, values.stored_money(dialect, -cost),
+                              values.stored_money(dialect, after), f"call {call_id}", at, sid, call_id))

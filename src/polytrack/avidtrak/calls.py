@@ -14,20 +14,11 @@ import json
 import math
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
-
-from sqlalchemy import func, insert, select, update
+from typing import Any, Callable, NamedTuple
 
 from polytrack.avidtrak import billing, values
 from polytrack.avidtrak.errors import AvidTrakError
 from polytrack.avidtrak.numbers import CHANNEL_LABELS, tracking_mode
-from polytrack.avidtrak.tables import avidtrak_calls as calls
-from polytrack.avidtrak.tables import avidtrak_lite_campaigns as campaigns
-from polytrack.avidtrak.tables import avidtrak_metro_sites as sites
-from polytrack.avidtrak.tables import avidtrak_numbers as numbers
-from polytrack.avidtrak.tables import avidtrak_round_robin as round_robin
-from polytrack.avidtrak.tables import avidtrak_visit_numbers as visit_numbers
-from polytrack.avidtrak.tables import avidtrak_visits as visits
 from polytrack.kernel.sql import Db, Statement
 
 SESSION = timedelta(minutes=30)  # a visit whose last page load is this recent: "session" match
@@ -72,6 +63,7 @@ class Call(NamedTuple):
     recording: bool
     rings: int
     caller_number: str
+    list_size: int  # entries in the number's round robin (the rotation pointer's modulus)
 
 
 def caller_number(value: str) -> str:
@@ -90,163 +82,201 @@ def to_number(value: str) -> str | None:
 
 
 # --- the routing decision ----------------------------------------------------------------------
+#
+# Every statement of a live call is a fixed one (kernel.sql.Statement): the voice webhooks run
+# them on a held driver connection, in a group commit's transaction (voice.py); the ingest and
+# the demo run the same functions in a SQLAlchemy transaction.
 
-class Dialled(NamedTuple):
-    """The held number a call arrives on, what routing needs of it, and its payer's balance."""
+class Routing(NamedTuple):
+    """How calls to one held number are routed: its configuration, its payer, and what a call is
+    attributed to besides visits. It changes only when an operation changes it, so the webhooks
+    keep it in a per-process cache that follows the kernel's Generation (voice.py). The payer's
+    balance and the rotation pointer change with calls: they are read in each call's
+    transaction, never cached."""
 
     id: int
     sid: str
     number: str
     number_type: str
     owner_id: int
+    payer_id: int  # a client's agency, else the owner
     assign_type: str
     forward_number: str
     extension: str
     use_default_first: bool
     rings: int
-    rr_next: int
     recording: bool
     greet_caller: str
     whisper_message: str
     metro_site_id: int | None
-    kind: str
-    parent_id: int | None
-    payer_balance: Any  # None without a wallet
+    site_title: str  # the metro site's, if allocated to one
+    campaign_id: int | None  # the lite number's active campaign
+    campaign: str
+    adgroup: str
+    entries: tuple[tuple[str, str], ...]  # the round robin (receiving number, extension) in list order
 
 
-# Fixed statements: every incoming call runs them (kernel.sql.Statement).
-_DIALLED = Statement("""
-    SELECT n.id, n.sid, n.number, n.number_type, n.owner_id, n.assign_type, n.forward_number, n.extension,
-           n.use_default_first, n.rings, n.rr_next, n.recording, n.greet_caller, n.whisper_message,
-           n.metro_site_id, a.kind, a.parent_id, w.balance
+# A lite number has at most one active campaign; a number at most one metro site.
+_ROUTING = Statement("""
+    SELECT n.id, n.sid, n.number, n.number_type, n.owner_id,
+           CASE WHEN a.kind = 'client' THEN a.parent_id ELSE a.id END,
+           n.assign_type, n.forward_number, n.extension, n.use_default_first, n.rings, n.recording,
+           n.greet_caller, n.whisper_message, n.metro_site_id, COALESCE(s.title, ''),
+           c.id, COALESCE(c.title, ''), COALESCE(c.adgroup, '')
     FROM avidtrak_numbers n
     JOIN avidtrak_accounts a ON a.id = n.owner_id
-    LEFT JOIN avidtrak_wallets w ON w.account_id = CASE WHEN a.kind = 'client' THEN a.parent_id ELSE a.id END
+    LEFT JOIN avidtrak_metro_sites s ON s.id = n.metro_site_id
+    LEFT JOIN avidtrak_lite_campaigns c ON c.number_id = n.id AND c.status = 'active'
     WHERE n.number = ? AND n.sid IS NOT NULL
 """)
 _ENTRIES = Statement("SELECT forwarding_number, extension FROM avidtrak_round_robin WHERE number_id = ? "
                      "ORDER BY position")
+_PAYER_BALANCE = Statement("SELECT balance FROM avidtrak_wallets WHERE account_id = ?")
+_ROTATION = Statement("SELECT rr_next FROM avidtrak_numbers WHERE id = ?")
+# The pointer moves on by one (modulo the list's length, which may have shrunk since it moved
+# last); the new value comes back, so reading and moving it is one atomic step.
+_ROTATE = Statement("UPDATE avidtrak_numbers SET rr_next = (rr_next % ? + 1) % ? WHERE id = ? RETURNING rr_next")
+_LATEST_VISIT_SHOWN = Statement("""
+    SELECT v.id, v.channel, v.keyword, v.landing_page, v.referrer, v.started_at, v.last_seen
+    FROM avidtrak_visits v JOIN avidtrak_visit_numbers vn ON vn.visit_id = v.id
+    WHERE v.account_id = ? AND vn.tracking_number = ? AND vn.shown_at <= ?
+    ORDER BY v.last_seen DESC, v.id DESC LIMIT 1
+""")
+_CALL_COLUMNS = "id, call_sid, call_status, step, dial_plan, tracking_number, sid, caller_number"
+_CALL_BY_SID = Statement(f"SELECT {_CALL_COLUMNS} FROM avidtrak_calls WHERE call_sid = ?")
+_CALL_BY_ID = Statement(f"SELECT {_CALL_COLUMNS} FROM avidtrak_calls WHERE id = ?")
+_NEW_CALL = Statement("""
+    INSERT INTO avidtrak_calls (call_sid, account_id, payer_id, sid, number_type, tracking_number, caller_number,
+        caller_name, caller_city, caller_state, caller_zip, caller_country, call_start, call_end, duration,
+        billable_minutes, cost, call_status, forwarded_to, recording_url, channel, campaign, campaign_id, adgroup,
+        keyword, landing_page, referrer, visit_id, match_type, dial_plan, step)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    RETURNING id
+""")
+_SET_OUTCOME = Statement("UPDATE avidtrak_calls SET call_status = ?, forwarded_to = ? WHERE id = ?")
+_SET_STEP = Statement("UPDATE avidtrak_calls SET step = ?, forwarded_to = ? WHERE id = ?")
+_SET_RECORDING = Statement("UPDATE avidtrak_calls SET recording_url = ? WHERE id = ?")
+_TO_FINISH = Statement("SELECT id, call_status, call_start, call_end, number_type, payer_id, account_id, sid "
+                       "FROM avidtrak_calls WHERE call_sid = ?")
+_FINISHED = Statement("UPDATE avidtrak_calls SET call_status = ?, call_end = ?, duration = ?, billable_minutes = ?, "
+                      "cost = ? WHERE id = ?")
 
 
-def _number_for(db: Db, dialled: str) -> Dialled | None:
-    row = db.one(_DIALLED, (dialled,))
-    return None if row is None else Dialled._make(row)
+def load_routing(db: Db, dialled: str) -> Routing | None:
+    """The routing of the held number `dialled` (10 digits), or None if nobody holds it."""
+    row = db.one(_ROUTING, (dialled,))
+    if row is None:
+        return None
+    entries = tuple((receiver, extension) for receiver, extension in db.all(_ENTRIES, (row[0],)))
+    return Routing(*row[:9], bool(row[9]), row[10], bool(row[11]), *row[12:], entries)
 
 
-def dial_plan(db: Db, number: Any) -> list[Candidate]:
+# How a function below finds a number's routing: load_routing, or a cached lookup (voice.py).
+RoutingLookup = Callable[[Db, str], "Routing | None"]
+
+
+def dial_plan(route: Routing, rotation: int) -> list[Candidate]:
     """The receiving numbers in the order they are dialled: the default receiving number first
     (when use_default_first, or when there is no round robin), then the round-robin list
-    starting at its rotation pointer and wrapping around."""
-    entries = db.all(_ENTRIES, (number.id,))
-    start = number.rr_next % len(entries) if entries else 0
+    starting at entry `rotation` and wrapping around."""
+    entries = route.entries
+    start = rotation % len(entries) if entries else 0
     rotated = [Candidate(receiver, extension, True) for receiver, extension in entries[start:] + entries[:start]]
     plan = []
-    if (number.use_default_first or not entries) and number.forward_number:
-        plan.append(Candidate(number.forward_number, number.extension, False))
+    if (route.use_default_first or not entries) and route.forward_number:
+        plan.append(Candidate(route.forward_number, route.extension, False))
     return plan + rotated
 
 
-def attribution(db: Db, number: Any, at: datetime) -> dict:
-    """Where the call came from: a lite number's active campaign; for a pro number the most
-    recent visit shown it (session / post_session), else the number's own channel; a metro
-    number's campaign is its site's title."""
-    found: dict[str, Any] = {"channel": number.assign_type, "campaign": "", "campaign_id": None, "adgroup": "",
-                             "keyword": "", "landing_page": "", "referrer": "", "visit_id": None,
-                             "match_type": "none"}
-    if number.assign_type == "lite":
-        campaign = db.execute(select(campaigns).where(campaigns.c.number_id == number.id,
-                                                      campaigns.c.status == "active")).first()
-        if campaign is not None:
-            found.update(campaign=campaign.title, campaign_id=campaign.id, adgroup=campaign.adgroup)
-        return found
-    if tracking_mode(number.assign_type, number.metro_site_id) != "pro":
-        return found
-    if number.metro_site_id is not None:
-        title = db.execute(select(sites.c.title).where(sites.c.id == number.metro_site_id)).scalar()
-        found["campaign"] = title or ""
-    visit = db.execute(
-        select(visits).join(visit_numbers, visit_numbers.c.visit_id == visits.c.id)
-        .where(visits.c.account_id == number.owner_id, visit_numbers.c.tracking_number == number.number,
-               visit_numbers.c.shown_at <= at)
-        .order_by(visits.c.last_seen.desc(), visits.c.id.desc()).limit(1)).first()
+def attribution(db: Db, route: Routing, at: datetime) -> tuple:
+    """Where the call came from, as (channel, campaign, campaign_id, adgroup, keyword,
+    landing_page, referrer, visit_id, match_type): a lite number's active campaign; for a pro
+    number the most recent visit shown it (session / post_session), else the number's own
+    channel; a metro number's campaign is its site's title."""
+    none = (route.assign_type, "", None, "", "", "", "", None, "none")
+    if route.assign_type == "lite":
+        return (route.assign_type, route.campaign, route.campaign_id, route.adgroup, "", "", "", None, "none")
+    if tracking_mode(route.assign_type, route.metro_site_id) != "pro":
+        return none
+    campaign = route.site_title if route.metro_site_id is not None else ""
+    visit = db.one(_LATEST_VISIT_SHOWN, (route.owner_id, route.number, values.stored_moment(db.dialect, at)))
     if visit is None:
-        return found
-    if visit.last_seen >= at - SESSION:
+        return none[:1] + (campaign,) + none[2:]
+    visit_id, channel, keyword, landing_page, referrer, started_at, last_seen = visit
+    if values.read_moment(last_seen) >= at - SESSION:
         match_type = "session"
-    elif visit.started_at >= at - POST_SESSION:
+    elif values.read_moment(started_at) >= at - POST_SESSION:
         match_type = "post_session"
     else:
-        return found
-    found.update(channel=visit.channel, keyword=visit.keyword, landing_page=visit.landing_page,
-                 referrer=visit.referrer, visit_id=visit.id, match_type=match_type)
-    return found
+        return none[:1] + (campaign,) + none[2:]
+    return (channel, campaign, None, "", keyword, landing_page, referrer, visit_id, match_type)
 
 
-def _call(row: Any, number: Any | None) -> Call:
-    plan = [Candidate(*entry) for entry in json.loads(row.dial_plan)]
-    return Call(row.id, row.call_sid, row.call_status, row.step, plan, None if number is None else number.id,
-                "" if number is None else number.greet_caller, "" if number is None else number.whisper_message,
-                False if number is None else bool(number.recording), 4 if number is None else number.rings,
-                row.caller_number)
+def _call(row: Any, route_of: RoutingLookup, db: Db) -> Call:
+    """A stored call (a row of _CALL_COLUMNS) with what the webhooks need of its number, while
+    the number is still held under the call's SID."""
+    call_id, call_sid, status, step, plan_json, tracking_number, sid, caller = row
+    route = route_of(db, tracking_number)
+    if route is not None and route.sid != sid:
+        route = None
+    plan = [Candidate(*entry) for entry in json.loads(plan_json)]
+    if route is None:
+        return Call(call_id, call_sid, status, step, plan, None, "", "", False, 4, caller, 0)
+    return Call(call_id, call_sid, status, step, plan, route.id, route.greet_caller, route.whisper_message,
+                route.recording, route.rings, caller, len(route.entries))
 
 
-def _held_number(db: Db, sid: str) -> Any:
-    return db.execute(select(numbers).where(numbers.c.sid == sid)).first()
+def find(db: Db, call_sid: str, route_of: RoutingLookup = load_routing) -> Call | None:
+    row = db.one(_CALL_BY_SID, (call_sid,))
+    return None if row is None else _call(row, route_of, db)
 
 
-def find(db: Db, call_sid: str) -> Call | None:
-    row = db.execute(select(calls).where(calls.c.call_sid == call_sid)).first()
-    return None if row is None else _call(row, _held_number(db, row.sid))
+def find_by_id(db: Db, call_id: int, route_of: RoutingLookup = load_routing) -> Call | None:
+    row = db.one(_CALL_BY_ID, (call_id,))
+    return None if row is None else _call(row, route_of, db)
 
 
-def find_by_id(db: Db, call_id: int) -> Call | None:
-    row = db.execute(select(calls).where(calls.c.id == call_id)).first()
-    return None if row is None else _call(row, _held_number(db, row.sid))
-
-
-# The webhook's first question, on every incoming call: has this CallSid been seen (a retry)?
-_CALL_BY_SID = Statement("SELECT id FROM avidtrak_calls WHERE call_sid = ?")
-
-
-def start(db: Db, caller: Caller, now: datetime) -> Call | None:
+def start(db: Db, caller: Caller, now: datetime, route_of: RoutingLookup = load_routing) -> Call | None:
     """A call arrives: None for a number nobody holds (rejected, nothing logged). Otherwise the
     call row, in progress with candidate 1 (its first dial), or `suspended` / `no-forwarding`.
     A repeated CallSid is the same call."""
-    if db.one(_CALL_BY_SID, (caller.call_sid,)) is not None:
-        return find(db, caller.call_sid)
-    number = _number_for(db, caller.to)
-    if number is None:
+    existing = find(db, caller.call_sid, route_of)
+    if existing is not None:
+        return existing
+    route = route_of(db, caller.to)
+    if route is None:
         return None
-    payer_id = number.parent_id if number.kind == "client" else number.owner_id
     at = values.utc_naive(now)
-    plan = dial_plan(db, number)
-    if number.payer_balance is not None and number.payer_balance < 0:
+    balance = db.one(_PAYER_BALANCE, (route.payer_id,))
+    suspended = balance is not None and values.read_money(balance[0]) < 0
+    entries = len(route.entries)
+    if not suspended and entries and not (route.use_default_first and route.forward_number):
+        # candidate 1 comes from the round robin: the pointer moves on as it is read
+        rotation = (db.one(_ROTATE, (entries, entries, route.id))[0] - 1) % entries
+    else:
+        rotation = db.one(_ROTATION, (route.id,))[0] if entries else 0
+    plan = dial_plan(route, rotation)
+    if suspended:
         status, step = "suspended", 0
     elif not plan:
         status, step = "no-forwarding", 0
     else:
         status, step = "in-progress", 1
-    call_id = db.execute(insert(calls).values(
-        call_sid=caller.call_sid, account_id=number.owner_id, payer_id=payer_id, sid=number.sid,
-        number_type=number.number_type, tracking_number=number.number, caller_number=caller.number,
-        caller_name=caller.name[:100], caller_city=caller.city[:100], caller_state=caller.state[:100],
-        caller_zip=caller.zip[:20], caller_country=caller.country[:8], call_start=at, call_end=None, duration=0,
-        billable_minutes=0, cost=Decimal("0.00"), call_status=status, forwarded_to="", recording_url="",
-        dial_plan=json.dumps([list(candidate) for candidate in plan]), step=step,
-        **attribution(db, number, at)).returning(calls.c.id)).scalar_one()
-    if step:
-        _dialling(db, number.id, plan, step, len([c for c in plan if c.from_list]))
-    return Call(call_id, caller.call_sid, status, step, plan, number.id, number.greet_caller, number.whisper_message,
-                bool(number.recording), number.rings, caller.number)
+    call_id = db.one(_NEW_CALL, (
+        caller.call_sid, route.owner_id, route.payer_id, route.sid, route.number_type, route.number, caller.number,
+        caller.name[:100], caller.city[:100], caller.state[:100], caller.zip[:20], caller.country[:8],
+        values.stored_moment(db.dialect, at), status, *attribution(db, route, at),
+        json.dumps([list(candidate) for candidate in plan]), step))[0]
+    return Call(call_id, caller.call_sid, status, step, plan, route.id, route.greet_caller, route.whisper_message,
+                route.recording, route.rings, caller.number, entries)
 
 
-def _dialling(db: Db, number_id: int, plan: list[Candidate], step: int, entries: int) -> None:
+def _dialling(db: Db, call: Call, step: int) -> None:
     """Candidate `step` is being dialled: the first round-robin entry dialled in a call moves the
-    number's rotation pointer on by one (modulo the `entries` of its list), so the next call
-    starts at the following entry."""
-    first_from_list = next((i for i, candidate in enumerate(plan, start=1) if candidate.from_list), None)
-    if step == first_from_list and entries:
-        db.execute(update(numbers).where(numbers.c.id == number_id).values(rr_next=(numbers.c.rr_next + 1) % entries))
+    number's rotation pointer on by one, so the next call starts at the following entry."""
+    first_from_list = next((i for i, candidate in enumerate(call.plan, start=1) if candidate.from_list), None)
+    if step == first_from_list and call.number_id is not None and call.list_size:
+        db.one(_ROTATE, (call.list_size, call.list_size, call.number_id))
 
 
 def timeout(call: Call) -> int:
@@ -275,25 +305,26 @@ def dial_result(db: Db, call: Call, step: int, dial_status: str) -> Next:
     candidate = call.plan[step - 1]
     status = "answered" if dial_status in ("completed", "answered") else dial_status
     if status == "answered":
-        _set(db, call.id, call_status="answered", forwarded_to=candidate.number)
+        db.run(_SET_OUTCOME, ("answered", candidate.number, call.id))
         return Next("hangup")
     if status in NOT_ANSWERED and step < len(call.plan):
-        _set(db, call.id, step=step + 1, forwarded_to=candidate.number)
-        if call.number_id is not None:
-            entries = db.execute(select(func.count()).select_from(round_robin)
-                                 .where(round_robin.c.number_id == call.number_id)).scalar_one()
-            _dialling(db, call.number_id, call.plan, step + 1, entries)
+        db.run(_SET_STEP, (step + 1, candidate.number, call.id))
+        _dialling(db, call, step + 1)
         return Next("dial", step + 1)
-    _set(db, call.id, call_status=status if status in FINAL_STATUSES else "failed", forwarded_to=candidate.number)
+    db.run(_SET_OUTCOME, (status if status in FINAL_STATUSES else "failed", candidate.number, call.id))
     return Next("sorry")
 
 
-def _set(db: Db, call_id: int, **changes: Any) -> None:
-    db.execute(update(calls).where(calls.c.id == call_id).values(**changes))
+def dial_result_of(db: Db, call_sid: str, step: int, dial_status: str,
+                   route_of: RoutingLookup = load_routing) -> tuple[Next, Call] | None:
+    """dial_result for the call of `call_sid` (None: no such call), with the call to render the
+    next dial from."""
+    call = find(db, call_sid, route_of)
+    return None if call is None else (dial_result(db, call, step, dial_status), call)
 
 
 def set_recording(db: Db, call_id: int, recording_url: str) -> None:
-    _set(db, call_id, recording_url=recording_url[:1000])
+    db.run(_SET_RECORDING, (recording_url[:1000], call_id))
 
 
 def finish(db: Db, call_sid: str, call_status: str, duration: int, prices: billing.Prices, now: datetime) -> bool:
@@ -301,19 +332,20 @@ def finish(db: Db, call_sid: str, call_status: str, duration: int, prices: billi
     leg's length as the provider reports it), talk time (charged once, to the payer; nothing
     for a suspended call). False for an unknown call; a call that
     has ended already is left as it is (a retried callback)."""
-    row = db.execute(select(calls).where(calls.c.call_sid == call_sid)).first()
+    row = db.one(_TO_FINISH, (call_sid,))
     if row is None:
         return False
-    if row.call_end is not None:
+    call_id, status, call_start, call_end, number_type, payer_id, account_id, sid = row
+    if call_end is not None:
         return True
-    status = row.call_status
     if status == "in-progress":  # no dial result came: the caller left during the hunt
         status = call_status if call_status in FINAL_STATUSES and call_status != "completed" else "canceled"
     minutes = math.ceil(duration / 60) if duration > 0 else 0
-    cost = Decimal("0.00") if status == "suspended" else minutes * prices.per_minute(row.number_type)
-    _set(db, row.id, call_status=status, call_end=row.call_start + timedelta(seconds=duration), duration=duration,
-         billable_minutes=minutes, cost=cost)
-    billing.charge_talk_time(db, row.payer_id, row.account_id, row.id, row.sid, cost, now)
+    cost = Decimal("0.00") if status == "suspended" else minutes * prices.per_minute(number_type)
+    end = values.read_moment(call_start) + timedelta(seconds=duration)
+    db.run(_FINISHED, (status, values.stored_moment(db.dialect, end), duration, minutes,
+                       values.stored_money(db.dialect, cost), call_id))
+    billing.charge_talk_time(db, payer_id, account_id, call_id, sid, cost, now)
     return True
 
 
@@ -327,15 +359,16 @@ class IngestError(Exception):
 
 
 def ingest(db: Db, caller: Caller, *, answer_at: int | None, status: str | None, forwarded_to: str,
-           duration: int, recording_url: str, prices: billing.Prices, now: datetime) -> tuple[bool, dict]:
+           duration: int, recording_url: str, prices: billing.Prices, now: datetime,
+           route_of: RoutingLookup = load_routing) -> tuple[bool, dict]:
     """A whole call at once, without audio: the routing decision as for a live call (the
     rotation pointer moves the same way), then the outcome: `answer_at` (1-based candidate that
     answers, 0 = nobody) or `status` + `forwarded_to`. (created, answer); a repeated call SID
     answers the stored call, created False."""
-    existing = find(db, caller.call_sid)
+    existing = find(db, caller.call_sid, route_of)
     if existing is not None:
         return False, ingest_answer(db, existing.id)
-    call = start(db, caller, now)
+    call = start(db, caller, now, route_of)
     if call is None:
         raise IngestError(404, "unknown_number")
     if call.status == "in-progress":
@@ -344,22 +377,26 @@ def ingest(db: Db, caller: Caller, *, answer_at: int | None, status: str | None,
                 raise IngestError(422, "invalid_body")
             last = answer_at or len(call.plan)
             for step in range(1, last + 1):
-                current = find_by_id(db, call.id)
+                current = find_by_id(db, call.id, route_of)
                 assert current is not None
                 dial_result(db, current, step, "completed" if step == answer_at else "no-answer")
         else:
-            _set(db, call.id, call_status=status or "answered", forwarded_to=forwarded_to)
+            db.run(_SET_OUTCOME, (status or "answered", forwarded_to, call.id))
     if recording_url:
         set_recording(db, call.id, recording_url)
     finish(db, caller.call_sid, "completed", duration, prices, now)
     return True, ingest_answer(db, call.id)
 
 
+_INGEST_ANSWER = Statement("SELECT id, call_status, forwarded_to, dial_plan, billable_minutes, cost, channel, "
+                           "match_type FROM avidtrak_calls WHERE id = ?")
+
+
 def ingest_answer(db: Db, call_id: int) -> dict:
-    row = db.execute(select(calls).where(calls.c.id == call_id)).one()
-    return {"call_id": row.id, "call_status": row.call_status, "forwarded_to": row.forwarded_to,
-            "dial_plan": [entry[0] for entry in json.loads(row.dial_plan)], "billable_minutes": row.billable_minutes,
-            "cost": values.money_text(row.cost), "channel": row.channel, "match_type": row.match_type}
+    call_id, status, forwarded_to, plan, minutes, cost, channel, match_type = db.one(_INGEST_ANSWER, (call_id,))
+    return {"call_id": call_id, "call_status": status, "forwarded_to": forwarded_to,
+            "dial_plan": [entry[0] for entry in json.loads(plan)], "billable_minutes": minutes,
+            "cost": values.money_text(values.read_money(cost)), "channel": channel, "match_type": match_type}
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from polytrack.avidtrak.errors import AvidTrakError, invalid_date, invalid_date_range, invalid_parameter, invalid_values
 from polytrack.kernel.dates import zone
@@ -206,3 +207,26 @@ def date_range(start_text: str | None, end_text: str | None, tz_name: str,
     if start is not None and start > end:
         raise invalid_date_range()
     return start, end
+
+
+# --- values on fixed statements (kernel.sql.Statement: the driver, without SQLAlchemy's types) ---
+
+def stored_moment(dialect: str, moment: datetime) -> Any:
+    """A naive UTC time as SQLAlchemy's DateTime stores it: psycopg adapts the datetime itself,
+    SQLite keeps text with microseconds (so stored times compare as text the same either way)."""
+    return moment if dialect == "postgresql" else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def read_moment(raw: Any) -> datetime:
+    """A DateTime column as the driver returns it (SQLite: its text)."""
+    return raw if isinstance(raw, datetime) else datetime.fromisoformat(raw)
+
+
+def stored_money(dialect: str, amount: Decimal) -> Any:
+    """Money as SQLAlchemy's Numeric binds it: psycopg takes the Decimal, SQLite a binary float
+    (exact again once read back and quantised to cents, see read_money)."""
+    return amount if dialect == "postgresql" else float(amount)
+
+
+def read_money(raw: Any) -> Decimal:
+    return Decimal(raw).quantize(CENT)

@@ -146,7 +146,9 @@ class Endpoint:
                             if code.strip()),
         )
         self.runner = Runner(services, registry, refused=lambda _limit, _decision: rate_limited())
-        self.pincodes = services.read_cache()  # pincode -> (account, payer balance)
+        # pincode -> (account, payer balance); talk time is charged by the voice webhooks, whose
+        # commits move only the collected-data marker (voice.CallsDB), so this cache follows it too
+        self.pincodes = services.read_cache(follows_collected=True)
 
     async def handle(self, request: Request) -> Response | TextResponse:
         pairs = await read_pairs(request)
