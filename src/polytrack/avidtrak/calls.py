@@ -168,7 +168,7 @@ def load_routing(db: Db, dialled: str) -> Routing | None:
     if row is None:
         return None
     entries = tuple((receiver, extension) for receiver, extension in db.all(_ENTRIES, (row[0],)))
-    return Routing(*row[:9], bool(row[9]), row[10], bool(row[11]), *row[12:], entries)
+    return Routing._make((*row[:9], bool(row[9]), row[10], bool(row[11]), *row[12:], entries))
 
 
 # How a function below finds a number's routing: load_routing, or a cached lookup (voice.py).

@@ -83,8 +83,14 @@ def _json_default(value):
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
 
 
-def render(fmt: str, code: int, data) -> Response | TextResponse:
-    envelope = {"code": code, "status": STATUS[code], "data": data}
+# The `legacy_http_codes` setting: the codes the vendor's JSON examples show, for clients
+# written against them (the status strings stay the table's).
+LEGACY_CODES = {SUCCESS: 200, AUTH_REQUIRED: 401, AUTH_FAILED: 401}
+
+
+def render(fmt: str, code: int, data, *, legacy_codes: bool = False) -> Response | TextResponse:
+    shown = LEGACY_CODES.get(code, code) if legacy_codes else code
+    envelope = {"code": shown, "status": STATUS[code], "data": data}
     if fmt == "xml":
         return xml_response("response", envelope, item_name="row")
     return TextResponse(_JSON.encode(envelope), JSON_TYPE)
@@ -145,6 +151,7 @@ class Endpoint:
             countries=tuple(code.strip().upper() for code in knob("avidtrak.countries", DEFAULT_COUNTRIES).split(",")
                             if code.strip()),
         )
+        self.legacy_codes = knob("avidtrak.legacy_http_codes", False)
         self.runner = Runner(services, registry, refused=lambda _limit, _decision: rate_limited())
         # pincode -> (account, payer balance); talk time is charged by the voice webhooks, whose
         # commits move only the collected-data marker (voice.CallsDB), so this cache follows it too
@@ -158,7 +165,7 @@ class Endpoint:
         with self.runner.timed(_logged_operation(method_name, operation)) as logged:
             if fmt not in FORMATS:
                 logged.outcome = str(BAD_FORMAT)
-                return render("json", BAD_FORMAT, None)
+                return render("json", BAD_FORMAT, None, legacy_codes=self.legacy_codes)
             data: Any
             try:
                 data = self._answer(request, pairs, pincode, operation, logged)
@@ -171,7 +178,7 @@ class Endpoint:
                 log.exception("avidtrak %s failed", method_name)
                 code, data = UNKNOWN_ERROR, internal_error().detail()
             logged.outcome = "ok" if code == SUCCESS else (data["error"] if code == UNKNOWN_ERROR else str(code))
-            return render(fmt, code, data)
+            return render(fmt, code, data, legacy_codes=self.legacy_codes)
 
     def _answer(self, request: Request, pairs: list[tuple[str, str]], pincode: str, operation: Operation | None,
                 logged: LoggedCall):
