@@ -21,7 +21,7 @@ from sqlalchemy.engine import Row
 from polytrack.kernel.clock import Clock
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db
-from polytrack.trackier import errors, fields, postbacks, tracking
+from polytrack.trackier import errors, fields, postbacks, summary, tracking
 from polytrack.trackier.campaigns import by_ident
 from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
@@ -180,8 +180,10 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict, *, send_postbacks: bo
             params.update({name: values[name][:255] for name in tracking.CONVERSION_PARAMS if values.get(name)})
             if values.get("txn_id"):
                 changes["txn_id"] = values["txn_id"][:255]
+            summary.add_conversion(db, existing.id, -1)  # its old sums out, its new ones in
             db.execute(update(trackier_conversions).where(trackier_conversions.c.id == existing.id).values(
                 params=json.dumps(params), **changes))
+            summary.add_conversion(db, existing.id)
             if send_postbacks and status == "approved":
                 postbacks.queue_for(db, clock, existing.id)
             return True
@@ -194,7 +196,9 @@ def _import_row(db: Db, clock: Clock, job: Row, row: dict, *, send_postbacks: bo
     conversion = tracking.record_conversion(db, clock, click, setup, query, method=changes.get("method", METHODS[
         "acquisition"]), ipaddr=(values.get("ipaddr") or "")[:45] or None, referer=values.get("referer"), window=False)
     if changes:
+        summary.add_conversion(db, conversion.id, -1)
         db.execute(update(trackier_conversions).where(trackier_conversions.c.id == conversion.id).values(**changes))
+        summary.add_conversion(db, conversion.id)
     if send_postbacks:
         postbacks.queue_for(db, clock, conversion.id)
     return False

@@ -23,8 +23,8 @@ from polytrack.trackier import errors
 from polytrack.trackier.domain import Network
 from polytrack.trackier.fields import as_number
 from polytrack.trackier.tables import (
-    trackier_campaigns, trackier_clicks, trackier_conversions, trackier_goals, trackier_impressions,
-    trackier_landing_pages, trackier_users,
+    trackier_campaigns, trackier_clicks, trackier_conversions, trackier_daily_stats, trackier_goals,
+    trackier_impressions, trackier_landing_pages, trackier_users,
 )
 
 MAX_DAYS = 366
@@ -165,11 +165,39 @@ def _sum(condition, value=1):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def aggregate(db: Db, network: Network, period: Range, keys: Iterable[str], filters: Filters = Filters()
-              ) -> dict[tuple, dict[str, int]]:
+S = trackier_daily_stats
+# raw key -> its column in the daily summary (summary.py); a key not here needs the raw tables
+SUMMARY_COLUMNS = {
+    "campaign": S.c.campaign_id, "publisher": S.c.publisher_id, "advertiser": C.c.advertiser_id,
+    "goal": case((S.c.goal_slot == 0, null()), else_=S.c.goal_slot), "day": S.c.day, "month": S.c.day // 100,
+}
+
+
+def aggregate(db: Db, network: Network, period: Range, keys: Iterable[str], filters: Filters = Filters(), *,
+              source: str = "auto") -> dict[tuple, dict[str, int]]:
     """Sums of every TOTALS name, by the values of the raw `keys` (a key a source lacks is None
-    there)."""
+    there): from the daily summary when every key is one of its columns (campaign, publisher,
+    advertiser, goal, day, month), else from the raw events. `source`: "summary" or "raw" to
+    choose (the tests compare them)."""
     keys = list(keys)
+    if source == "summary" or (source == "auto" and all(key in SUMMARY_COLUMNS for key in keys)):
+        return aggregate_summary(db, network, period, keys, filters)
+    return aggregate_raw(db, network, period, keys, filters)
+
+
+def aggregate_summary(db: Db, network: Network, period: Range, keys: list[str], filters: Filters = Filters()
+                      ) -> dict[tuple, dict[str, int]]:
+    selected = [SUMMARY_COLUMNS[key].label(key) for key in keys]
+    rows = db.execute(select(*selected, *(func.sum(S.c[name]) for name in TOTALS))
+                      .select_from(S.join(C, C.c.id == S.c.campaign_id))
+                      .where(*_where(S, network, period, filters)).group_by(*selected))
+    width = len(keys)
+    # one row per group (the summary is already grouped by its keys); PostgreSQL's sums are Decimals
+    return {tuple(row[:width]): dict(zip(TOTALS, map(int, row[width:]))) for row in rows}
+
+
+def aggregate_raw(db: Db, network: Network, period: Range, keys: list[str], filters: Filters = Filters()
+                  ) -> dict[tuple, dict[str, int]]:
     groups: dict[tuple, dict[str, int]] = {}
 
     def add(rows, names) -> None:

@@ -323,6 +323,25 @@ trackier_unique_clicks = Table(
     Column("click_id", String(24), nullable=False),  # the unique click's object_id
 )
 
+# The daily summary (summary.py): every event pre-summed per campaign, publisher, goal (0: none,
+# or the default event) and local day, kept in the transactions that record and edit the
+# events; the sums' names and meanings are those of reports.TOTALS.
+trackier_daily_stats = Table(
+    "trackier_daily_stats",
+    metadata,
+    Column("network_id", Integer, nullable=False),
+    Column("campaign_id", Integer, primary_key=True),
+    Column("publisher_id", Integer, primary_key=True),
+    Column("goal_slot", Integer, primary_key=True),  # the goal's id; 0 for clicks and the default event
+    Column("day", Integer, primary_key=True),  # YYYYMMDD in the network's time zone
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in (
+        "gross_clicks", "unique_clicks", "rejected_clicks", "click_payout", "click_revenue", "approved", "pending",
+        "rejected", "cancelled", "payout", "revenue", "sale", "pending_sale", "pending_payout", "pending_revenue",
+        "gross_revenue", "default_payout", "default_revenue", "default_conversions", "sales", "elapsed1", "elapsed2",
+        "elapsed3", "elapsed4", "elapsed5", "impressions")),
+    Index("ix_trackier_daily_stats_network_day", "network_id", "day"),
+)
+
 # Conversions. At most one per click and goal (goal_slot: the goal's id, 0 for the default
 # event) and per campaign and txn_id, enforced by the database so concurrent postbacks of one
 # event store one row.

@@ -31,7 +31,7 @@ from polytrack.kernel.clock import Clock
 from polytrack.kernel.coherence import CoherentCache, read_through
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db, Statement
-from polytrack.trackier import fields
+from polytrack.trackier import fields, summary
 from polytrack.trackier.campaigns import ALL
 from polytrack.trackier.domain import new_object_id
 from polytrack.trackier.tables import (
@@ -557,15 +557,24 @@ _ROW_CAMPAIGN, _ROW_PUBLISHER, _ROW_LANDING_PAGE, _ROW_ADDRESS, _ROW_REJECTED, _
 # A click is unique when it is the first of its address on the campaign and publisher that day:
 # the first to insert the key into trackier_unique_clicks (ON CONFLICT DO NOTHING; on
 # PostgreSQL a concurrent insert of the same key waits for the other's commit and then does
-# nothing), so two simultaneous first clicks can never both be unique.
-_INSERT_VISIT = Statement(
-    "INSERT INTO trackier_unique_clicks (campaign_id, publisher_id, day, address, click_id) VALUES (?, ?, ?, ?, ?) "
-    "ON CONFLICT DO NOTHING")
+# nothing), so two simultaneous first clicks can never both be unique. One statement per batch:
+# the keys go in as a JSON array (in order: within a batch the first click of a key wins) and
+# the statement returns the click ids whose key it inserted.
+_INSERT_VISITS = {
+    "sqlite": Statement(
+        "INSERT INTO trackier_unique_clicks (campaign_id, publisher_id, day, address, click_id) "
+        "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true "
+        "ORDER BY key ON CONFLICT DO NOTHING RETURNING click_id"),
+    "postgresql": Statement(
+        "INSERT INTO trackier_unique_clicks (campaign_id, publisher_id, day, address, click_id) "
+        "SELECT (e ->> 0)::int, (e ->> 1)::int, (e ->> 2)::int, e ->> 3, e ->> 4 "
+        "FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS visits(e, n) ORDER BY n "
+        "ON CONFLICT DO NOTHING RETURNING click_id"),
+}
 _INSERT_CLICK = Statement(
     "INSERT INTO trackier_clicks (object_id, network_id, campaign_id, publisher_id, landing_page_id, created_at, "
     "ipaddr, country, device, os, browser, source, rejected, payout_micros, revenue_micros, params, day, "
-    "referer_host, is_unique) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM "
-    "trackier_unique_clicks WHERE campaign_id = ? AND publisher_id = ? AND day = ? AND address = ? AND click_id = ?))")
+    "referer_host, is_unique) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LOCK_CAMPAIGN = Statement("SELECT id FROM trackier_campaigns WHERE id = ? FOR UPDATE")
 _PAUSE_CAMPAIGN = Statement("UPDATE trackier_campaigns SET status = 'paused' WHERE id = ?")
 
@@ -590,7 +599,8 @@ def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
         for campaign_id in sorted({click.target.campaign_id for click in capped}):
             db.one(_LOCK_CAMPAIGN, (campaign_id,))  # one batch at a time against the caps
     # sorted by key (the first click of a key stays first: its click is the unique one)
-    db.many(_INSERT_VISIT, sorted((click.visit() for click in clicks), key=_visit_key))
+    visits = sorted((click.visit() for click in clicks), key=_visit_key)
+    unique = {row[0] for row in db.all(_INSERT_VISITS[db.dialect], (json.dumps(visits),))}
     for click in capped:
         target = click.target
         for cap in click.click_caps:
@@ -600,9 +610,25 @@ def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
                 if cap.pause:
                     db.run(_PAUSE_CAMPAIGN, (target.campaign_id,))
                 break
-        db.run(_INSERT_CLICK, (*click.row, *click.visit()))
+        db.run(_INSERT_CLICK, (*click.row, click.click_id in unique))
     if rest:
-        db.many(_INSERT_CLICK, [(*click.row, *click.visit()) for click in rest])
+        db.many(_INSERT_CLICK, [(*click.row, click.click_id in unique) for click in rest])
+    # the daily summary: one row per campaign, publisher and day of the batch
+    totals: dict[tuple, list[int]] = {}
+    for click in clicks:
+        row = click.row
+        key = (row[1], row[_ROW_CAMPAIGN], row[_ROW_PUBLISHER], row[_ROW_DAY])
+        sums = totals.get(key)
+        if sums is None:
+            sums = totals[key] = [0, 0, 0, 0, 0]
+        if click.rejected is None:
+            sums[0] += 1
+            sums[1] += click.click_id in unique
+            sums[3] += row[_ROW_PAYOUT]
+            sums[4] += row[_ROW_REVENUE]
+        else:
+            sums[2] += 1
+    summary.add_clicks(db, totals)
     return [click.rejected for click in clicks]
 
 
@@ -628,8 +654,10 @@ _INSERT_IMPRESSION = Statement(
 
 def record_impression(db: Db, clock: Clock, target: Target, who: Visitor) -> None:
     now = clock.timestamp()
+    day = local_day(now, target.timezone)
     db.run(_INSERT_IMPRESSION, (new_object_id(clock), target.network_id, target.campaign_id, target.publisher_id,
-                                now, who.country, who.device, who.os[:64], local_day(now, target.timezone)))
+                                now, who.country, who.device, who.os[:64], day))
+    summary.add_impression(db, target.network_id, target.campaign_id, target.publisher_id, day)
 
 
 # --- conversions ------------------------------------------------------------------------------
@@ -738,4 +766,5 @@ def record_conversion(db: Db, clock: Clock, click: ClickRow, setup: CampaignSetu
         ipaddr, note, json.dumps(params), local_day(now, click.timezone)))
     if row is None:
         raise Refused("Duplicate conversion")
+    summary.add_conversion(db, row[0])
     return Conversion(row[0], object_id, status, payout, revenue)
