@@ -59,20 +59,35 @@ class Figures:
 
 
 def _as_values(row) -> dict[str, int]:
-    return {name: int(row[name] or 0) for name in COMPONENTS}
+    return {name: int(row.get(name) or 0) for name in COMPONENTS}
+
+
+def components_read(analysis: Analysis) -> tuple[str, ...]:
+    """The components the analysis's metrics and metric rules are computed from (visits always:
+    a row without a visit is no row)."""
+    names = {"visits"}
+    for column in analysis.metrics:
+        names.update(METRICS[column.key].components)
+    for group in metric_rules(analysis.filter):
+        names.update(component for rule in group if rule.metric for component in METRICS[rule.metric].components)
+    return tuple(name for name in COMPONENTS if name in names)
+
+
+def _kept_by(analysis: Analysis, dimensions: tuple[Dimension, ...], conditions: Filter) -> Dimension | None:
+    """The pre-aggregates a daily query of `dimensions` reads. A total of rows of one object,
+    unfiltered, is read from the days' totals: their unique counts are per day, not per day and
+    value."""
+    kept_by = daily_object(analysis.dimensions)
+    return None if kept_by not in dimensions and not conditions else kept_by
 
 
 def _query(db: Db, analysis: Analysis, account_id: int, zone: tzinfo, conditions: Filter, depth: int,
            daily_source: bool) -> dict[Key, Values]:
     dimensions = analysis.dimensions[:depth]
     if daily_source:
-        # A total of rows of one object, unfiltered, is read from the days' totals: their unique
-        # counts are per day, not per day and value.
-        kept_by = daily_object(analysis.dimensions)
-        if kept_by not in dimensions and not conditions:
-            kept_by = None
-        statement = daily_grouped(account_id, dimensions, kept_by, analysis.start.date(), analysis.stop.date(),
-                                  conditions, db.dialect)
+        statement = daily_grouped(account_id, dimensions, _kept_by(analysis, dimensions, conditions),
+                                  analysis.start.date(), analysis.stop.date(), conditions, db.dialect,
+                                  components=components_read(analysis))
     else:
         window = (daily.epoch_ms(analysis.start, zone), daily.epoch_ms(analysis.stop, zone) + 999)
         statement = raw_grouped(account_id, dimensions, window, conditions, db.dialect)
@@ -81,6 +96,36 @@ def _query(db: Db, analysis: Analysis, account_id: int, zone: tzinfo, conditions
         values = _as_values(row)
         if values["visits"]:
             found[tuple(row[f"d{i}"] for i in range(depth))] = values
+    return found
+
+
+def _rolled_up(rows: dict[Key, Values], depth: int) -> dict[Key, Values]:
+    """Rows summed over their keys' first `depth` values: what a daily query of fewer objects
+    over the same pre-aggregates (same object kept, same conditions) answers, unique counts
+    included (they are sums of per-day counts there too), without reading them again."""
+    found: dict[Key, Values] = {}
+    for key, values in rows.items():
+        total = found.get(key[:depth])
+        if total is None:
+            found[key[:depth]] = dict(values)
+        else:
+            for name, value in values.items():
+                total[name] += value
+    return found
+
+
+def _queries(db: Db, analysis: Analysis, account_id: int, zone: tzinfo, conditions: Filter,
+             daily_source: bool) -> list[dict[Key, Values]]:
+    """The rows of every level (index: how many objects), for one filter."""
+    levels = len(analysis.levels)
+    found: list[dict[Key, Values]] = [{} for _ in range(levels + 1)]
+    found[levels] = _query(db, analysis, account_id, zone, conditions, levels, daily_source)
+    leaf_kept_by = _kept_by(analysis, analysis.dimensions, conditions) if daily_source else None
+    for depth in range(levels):
+        if daily_source and _kept_by(analysis, analysis.dimensions[:depth], conditions) == leaf_kept_by:
+            found[depth] = _rolled_up(found[levels], depth)
+        else:
+            found[depth] = _query(db, analysis, account_id, zone, conditions, depth, daily_source)
     return found
 
 
@@ -239,8 +284,7 @@ def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datet
     base = object_rules(analysis.filter)
     filters = dict.fromkeys([base, *(base + column.filter for column in analysis.metrics)])
     levels = len(analysis.levels)
-    queried = {conditions: [_query(db, analysis, account_id, zone, conditions, depth, daily_source)
-                            for depth in range(levels + 1)] for conditions in filters}
+    queried = {conditions: _queries(db, analysis, account_id, zone, conditions, daily_source) for conditions in filters}
     lone = analysis.levels[0].dimension
     if levels == 1 and lone.time:  # a lone time object lists every period of the range
         leaf_keys = [(value,) for value in _periods(lone, analysis.start.date(), analysis.stop.date())]

@@ -218,11 +218,12 @@ def daily_object(dimensions: tuple[Dimension, ...]) -> Dimension | None:
 
 
 def daily_grouped(account_id: int, dimensions: tuple[Dimension, ...], kept_by: Dimension | None, first_day: date,
-                  last_day: date, conditions: Filter, dialect: str) -> Select:
+                  last_day: date, conditions: Filter, dialect: str, *, components: tuple[str, ...] = COMPONENTS) -> Select:
     """The rows of `raw_grouped` for whole days, from the pre-aggregates kept by `kept_by` (the
     analysis's one non-day object; None: the days' totals); `conditions` may only be rules on
     that object. Additive components are exact; unique counts are summed over days (and over
-    the object's values when it is not among `dimensions`)."""
+    the object's values when it is not among `dimensions`). Only `components` are summed (the
+    others are left out of the rows)."""
     d = mapp_daily.alias("d")
     columns = [_DAILY_TIME[dimension.key](d) if dimension.key in DAY_OBJECTS else d.c.value for dimension in dimensions]
     where = [d.c.account_id == account_id, d.c.dimension == daily_key(kept_by),
@@ -230,5 +231,5 @@ def daily_grouped(account_id: int, dimensions: tuple[Dimension, ...], kept_by: D
              *_where(conditions, lambda rule: matches(d.c.value, rule, dialect))]
     return select(
         *(column.label(f"d{i}") for i, column in enumerate(columns)),
-        *(func.sum(d.c[name]).label(name) for name in COMPONENTS),
+        *(func.sum(d.c[name]).label(name) for name in components),
     ).where(*where).group_by(*columns)
