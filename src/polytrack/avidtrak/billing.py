@@ -155,7 +155,6 @@ def rentals_due(db: Db, period: str, tz_name: str) -> list[tuple[int, Rental]]:
 
 # A live call's charge runs in the voice webhooks' transaction on a held driver connection
 # (calls.py): fixed statements.
-_CALL_CHARGED = Statement("SELECT 1 FROM avidtrak_ledger WHERE call_id = ?")
 _DEBIT = Statement("UPDATE avidtrak_wallets SET balance = balance - ?, updated_on = ? "
                    "WHERE account_id = ? AND balance - ? >= ? RETURNING balance")
 _TALK_TIME_ENTRY = Statement(
@@ -165,11 +164,11 @@ _TALK_TIME_ENTRY = Statement(
 
 def charge_talk_time(db: Db, payer_id: int, account_id: int, call_id: int, sid: str, cost: Decimal,
                      now: datetime) -> None:
-    """One call's talk time, once (the ledger's unique call_id); may leave the balance below 0,
-    which suspends the payer."""
+    """One call's talk time, in the transaction that ends the call (calls.finish, which charges
+    only a call not ended yet); may leave the balance below 0, which suspends the payer. Twice
+    for one call is impossible: the ledger's unique call_id refuses the second entry, and its
+    transaction, debit included, is rolled back."""
     if cost <= 0:
-        return
-    if db.one(_CALL_CHARGED, (call_id,)) is not None:
         return
     at, dialect = values.stored_moment(db.dialect, values.utc_naive(now)), db.dialect
     debited = db.one(_DEBIT, (values.stored_money(dialect, cost), at, payer_id, values.stored_money(dialect, cost),

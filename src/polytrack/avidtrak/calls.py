@@ -131,8 +131,9 @@ _ROUTING = Statement("""
 """)
 _ENTRIES = Statement("SELECT forwarding_number, extension FROM avidtrak_round_robin WHERE number_id = ? "
                      "ORDER BY position")
-_PAYER_BALANCE = Statement("SELECT balance FROM avidtrak_wallets WHERE account_id = ?")
-_ROTATION = Statement("SELECT rr_next FROM avidtrak_numbers WHERE id = ?")
+# The payer's balance (NULL without a wallet) and the number's rotation pointer.
+_BALANCE_AND_ROTATION = Statement("SELECT (SELECT balance FROM avidtrak_wallets WHERE account_id = ?), rr_next "
+                                  "FROM avidtrak_numbers WHERE id = ?")
 # The pointer moves on by one (modulo the list's length, which may have shrunk since it moved
 # last); the new value comes back, so reading and moving it is one atomic step.
 _ROTATE = Statement("UPDATE avidtrak_numbers SET rr_next = (rr_next % ? + 1) % ? WHERE id = ? RETURNING rr_next")
@@ -247,14 +248,15 @@ def start(db: Db, caller: Caller, now: datetime, route_of: RoutingLookup = load_
     if route is None:
         return None
     at = values.utc_naive(now)
-    balance = db.one(_PAYER_BALANCE, (route.payer_id,))
-    suspended = balance is not None and values.read_money(balance[0]) < 0
+    found = db.one(_BALANCE_AND_ROTATION, (route.payer_id, route.id))
+    if found is None:  # released since its routing was read
+        return None
+    balance, rotation = found
+    suspended = balance is not None and values.read_money(balance) < 0
     entries = len(route.entries)
     if not suspended and entries and not (route.use_default_first and route.forward_number):
         # candidate 1 comes from the round robin: the pointer moves on as it is read
         rotation = (db.one(_ROTATE, (entries, entries, route.id))[0] - 1) % entries
-    else:
-        rotation = db.one(_ROTATION, (route.id,))[0] if entries else 0
     plan = dial_plan(route, rotation)
     if suspended:
         status, step = "suspended", 0

@@ -214,7 +214,7 @@ def date_range(start_text: str | None, end_text: str | None, tz_name: str,
 def stored_moment(dialect: str, moment: datetime) -> Any:
     """A naive UTC time as SQLAlchemy's DateTime stores it: psycopg adapts the datetime itself,
     SQLite keeps text with microseconds (so stored times compare as text the same either way)."""
-    return moment if dialect == "postgresql" else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment if dialect == "postgresql" else moment.isoformat(" ", "microseconds")
 
 
 def read_moment(raw: Any) -> datetime:
