@@ -284,3 +284,28 @@ def test_release_failure_changes_nothing(http, agency, monkeypatch):
     monkeypatch.setattr(providers.SandboxProvider, "release", refuse)
     assert error_of(http, agency["pincode"], "return_number", sid=["4105550103"])["error"] == "provider_error"
     assert call(http, agency["pincode"], "list_numbers")["data"][0]["number"] == "4105550103"
+
+
+def test_a_refusal_midway_keeps_what_the_telephone_company_kept(http, agency, monkeypatch):
+    """Several SIDs: released in turn until the telephone company refuses one; the ones it
+    released are gone here too, the refused one and the rest are kept (Twilio releases each
+    number with its own request, so a refusal midway cannot undo the ones before)."""
+    wanted = ["4105550103", "4105550104", "4105550105"]
+    for number in wanted:
+        buy(http, agency["pincode"], number)
+    released_at_provider = []
+
+    def release(self, sid):
+        if sid == sid_of("4105550104"):
+            raise providers.ProviderError("forced")
+        released_at_provider.append(sid)
+
+    monkeypatch.setattr(providers.SandboxProvider, "release", release)
+    rows = client(http, agency["pincode"]).call("return_number", sid=[sid_of(n) for n in wanted])
+    assert {row["number"]: row["status"] for row in rows} == {
+        "4105550103": "returned", "4105550104": "failed", "4105550105": "failed"}
+    assert released_at_provider == [sid_of("4105550103")]
+    kept = sorted(row["number"] for row in call(http, agency["pincode"], "list_numbers")["data"])
+    assert kept == ["4105550104", "4105550105"]
+    assert error_of(http, agency["pincode"], "purchase_number", number_type="local",
+                    number=["4105550103"])["error"] == "number_unavailable"

@@ -476,28 +476,36 @@ def update_settings(db: Db, account: Account, given: list[str], settings: dict[s
 def return_numbers(db: Db, provider: NumberProvider, account: Account, given: list[str], location: str,
                    now: datetime) -> list[dict]:
     """location agency: the number goes back to the client's agency, reset. telco: released to
-    the telephone company for good (never offered or sold again); its calls stay in the logs."""
+    the telephone company for good (never offered or sold again); its calls stay in the logs.
+    The telephone company is asked first, number by number, and stops at its first refusal:
+    the numbers it released are released here too (`returned`), the refused one and those after
+    it are kept (`failed`); a refusal of the first is provider_error, nothing changed."""
     if location == "agency" and account.kind != "client":
         raise no_parent_agency()
     rows = resolve(db, account, given)
-    ids = [row.id for row in rows]
     if location == "agency":
+        ids = [row.id for row in rows]
         reset(db, ids, now)
         db.execute(update(numbers).where(numbers.c.id.in_(ids)).values(owner_id=account.parent_id))
-    else:
-        end_campaigns(db, ids, now)
-        db.execute(update(campaigns).where(campaigns.c.number_id.in_(ids)).values(number_id=None))
-        db.execute(delete(round_robin).where(round_robin.c.number_id.in_(ids)))
-        db.execute(delete(numbers).where(numbers.c.id.in_(ids)))
-        for row in rows:
-            db.execute(insert(released).values(number=row.number, sid=row.sid, released_on=values.utc_naive(now)))
-        # Last, so that a refusal rolls back everything above; see docs/avidtrak.md on Twilio.
-        for row in rows:
-            try:
-                provider.release(row.sid)
-            except ProviderError:
-                raise provider_error() from None
-    return [{"sid": row.sid, "number": row.number, "location": location, "status": "returned"} for row in rows]
+        return [{"sid": row.sid, "number": row.number, "location": location, "status": "returned"} for row in rows]
+    released_rows: list[Any] = []
+    for row in rows:
+        try:
+            provider.release(row.sid)
+        except ProviderError:
+            break
+        released_rows.append(row)
+    if not released_rows:
+        raise provider_error()
+    ids = [row.id for row in released_rows]
+    end_campaigns(db, ids, now)
+    db.execute(update(campaigns).where(campaigns.c.number_id.in_(ids)).values(number_id=None))
+    db.execute(delete(round_robin).where(round_robin.c.number_id.in_(ids)))
+    db.execute(delete(numbers).where(numbers.c.id.in_(ids)))
+    for row in released_rows:
+        db.execute(insert(released).values(number=row.number, sid=row.sid, released_on=values.utc_naive(now)))
+    return [{"sid": row.sid, "number": row.number, "location": location,
+             "status": "returned" if k < len(released_rows) else "failed"} for k, row in enumerate(rows)]
 
 
 # --- metro --------------------------------------------------------------------------------------
