@@ -137,10 +137,12 @@ _BALANCE_AND_ROTATION = Statement("SELECT (SELECT balance FROM avidtrak_wallets 
 # The pointer moves on by one (modulo the list's length, which may have shrunk since it moved
 # last); the new value comes back, so reading and moving it is one atomic step.
 _ROTATE = Statement("UPDATE avidtrak_numbers SET rr_next = (rr_next % ? + 1) % ? WHERE id = ? RETURNING rr_next")
+# Only visits shown the number in the last 30 days can match (a visit shown it earlier started
+# earlier), so the number's older showings are not read: the index range stays a month wide.
 _LATEST_VISIT_SHOWN = Statement("""
     SELECT v.id, v.channel, v.keyword, v.landing_page, v.referrer, v.started_at, v.last_seen
     FROM avidtrak_visits v JOIN avidtrak_visit_numbers vn ON vn.visit_id = v.id
-    WHERE v.account_id = ? AND vn.tracking_number = ? AND vn.shown_at <= ?
+    WHERE v.account_id = ? AND vn.tracking_number = ? AND vn.shown_at BETWEEN ? AND ?
     ORDER BY v.last_seen DESC, v.id DESC LIMIT 1
 """)
 _CALL_COLUMNS = "id, call_sid, call_status, step, dial_plan, tracking_number, sid, caller_number"
@@ -200,7 +202,9 @@ def attribution(db: Db, route: Routing, at: datetime) -> tuple:
     if tracking_mode(route.assign_type, route.metro_site_id) != "pro":
         return none
     campaign = route.site_title if route.metro_site_id is not None else ""
-    visit = db.one(_LATEST_VISIT_SHOWN, (route.owner_id, route.number, values.stored_moment(db.dialect, at)))
+    visit = db.one(_LATEST_VISIT_SHOWN, (route.owner_id, route.number,
+                                         values.stored_moment(db.dialect, at - POST_SESSION),
+                                         values.stored_moment(db.dialect, at)))
     if visit is None:
         return none[:1] + (campaign,) + none[2:]
     visit_id, channel, keyword, landing_page, referrer, started_at, last_seen = visit
