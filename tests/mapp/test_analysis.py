@@ -156,6 +156,21 @@ def test_another_accounts_hits_never_show(http, token):
         "analysisObjects": [{"title": "Pages"}], **DAY}})["result"]["analysisData"][0][0] == "home"
 
 
+def test_a_session_parameter_holds_the_visits_last_value(http, token):
+    """cs<n> is the visit's: every page impression of the visit counts under the last value
+    the visit sent, also when that hit arrives late; another visit keeps its own."""
+    minute = 60_000
+    hit(http, "home", eid="s", at_ms=T, cs5="guest")
+    hit(http, "basket", eid="s", at_ms=T + 2 * minute, cs5="member")
+    hit(http, "list", eid="s", at_ms=T + minute)  # late, in the middle, sends none
+    hit(http, "home", eid="s", at_ms=T + 3 * 3_600_000, cs5="guest")  # hours later: another visit
+    assert data(http, token, ["cs5"], ["Page Impressions", "Visits"], hideFooters=1) == [
+        ["", "8", "5"], ["member", "3", "1"], ["guest", "1", "1"]]
+    hit(http, "basket", eid="s", at_ms=T + 4 * minute, cs5="buyer")  # the visit's last value changes
+    assert data(http, token, ["cs5"], ["Page Impressions", "Visits"], hideFooters=1, forceRawData=1) == [
+        ["", "8", "5"], ["buyer", "4", "1"], ["guest", "1", "1"]]
+
+
 def test_the_accounts_content_groups_and_parameters_are_listed_and_usable(http, token):
     hit(http, "home", eid="p", at_ms=T, cp12="variant b", cg2="Sale")
     lists = rpc(http, "getAnalysisObjectsAndMetricsList", {"token": token})["result"]

@@ -102,6 +102,18 @@ def test_visits_end_after_30_minutes_without_a_hit_or_when_a_session_starts(http
     assert durations == [("home", 5 * MIN), ("list", 24 * MIN), ("item", 30_000), ("home", 30_000), ("home", 30_000)]
 
 
+def test_a_hit_sent_again_by_a_retry_counts_once(http, services):
+    """A library that lost the answer sends the same hit again (same client time, same text,
+    later): it is stored but counted once; the same page seen again later is a new hit."""
+    hit(http, "home", at_ms=T0)
+    hit(http, "list", at_ms=T0 + MIN)
+    hit(http, "home", at_ms=T0)           # the retry of the first hit, after the second
+    hit(http, "list", at_ms=T0 + 2 * MIN)  # a second view of list: not a retry
+    assert visits(services) == [("v1", T0, T0 + 2 * MIN, 3, "home", "list", False, "", "direct")]
+    assert stored(services, "SELECT page, visit_id IS NOT NULL FROM mapp_hits ORDER BY id") == [
+        ("home", True), ("list", True), ("home", False), ("list", True)]
+
+
 def test_visitors_by_eid_parameter_cookie_or_address_and_agent(http, services):
     hit(http, "a", eid="param-id")
     http.cookies.set("wt3_eid", "cookie-id")

@@ -71,7 +71,8 @@ def test_visits_do_not_depend_on_arrival_order(http, services, hits, order, batc
     send(http, shuffled, late, batch_sizes, services)
     assert derived(services, shuffled) == derived(services, in_order)
     visits, _ = derived(services, in_order)
-    assert sum(visit[4] for visit in visits) == len(hits)
+    # the same hit twice (same time and text) is a retransmission and counts once
+    assert sum(visit[4] for visit in visits) == len({line(*h) for h in hits})
 
 
 def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):

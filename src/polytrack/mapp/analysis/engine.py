@@ -103,7 +103,7 @@ def _rolled_up(rows: dict[Key, Values], depth: int) -> dict[Key, Values]:
     """Rows summed over their keys' first `depth` values: what a daily query of fewer objects
     over the same pre-aggregates (same object kept, same conditions) answers, unique counts
     included (they are sums of per-day counts there too), without reading them again."""
-    found: dict[Key, Values] = {}
+    found: dict[Key, dict[str, int]] = {}
     for key, values in rows.items():
         total = found.get(key[:depth])
         if total is None:
@@ -111,7 +111,7 @@ def _rolled_up(rows: dict[Key, Values], depth: int) -> dict[Key, Values]:
         else:
             for name, value in values.items():
                 total[name] += value
-    return found
+    return dict(found)
 
 
 def _queries(db: Db, analysis: Analysis, account_id: int, zone: tzinfo, conditions: Filter,

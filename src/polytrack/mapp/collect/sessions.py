@@ -32,7 +32,7 @@ from polytrack.kernel.sql import Db, Statement
 from polytrack.mapp.analysis import daily
 from polytrack.mapp.analysis.definition import Dimension
 from polytrack.mapp.collect.store import CollectedDB, days_between
-from polytrack.mapp.collect.visits import rederive
+from polytrack.mapp.collect.visits import is_session_parameter, rederive
 
 log = logging.getLogger("polytrack.mapp.sessions")
 
@@ -75,10 +75,13 @@ def sessionise_pending(db: Db, account_id: int, account_zone: tzinfo, limit: int
         windows[visitor] = (min(low, time_ms), max(high, time_ms))
     derived = rederive(db, account_id, windows, account_zone)
     # the custom parameters of hits derived for the first time, where analyses join them
+    # (session parameters were filed with the visits: they hold the visit's last value)
     parameters = [(hit_id, name, value, account_id)
                   for hit_id, params in derived.first_time if params for name, value in json.loads(params)]
     if parameters:
-        db.many(_INSERT_PARAMETER, parameters)
+        per_hit = [row for row in parameters if not is_session_parameter(row[1])]
+        if per_hit:
+            db.many(_INSERT_PARAMETER, per_hit)
         db.many(_NOTE_PARAMETER_NAME, sorted({(account_id, name) for _, name, _, _ in parameters}))
     changed = {day for low, high in derived.windows for day in days_between(low, high, account_zone)}
     if changed:

@@ -13,6 +13,7 @@ arrived in order (tests/mapp/test_visits_property.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import NamedTuple, Sequence
@@ -131,7 +132,7 @@ def sessionise(hits: Sequence[HitRow], zone: tzinfo) -> list[Visit]:
 
 
 # The hits of many visitors in one statement, ordered as sessionise wants them per visitor.
-_VISITORS_SQL = (f"SELECT visitor, visit_id, pending, params, {_HIT_COLUMNS} FROM mapp_hits WHERE account_id = ? AND bot = ? "
+_VISITORS_SQL = (f"SELECT visitor, visit_id, pending, params, query, {_HIT_COLUMNS} FROM mapp_hits WHERE account_id = ? AND bot = ? "
                  "AND time_ms > ? AND time_ms < ? AND visitor IN ({marks}) ORDER BY visitor, time_ms, query, id")
 _DELETE_VISIT = Statement("DELETE FROM mapp_visits WHERE id = ?")
 _VISIT_KEYS = ("customer", "start_ms", "end_ms", "day", "hits", "page_impressions", "entry_page", "exit_page",
@@ -141,6 +142,10 @@ _INSERT_VISITS_SQL = (f"INSERT INTO mapp_visits (account_id, visitor, {', '.join
 # also takes the hit off the pending list (collect/sessions.py): it is derived now
 _SET_VISIT = Statement("UPDATE mapp_hits SET visit_id = ?, duration_ms = ?, is_entry = ?, is_exit = ?, is_bounce = ?, "
                        "media_view = ?, media_complete = ?, play_seconds = ?, pending = FALSE WHERE id = ?")
+# a retransmitted hit stays stored but takes part in no visit (so in no analysis)
+_SET_RETRANSMITTED = Statement("UPDATE mapp_hits SET visit_id = NULL, duration_ms = NULL, is_entry = FALSE, "
+                               "is_exit = FALSE, is_bounce = FALSE, media_view = FALSE, media_complete = FALSE, "
+                               "play_seconds = 0, pending = FALSE WHERE id = ?")
 VISITORS_PER_STATEMENT = 200
 VISITS_PER_STATEMENT = 300   # 18 values each: well under SQLite's 32766 placeholders
 # Hits are read this far beyond the new hits' times, so the window of a visitor whose visits
@@ -165,8 +170,9 @@ def _sized(template: str, count: int, width: int) -> Statement:
 
 
 _NO_MEDIA = (False, False, 0)
-_TIME = 5  # where a read row holds the hit's time (after visitor, visit_id, pending, params and id)
-_HIT = 4   # where the HitRow columns start
+_TIME = 6  # where a read row holds the hit's time (after visitor, visit_id, pending, params, query and id)
+_HIT = 5   # where the HitRow columns start
+_QUERY = 4
 
 
 def _window(rows: list, low: int, high: int) -> tuple[int, int, list]:
@@ -180,7 +186,7 @@ def _window(rows: list, low: int, high: int) -> tuple[int, int, list]:
 
 
 def _read(db: Db, account_id: int, visitors: list[str], low: int, high: int) -> dict[str, list]:
-    """Each visitor's hits in (low, high), as (visitor, visit_id, pending, params, hit columns...)."""
+    """Each visitor's hits in (low, high), as (visitor, visit_id, pending, params, query, hit columns...)."""
     found: dict[str, list] = {visitor: [] for visitor in visitors}
     for start in range(0, len(visitors), VISITORS_PER_STATEMENT):
         chunk = visitors[start:start + VISITORS_PER_STATEMENT]
@@ -216,6 +222,11 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
     old = sorted({row[1] for inside in chosen.values() for row in inside if row[1] is not None})
     if old:
         db.many(_DELETE_VISIT, [(visit_id,) for visit_id in old])
+    retransmitted: list[tuple[int]] = []
+    for visitor, inside in chosen.items():
+        chosen[visitor] = _first_of_each(inside, retransmitted)
+    if retransmitted:
+        db.many(_SET_RETRANSMITTED, retransmitted)
     derived = [(visitor, visit) for visitor, inside in sorted(chosen.items())
                for visit in sessionise([HitRow._make(row[_HIT:]) for row in inside], zone)]
     rows = [(visitor, visit, _values(visit.attributes())) for visitor, visit in derived]
@@ -238,8 +249,50 @@ def rederive(db: Db, account_id: int, windows: dict[str, tuple[int, int]], zone:
                        for hit in visit.hits)
     if updates:
         db.many(_SET_VISIT, updates)
+    _file_session_parameters(db, account_id, chosen, derived)
     return Rederived([(inside[0][_TIME], inside[-1][_TIME]) for inside in chosen.values()],
                      [(row[_HIT], row[3]) for inside in chosen.values() for row in inside if row[2]])
+
+
+def is_session_parameter(name: str) -> bool:
+    return name.startswith("cs")
+
+
+_DELETE_SESSION_PARAMETERS = Statement("DELETE FROM mapp_hit_params WHERE hit_id = ? AND name LIKE 'cs%'")
+_INSERT_PARAMETER = Statement("INSERT INTO mapp_hit_params (hit_id, name, value, account_id) VALUES (?, ?, ?, ?)")
+
+
+def _file_session_parameters(db: Db, account_id: int, chosen: dict[str, list], derived: list[tuple[str, Visit]]) -> None:
+    """Session parameters (`cs<n>`) hold the visit's last value: every hit of a visit carries,
+    per name, the value of the visit's last hit that sent one. Filed again for the windows
+    derived again (a visit lies wholly inside its window, so a window without any hit sending
+    one has no such rows)."""
+    params_of = {row[_HIT]: row[3] for inside in chosen.values() for row in inside if '"cs' in row[3]}
+    if not params_of:
+        return
+    db.many(_DELETE_SESSION_PARAMETERS, [(row[_HIT],) for inside in chosen.values() for row in inside])
+    rows: list[tuple[int, str, str, int]] = []
+    for _, visit in derived:
+        last: dict[str, str] = {}
+        for hit in visit.hits:
+            if hit.id in params_of:
+                last.update((name, value) for name, value in json.loads(params_of[hit.id]) if is_session_parameter(name))
+        rows.extend((hit.id, name, value, account_id) for hit in visit.hits for name, value in sorted(last.items()))
+    if rows:
+        db.many(_INSERT_PARAMETER, rows)
+
+
+def _first_of_each(inside: list, retransmitted: list[tuple[int]]) -> list:
+    """A visitor's rows without retransmissions: a hit alike in time and query text to an
+    earlier stored one (ordered by time, query, id) is the same hit sent again (a library's retry
+    after a lost answer); its id goes to `retransmitted`."""
+    kept: list = []
+    for row in inside:
+        if kept and row[_TIME] == kept[-1][_TIME] and row[_QUERY] == kept[-1][_QUERY]:
+            retransmitted.append((row[_HIT],))
+        else:
+            kept.append(row)
+    return kept
 
 
 def _values(attributes: dict) -> tuple:
