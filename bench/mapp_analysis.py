@@ -1,6 +1,7 @@
 """Mapp getAnalysisData over HTTP on a month of hits, beside DuckDB on the same raw hits.
 
-    python -m bench mapp-analysis [--hits 10000000] [--days 30] [--calls 40] [--db URL [--reuse]] [--csv PATH] [--json]
+    python -m bench mapp-analysis [--hits 10000000] [--days 30] [--calls 40] [--db URL [--reuse]] [--csv PATH]
+                                  [--kinds pages,pages+entries,"pages x days"] [--json]
 
 Builds `--hits` page impressions (visits of four page impressions over `--days` days, 2,000
 page names, a few browsers) deterministically, writes them into the database (SQLite in a
@@ -224,8 +225,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--db", help="database URL (default: SQLite in a temporary directory)")
     parser.add_argument("--reuse", action="store_true", help="measure the data --db already holds instead of writing it")
     parser.add_argument("--csv", type=Path, help="the hits for DuckDB (default: beside a SQLite --db, else temporary)")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"the analyses of the mix, comma-separated (default: all of {', '.join(KINDS)})")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
+    if not kinds or any(kind not in KINDS for kind in kinds):
+        parser.error(f"--kinds: choose from {', '.join(KINDS)}")
     if args.reuse and not args.db:
         parser.error("--reuse needs --db")
     first_day = date(2024, 5, 1)
@@ -245,7 +251,7 @@ def main(argv: list[str]) -> int:
         duck = duckdb.connect()
         duck.execute(f"CREATE TABLE hits AS SELECT * FROM read_csv_auto('{csv_path}', types={{'day': 'VARCHAR'}})")
 
-        mix = [(kind, pattern, span) for kind in KINDS for pattern in FILTERS for span in ranges(args.days)]
+        mix = [(kind, pattern, span) for kind in kinds for pattern in FILTERS for span in ranges(args.days)]
         rng = random.Random(11)
         calls: list[tuple] = []
         while len(calls) < args.calls:
