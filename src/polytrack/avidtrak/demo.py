@@ -114,6 +114,7 @@ def _history(db: Db, joe: domain.Account, prices: billing.Prices, now: datetime)
     rng = random.Random(20240612)  # the same history on every seeding
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     weights = [weight for weight, _, _ in SOURCES]
+    site = dni.site_of(db, joe)
     call_number = 0
     for days_ago in range(HISTORY_DAYS, 0, -1):
         day = today - timedelta(days=days_ago)
@@ -124,7 +125,7 @@ def _history(db: Db, joe: domain.Account, prices: billing.Prices, now: datetime)
             visitor = f"demo-{days_ago:02d}-{n:02d}"
             url = f"https://www.joesplumbing.example/{rng.choice(PAGES)}" + query.format(
                 n=n, keyword=keyword.replace(" ", "+"))
-            _visit, swaps = dni.page_load(db, joe, visitor, url, referrer.format(keyword=keyword.replace(" ", "+")),
+            _visit, swaps = dni.page_load(db, site, visitor, url, referrer.format(keyword=keyword.replace(" ", "+")),
                                           values.utc_naive(at), "", "Mozilla/5.0 (demo)")
             if swaps and rng.random() < 0.3:  # about a third of the visitors call
                 call_number += 1

@@ -5,12 +5,19 @@
     GET /dni/swap?k=&vid=&url=&ref=[&ts=][&callback=]
                                records the page load (dni.py) and answers the swaps as JSON
                                (JSONP with `callback`), open to every origin
+
+A page load is collected data, stored like the voice webhooks' calls: fixed statements in a
+group commit on the held connection (voice.CollectedStore), committed before the answer, moving
+only the `collected` marker, so page views leave the read caches (the routing of calls, the
+sites below) warm. What a site swaps (dni.Site) is read once per process and kept until an
+operation changes something.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 from importlib import resources
 
 from starlette.requests import Request
@@ -18,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from polytrack.avidtrak import dni
+from polytrack.avidtrak.voice import CollectedStore
 from polytrack.avidtrak.providers import friendly_name
 from polytrack.avidtrak.values import utc_naive
 from polytrack.kernel.render import json_response, valid_callback
@@ -31,19 +39,17 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 
 
 class SiteScript:
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, store: CollectedStore):
         knob = services.settings.api_setting
         self.services = services
+        self.store = store
+        self.sites = services.read_cache()  # site key -> dni.Site (None: no such key)
         self.public_base_url = knob("avidtrak.public_base_url", "").rstrip("/")
         self.sandbox_clock = knob("avidtrak.sandbox_clock", False)
 
     async def script(self, request: Request) -> Response:
         site_key = request.path_params["site_key"]
-        account = None
-        if SITE_KEY_RE.fullmatch(site_key):
-            with self.services.transaction() as db:
-                account = dni.account_by_site_key(db, site_key)
-        if account is None:
+        if self._site(site_key) is None:
             return Response("", status_code=404, media_type=SCRIPT_TYPE)
         base = self.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
         body = SCRIPT.replace("__SITE_KEY__", site_key).replace("__BASE_URL__", base)
@@ -60,18 +66,25 @@ class SiteScript:
             return self._answer({"error": "invalid_ts"}, 400, callback)
         if not VISITOR_RE.fullmatch(visitor_id):
             return self._answer({"error": "invalid_vid"}, 400, callback)
+        site = self._site(site_key)
+        if site is None:
+            return self._answer({"error": "unknown_site_key"}, 404, callback)
         client = request.scope.get("client")
-        with self.services.transaction() as db:
-            account = dni.account_by_site_key(db, site_key) if SITE_KEY_RE.fullmatch(site_key) else None
-            if account is None:
-                return self._answer({"error": "unknown_site_key"}, 404, callback)
-            visit, swaps = dni.page_load(db, account, visitor_id, _clean(query.get("url", "")),
-                                         _clean(query.get("ref", "")), at, client[0] if client else "",
-                                         _clean(request.headers.get("user-agent", "")))
+        visit, swaps = await self.store.run(partial(
+            dni.page_load, site=site, visitor_id=visitor_id, url=_clean(query.get("url", "")),
+            referrer=_clean(query.get("ref", "")), at=at, ip=client[0] if client else "",
+            user_agent=_clean(request.headers.get("user-agent", ""))))
         return self._answer({
             "vid": visitor_id, "visit_id": visit.id, "channel": visit.channel, "keyword": visit.keyword,
             "swaps": [{"site_number": s.site_number, "tracking_number": s.number,
                        "friendly_name": friendly_name(s.number)} for s in swaps]}, 200, callback)
+
+    def _site(self, site_key: str) -> dni.Site | None:
+        """What the site of `site_key` swaps (read on the held connection, outside any
+        transaction), or None for a key no account has."""
+        if not SITE_KEY_RE.fullmatch(site_key):
+            return None
+        return self.sites.get_or_load(site_key, lambda: dni.site_by_key(self.store.db, site_key))
 
     def _moment(self, ts: str) -> datetime | None:
         """Now, or (`avidtrak.sandbox_clock`) the page load's time `YYYY-MM-DD HH:MM:SS`."""
@@ -92,7 +105,7 @@ def _clean(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f]", "", text)[:2000]
 
 
-def routes(services: Services) -> list[Route]:
-    site = SiteScript(services)
+def routes(services: Services, store: CollectedStore) -> list[Route]:
+    site = SiteScript(services, store)
     return [Route("/{site_key}/track.js", site.script, methods=["GET"]),
             Route("/dni/swap", site.swap, methods=["GET"])]

@@ -163,8 +163,9 @@ WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class CallsDB(HotDB):
-    """The webhooks' held driver connection per thread (kernel.hot). What they write is
-    collected data (calls, the rotation pointer, talk-time charges), so their commits move only
+    """The webhooks' and the swap endpoint's held driver connection per thread (kernel.hot).
+    What they write is collected data (calls, the rotation pointer, talk-time charges, visits
+    and the numbers shown with when each was last displayed), so their commits move only
     the `collected` marker (kernel.coherence): the routing cache, which follows the main one,
     stays warm under call traffic. The pincode cache, which holds payer balances, follows
     collected data too (wire.py)."""
@@ -181,11 +182,13 @@ class CallsDB(HotDB):
         return driver
 
 
-class CallStore:
-    """Every webhook's changes, stored by group commit (kernel.groupcommit): each request
-    submits one step, a function of the transaction's `Db` (calls.start, calls.finish ...);
-    the steps of concurrent requests run in one transaction on the held connection, and each
-    request is answered with its step's result once that transaction has committed."""
+class CollectedStore:
+    """The collected data of every webhook and page load (the swap endpoint, site_script.py),
+    stored by group commit (kernel.groupcommit): each request submits one step, a function of
+    the transaction's `Db` (calls.start, calls.finish, dni.page_load ...); the steps of
+    concurrent requests run in one transaction on the held connection, and each request is
+    answered with its step's result once that transaction has committed. One per app, shared by
+    the webhooks and the swap endpoint: calls and visits go into the same transactions."""
 
     def __init__(self, services: Services):
         self.db = CallsDB(services.engine)
@@ -215,10 +218,10 @@ class CallStore:
 class Webhooks:
     """The voice webhooks and the ingest of one app; settings read once."""
 
-    def __init__(self, services: Services, signing_token: str, prices: Prices):
+    def __init__(self, services: Services, store: CollectedStore, signing_token: str, prices: Prices):
         knob = services.settings.api_setting
         self.services = services
-        self.store = CallStore(services)
+        self.store = store
         self.token = signing_token
         self.public_base_url = knob("avidtrak.public_base_url", "").rstrip("/")
         self.ingest_token = knob("avidtrak.ingest_token", "")
@@ -402,8 +405,8 @@ def forbidden() -> Response:
     return Response("Forbidden", status_code=403, media_type="text/plain")
 
 
-def routes(services: Services, signing_token: str, prices: Prices) -> list[Route]:
-    hooks = Webhooks(services, signing_token, prices)
+def routes(services: Services, store: CollectedStore, signing_token: str, prices: Prices) -> list[Route]:
+    hooks = Webhooks(services, store, signing_token, prices)
     endpoints: list[tuple[str, Callable, list[str]]] = [
         ("/voice/incoming", hooks.incoming, ["POST"]),
         ("/voice/dial-result", hooks.dial_result, ["POST"]),

@@ -209,7 +209,8 @@ class Endpoint:
 
 def routes(services: Services) -> list:
     endpoint = Endpoint(services)
-    collection = voice.routes(services, endpoint.settings.provider.signing_token, endpoint.settings.prices)
+    store = voice.CollectedStore(services)  # calls and visits, in shared transactions
+    collection = voice.routes(services, store, endpoint.settings.provider.signing_token, endpoint.settings.prices)
 
     async def api_php(request: Request) -> Response | TextResponse:
         return await endpoint.handle(request)
@@ -222,5 +223,5 @@ def routes(services: Services) -> list:
         Route(PATH, api_php, methods=["GET", "POST"]),
         Route(PATH + "/", not_found),
         *collection,
-        *site_script.routes(services),
+        *site_script.routes(services, store),
     ]
