@@ -220,3 +220,23 @@ def test_another_networks_token_does_not_convert(http, services, world):
     click_id = click_id_of(click(http, f"/{world['link']['_id']}"))
     answer = http.get("/acquisition", params={"click_id": click_id, "security_token": other["security_token"]})
     assert answer.json()["message"] == "Invalid security token"
+
+
+@pytest.mark.parametrize("listed", ["whitelist_pubs", "blacklist_pubs"])
+def test_goal_publisher_lists_decide_who_converts_on_it(http, auth, world, listed):
+    publisher = world["publisher"]["display_id"]
+    goal = http.post("/goal", headers=auth, json={"goal": {"title": "Sale", "value": "sale", "type": "public",
+                                                           "ad_id": world["campaign"]["_id"], "model": "fixed"}}
+                     ).json()["data"]["goal"]
+    click_ids = [click_id_of(click(http, f"/{world['link']['_id']}")) for _ in range(3)]
+    # a list naming another publisher: a whitelist shuts ours out, a blacklist lets it in
+    http.post(f"/goal/{goal['_id']}", headers=auth, json={listed: [publisher + 1]})
+    outcome = postback(http, world, click_ids[0], goal_value="sale")
+    assert outcome["success"] is (listed == "blacklist_pubs")
+    # a list naming ours: the other way round
+    http.post(f"/goal/{goal['_id']}", headers=auth, json={listed: [publisher]})
+    outcome = postback(http, world, click_ids[1], goal_value="sale")
+    assert outcome["success"] is (listed == "whitelist_pubs")
+    if not outcome["success"]:
+        assert outcome["message"] == "Goal not allowed for this publisher"
+    assert postback(http, world, click_ids[2])["success"]  # the default event is not the goal's

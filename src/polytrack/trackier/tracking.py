@@ -21,7 +21,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import select
@@ -81,7 +81,8 @@ class Goal(NamedTuple):
     object_id: str
     value: str
     title: str
-    blacklist: tuple[int, ...]
+    blacklist: tuple[int, ...]  # publisher display ids
+    whitelist: tuple[int, ...]  # when not empty, only these publishers may convert on the goal
     prices: tuple[Price, ...]
 
 
@@ -92,6 +93,15 @@ class CampaignSetup(NamedTuple):
     goals: tuple[Goal, ...]
     pub_payouts: tuple[tuple[str, int | None, Price], ...]  # (publisher _id, goal id or None, price)
     access: frozenset[int]  # publishers (user ids) with live access
+    commission_by_country: dict[str, Price | None]  # commission_for's memo (the setup is cached)
+
+
+def commission_for(setup: CampaignSetup, country: str) -> Price | None:
+    """The campaign commission covering a country (best), worked out once per country."""
+    found = setup.commission_by_country.get(country, False)
+    if found is False:
+        found = setup.commission_by_country[country] = best(setup.commissions, country)
+    return found  # type: ignore[return-value]
 
 
 def _codes(text: str | None) -> tuple[str, ...]:
@@ -118,7 +128,7 @@ def load_setup(db: Db, campaign_id: int, cps: bool) -> CampaignSetup:
         payouts[row.goal_id].append(Price(row.payout_micros, row.revenue_micros, _codes(row.coverage),
                                           models[row.goal_id]))
     goals = tuple(Goal(row.id, row.object_id, row.value, row.title, tuple(json.loads(row.blacklist_pubs or "[]")),
-                       tuple(payouts[row.id])) for row in goal_rows)
+                       tuple(json.loads(row.whitelist_pubs or "[]")), tuple(payouts[row.id])) for row in goal_rows)
     overrides: list[tuple[str, int | None, Price]] = []
     for row in db.execute(select(trackier_pub_payouts).where(trackier_pub_payouts.c.campaign_id == campaign_id)
                           .order_by(trackier_pub_payouts.c.id)):
@@ -127,7 +137,7 @@ def load_setup(db: Db, campaign_id: int, cps: bool) -> CampaignSetup:
         overrides.extend((pid, row.goal_id, price) for pid in json.loads(row.pids))
     access = frozenset(db.execute(select(trackier_campaign_access.c.user_id).where(
         trackier_campaign_access.c.campaign_id == campaign_id, trackier_campaign_access.c.live.is_(True))).scalars())
-    return CampaignSetup(commissions, caps, pages, goals, tuple(overrides), access)
+    return CampaignSetup(commissions, caps, pages, goals, tuple(overrides), access, {})
 
 
 # --- what the request says about the visitor -------------------------------------------------
@@ -249,16 +259,36 @@ CAPPED_STATUSES = {"approved": ("conversion", "approvedConv", "payout", "revenue
                    "pending": ("pendingPayout", "pendingRevenue")}
 
 
+# A cap without countries counts from the daily summary (summary.py), kept in the same
+# transactions as the events: a few rows per publisher and day rather than every event of the
+# window. The summary has no country, so a cap on some countries counts the raw events.
+_CAP_SUMMARY_SUMS = {"click": "gross_clicks", "conversion": "approved", "approvedConv": "approved", "payout": "payout",
+                     "revenue": "revenue", "pendingPayout": "pending_payout", "pendingRevenue": "pending_revenue"}
+
+
 @lru_cache(maxsize=256)
 def _cap_statement(cap_type: str, publishers: int, countries: int) -> Statement:
-    """The sum a cap compares, narrowed to some publishers and countries."""
-    text = _CAP_SUMS[cap_type]
+    """The sum a cap compares, narrowed to some publishers and countries; without countries from
+    the daily summary (its second parameter is then a day key, else a moment)."""
+    if countries:
+        text = _CAP_SUMS[cap_type]
+        publisher_column = "k.publisher_id"
+    else:
+        text = (f"SELECT COALESCE(SUM({_CAP_SUMMARY_SUMS[cap_type]}), 0) FROM trackier_daily_stats "
+                "WHERE campaign_id = ? AND day >= ?")
+        publisher_column = "publisher_id"
     if publishers:
-        text += " AND k.publisher_id IN (SELECT id FROM trackier_users WHERE object_id IN (" + \
+        text += f" AND {publisher_column} IN (SELECT id FROM trackier_users WHERE object_id IN (" + \
                 ", ".join("?" * publishers) + "))"
     if countries:
         text += " AND k.country IN (" + ", ".join("?" * countries) + ")"
     return Statement(text)
+
+
+def window_days(now: float, timezone: str) -> dict[str, int]:
+    """Where each cap window began, as day keys (YYYYMMDD) of the network's zone."""
+    today = local_day_of(now, timezone).key
+    return {"daily": today, "monthly": today // 100 * 100 + 1, "lifetime": 0}
 
 
 def cap_reached(db: Db, cap: Cap, *, campaign_id: int, publisher_object_id: str, country: str, now: float,
@@ -273,7 +303,7 @@ def cap_reached(db: Db, cap: Cap, *, campaign_id: int, publisher_object_id: str,
     publishers = (publisher_object_id,) if cap.each else () if ALL in cap.pids else cap.pids
     countries = () if ALL in cap.geo else cap.geo
     statement = _cap_statement(cap.type, len(publishers), len(countries))
-    starts = window_starts(now, timezone)
+    starts: dict = window_starts(now, timezone) if countries else window_days(now, timezone)
     scale = fields.MICROS if cap.type in MONEY_CAPS else 1
     for window, limit in cap.limits:
         so_far = db.one(statement, (campaign_id, starts[window], *publishers, *countries))[0]
@@ -290,16 +320,21 @@ def _macro_parts(template: str) -> tuple[str, ...]:
     return tuple(MACRO_RE.split(template))
 
 
-def fill_macros(template: str, values: dict[str, str | None]) -> str:
+def fill_macros(template: str, values: dict[str, str | None] | Callable[[str], str | None]) -> str:
     """{name} -> its value, URL-encoded; an unknown macro stays as it is (Trackier stores
-    unreplaced macros verbatim)."""
+    unreplaced macros verbatim). `values`: a dict, or a function raising KeyError for an
+    unknown name (so only the macros the template holds are worked out)."""
     parts = _macro_parts(template)
     if len(parts) == 1:
         return template
+    value_of = values.__getitem__ if isinstance(values, dict) else values
     filled = list(parts)
     for index in range(1, len(parts), 2):
         name = parts[index]
-        filled[index] = quote(str(values[name] or ""), safe="") if name in values else "{" + name + "}"
+        try:
+            filled[index] = quote(str(value_of(name) or ""), safe="")
+        except KeyError:
+            filled[index] = "{" + name + "}"
     return "".join(filled)
 
 
@@ -455,7 +490,7 @@ def refusal(target: Target, setup: CampaignSetup, who: Visitor, today: str) -> s
         return "device"
     if target.systems is not None and who.os not in target.systems:
         return "os"
-    if setup.commissions and best(setup.commissions, who.country) is None:
+    if setup.commissions and commission_for(setup, who.country) is None:
         return "geo"
     return None
 
@@ -517,10 +552,29 @@ class Click:
         template = target.fallback_url if self.rejected else (self.page[1] if self.page else target.url)
         if template is None:
             return None
-        values: dict[str, str | None] = {name: self.query.get(name) for name in CLICK_PARAMS}
-        values.update(click_id=self.click_id, aff_id=str(target.publisher_display_id), aff_name=target.publisher_name,
-                      campaign_id=str(target.campaign_display_id), campaign_title=target.title, source=self.source)
-        return fill_macros(template, values)
+        return fill_macros(template, self.macro)
+
+    def macro(self, name: str) -> str | None:
+        """A click macro's value (KeyError for a name that is not a click macro)."""
+        target = self.target
+        if name in _CLICK_MACROS:
+            return self.query.get(name)
+        if name == "click_id":
+            return self.click_id
+        if name == "aff_id":
+            return str(target.publisher_display_id)
+        if name == "aff_name":
+            return target.publisher_name
+        if name == "campaign_id":
+            return str(target.campaign_display_id)
+        if name == "campaign_title":
+            return target.title
+        if name == "source":
+            return self.source
+        raise KeyError(name)
+
+
+_CLICK_MACROS = frozenset(CLICK_PARAMS)
 
 
 def prepare_click(clock: Clock, target: Target, setup: CampaignSetup, who: Visitor, query: dict[str, str], *,
@@ -535,7 +589,7 @@ def prepare_click(clock: Clock, target: Target, setup: CampaignSetup, who: Visit
         page = setup.landing_pages.get(int(url_id))
     payout = revenue = 0
     if rejected is None and target.comm_model == "cpc":  # the click is what is paid for
-        price = best(setup.commissions, who.country)
+        price = commission_for(setup, who.country)
         if price is not None:
             payout, revenue = price.payout, price.revenue or 0
     params = {name: query[name][:255] for name in CLICK_PARAMS if query.get(name)}
@@ -611,9 +665,15 @@ def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
                     db.run(_PAUSE_CAMPAIGN, (target.campaign_id,))
                 break
         db.run(_INSERT_CLICK, (*click.row, click.click_id in unique))
+        summary.add_clicks(db, _click_totals([click], unique))  # the next capped click counts it
     if rest:
         db.many(_INSERT_CLICK, [(*click.row, click.click_id in unique) for click in rest])
-    # the daily summary: one row per campaign, publisher and day of the batch
+        summary.add_clicks(db, _click_totals(rest, unique))
+    return [click.rejected for click in clicks]
+
+
+def _click_totals(clicks: list[Click], unique: set[str]) -> dict[tuple, list[int]]:
+    """The daily summary's click sums of some clicks, one entry per campaign, publisher and day."""
     totals: dict[tuple, list[int]] = {}
     for click in clicks:
         row = click.row
@@ -628,8 +688,7 @@ def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
             sums[4] += row[_ROW_REVENUE]
         else:
             sums[2] += 1
-    summary.add_clicks(db, totals)
-    return [click.rejected for click in clicks]
+    return totals
 
 
 class ClickResult(NamedTuple):
@@ -728,7 +787,8 @@ def record_conversion(db: Db, clock: Clock, click: ClickRow, setup: CampaignSetu
                      or (goal_ident and g.object_id == goal_ident)), None)
         if goal is None:
             raise Refused("Invalid goal")
-        if click.publisher_display_id in goal.blacklist:
+        if click.publisher_display_id in goal.blacklist or (
+                goal.whitelist and click.publisher_display_id not in goal.whitelist):
             raise Refused("Goal not allowed for this publisher")
     problems: fields.Problems = {}
     sale = fields.money(query, "sale_amount", problems)
