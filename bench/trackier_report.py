@@ -115,8 +115,15 @@ def build(db_url: str, *, clicks: int, campaigns: int, affiliates: int, days: in
     chance = random.Random(7)
     from polytrack.kernel.dates import zone
     local = zone(network.timezone)
-    first = datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day, tzinfo=local) - timedelta(days=days - 1)
-    start, span = first.timestamp(), days * 86400
+    # each day's key, start and length in the network's zone, worked out once (not per click)
+    first_day = LAST_DAY - timedelta(days=days - 1)
+    day_spans = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        begin = datetime(day.year, day.month, day.day, tzinfo=local).timestamp()
+        following = day + timedelta(days=1)
+        end = datetime(following.year, following.month, following.day, tzinfo=local).timestamp()
+        day_spans.append((day.year * 10000 + day.month * 100 + day.day, begin, end - begin))
     # the daily summary of what is written: (campaign, publisher, goal slot, day) -> its sums
     sums: dict[tuple, dict[str, int]] = {}
     raw = engine.raw_connection()
@@ -130,9 +137,8 @@ def build(db_url: str, *, clicks: int, campaigns: int, affiliates: int, days: in
             click_rows, conversion_rows = [], []
             for _ in range(size):
                 click_id += 1
-                at = start + chance.random() * span
-                moment = datetime.fromtimestamp(at, local)
-                day = moment.year * 10000 + moment.month * 100 + moment.day
+                day, begin, length = chance.choice(day_spans)
+                at = begin + chance.random() * length
                 campaign, publisher = chance.choice(campaign_ids), chance.choice(publishers)
                 rejected = "geo" if click_id % 97 == 0 else None
                 unique = click_id % 3 == 0
