@@ -16,9 +16,10 @@ visitors. Every click is recorded and committed, then answered 302 with its cook
 
 Throughput: polytrack and the hello app on Granian with one worker each; wrk cycles through the
 clicks (a Lua request function) and GET / of hello, alternating, median of the rounds. Latency:
-an open-loop client sends the demo click at `--rate` requests per second for `--duration`
-seconds and reports p50 / p99 / max (the lead replaces this client by a native fixed-rate
-generator). `--scale` multiplies duration and rate (0.05 for a quick check).
+h2load (bench/fixedrate.py) sends the same clicks at a fixed `--rate` requests per second for
+`--duration` seconds, whatever the answers' pace, and reports p50 / p99 / max of every click
+(its user agent is h2load's own; the paths vary as above). `--scale` multiplies duration and
+rate (0.05 for a quick check).
 
 `--in-process` calls both ASGI apps directly (no HTTP server, no sockets) with the same clicks,
 `--connections` at a time, and reports µs per request (wall and CPU time of the process; the
@@ -40,7 +41,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench import servers, wrk
+from bench import fixedrate, servers, wrk
 from bench.http import _config_toml
 from bench.wrk import Request
 
@@ -206,37 +207,6 @@ def in_process(args) -> int:
     return 0
 
 
-async def fixed_rate(url: str, rate: float, duration: float, connections: int) -> dict:
-    """Send GET `url` `rate` times a second for `duration` seconds, each at its planned time;
-    latencies in ms of the answers, counted from the planned time (so a stalled server's queue
-    shows in them)."""
-    total = max(1, int(rate * duration))
-    latencies: list[float] = []
-    failures = 0
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        start = time.perf_counter() + 0.2
-
-        async def one(index: int) -> None:
-            nonlocal failures
-            planned = start + index / rate
-            await asyncio.sleep(max(0.0, planned - time.perf_counter()))
-            try:
-                response = await client.get(url, follow_redirects=False)
-                if response.status_code != 302:
-                    failures += 1
-            except httpx.HTTPError:
-                failures += 1
-            latencies.append((time.perf_counter() - planned) * 1000)
-
-        await asyncio.gather(*(one(index) for index in range(total)))
-    latencies.sort()
-    return {"rate": rate, "requests": total, "failures": failures,
-            "p50_ms": round(statistics.median(latencies), 2),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 2),
-            "max_ms": round(latencies[-1], 2)}
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench trackier-clicks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per measurement")
@@ -288,17 +258,19 @@ def main(argv: list[str]) -> int:
                     figures[name].append(result)
                     print(f"round {round_number + 1}: {name:<6} {result.requests_per_second:9.0f} req/s",
                           file=sys.stderr)
-            latency = asyncio.run(fixed_rate(polytrack_url + click_path, rate, duration, args.connections))
+            latency = fixedrate.run(polytrack_url, [path for path, _ in clicks], rate=rate, duration=duration)
+            if latency.failures:
+                raise SystemExit(f"click: {latency.failures} of {latency.requests} failed at a fixed rate")
 
     hello_rps = statistics.median(r.requests_per_second for r in figures["hello"])
     click_rps = statistics.median(r.requests_per_second for r in figures["click"])
     summary = {"hello_req_per_s": round(hello_rps), "click_req_per_s": round(click_rps),
-               "ratio": round(click_rps / hello_rps, 2), "fixed_rate": latency}
+               "ratio": round(click_rps / hello_rps, 2), "fixed_rate": latency.as_dict()}
     print(f"\nwrk -t1 -c{args.connections} -d{duration:g}s, {args.rounds} rounds (median), Granian 1 worker, SQLite\n")
     print(f"| target | req/s | ratio |\n|---|---|---|\n| hello GET / | {round(hello_rps)} | 1.00 |\n"
           f"| varied clicks (302, recorded) | {round(click_rps)} | {summary['ratio']:.2f} |")
-    print(f"\nat {latency['rate']:g} req/s for {duration:g} s: p50 {latency['p50_ms']} ms, p99 {latency['p99_ms']} ms,"
-          f" max {latency['max_ms']} ms, {latency['failures']} failed of {latency['requests']}")
+    print(f"\nh2load at {latency.rate:g} req/s ({latency.achieved_rate:g} sent) for {duration:g} s: "
+          f"p50 {latency.p50_ms} ms, p99 {latency.p99_ms} ms, max {latency.max_ms} ms, {latency.requests} clicks")
     if args.json:
         print(json.dumps(summary, indent=2))
     return 0
