@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 import os
 import signal
 import xml.etree.ElementTree as ET
@@ -15,11 +17,12 @@ import httpx
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 from sqlalchemy import create_engine, text
+from starlette.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from polytrack.app import create_app
 from polytrack.avidtrak import calls, voice
-from tests.avidtrak.conftest import BASE, TOKEN
+from tests.avidtrak.conftest import BASE, TOKEN, client
 from tests.avidtrak.test_voice import A, incoming, joe  # noqa: F401  (joe: a fixture)
 from tests.serving import Server, run
 
@@ -94,8 +97,6 @@ def test_concurrent_calls_share_transactions_and_each_is_answered_after_its_comm
 
 
 def test_the_routing_cache_follows_changes_made_by_operations(hooks, joe):
-    from tests.avidtrak.conftest import client
-
     assert b"Thank you for calling" in incoming(hooks, "CAcache1").content
     client(hooks, joe).call("update_number_setting", sid=[A], greet_caller="Welcome back.")
     answer = incoming(hooks, "CAcache2").content
@@ -124,3 +125,43 @@ def test_an_answered_call_survives_a_killed_server(database_url, tmp_path):
     finally:
         engine.dispose()
     assert count == 5
+
+
+def _list_first(hooks, joe):
+    """Number A rings its round robin (4105551111, 4105552222) first, without the default."""
+    entry = client(hooks, joe).call("list_round_robin", sid=A)[0]["round_robin_list_id"]
+    client(hooks, joe).call("edit_round_robin", sid=A, round_robin_list_id=entry, forwarding_number="4105551111",
+                            use_default_first="no")
+
+
+def _first_dialled(answer) -> str:
+    return ET.fromstring(answer.content).find("Dial/Number").text
+
+
+def test_a_retried_incoming_webhook_does_not_move_the_rotation(hooks, joe):
+    _list_first(hooks, joe)
+    first = incoming(hooks, "CArot1")
+    assert _first_dialled(first) == "+14105551111"
+    assert incoming(hooks, "CArot1").content == first.content  # the retry: the stored decision
+    assert _first_dialled(incoming(hooks, "CArot2")) == "+14105552222"
+    assert _first_dialled(incoming(hooks, "CArot3")) == "+14105551111"
+
+
+def test_concurrent_calls_on_several_connections_each_start_at_the_next_entry(hooks, services, joe):
+    """Every request on a thread and event loop of its own (a TestClient outside `with`), so on a
+    connection and in a transaction of its own, as in several workers."""
+    _list_first(hooks, joe)
+    app = create_app(services=services)
+    clients = [TestClient(app, base_url=BASE) for _ in range(4)]
+
+    def one(n):
+        return _first_dialled(incoming(clients[n % 4], f"CAconc{n:02d}"))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = list(pool.map(one, range(20)))
+    assert Counter(first) == {"+14105551111": 10, "+14105552222": 10}
+    with services.engine.connect() as conn:
+        plans = conn.execute(text("SELECT dial_plan FROM avidtrak_calls WHERE call_sid LIKE 'CAconc%' "
+                                  "ORDER BY call_sid")).scalars().all()
+    # each call's stored plan starts where its answer did
+    assert ["+1" + json.loads(plan)[0][0] for plan in plans] == first

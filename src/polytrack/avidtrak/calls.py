@@ -154,8 +154,10 @@ _NEW_CALL = Statement("""
         billable_minutes, cost, call_status, forwarded_to, recording_url, channel, campaign, campaign_id, adgroup,
         keyword, landing_page, referrer, visit_id, match_type, dial_plan, step)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?, '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (call_sid) DO NOTHING
     RETURNING id
 """)
+_SET_PLAN = Statement("UPDATE avidtrak_calls SET dial_plan = ? WHERE id = ?")
 _SET_OUTCOME = Statement("UPDATE avidtrak_calls SET call_status = ?, forwarded_to = ? WHERE id = ?")
 _SET_STEP = Statement("UPDATE avidtrak_calls SET step = ?, forwarded_to = ? WHERE id = ?")
 _SET_RECORDING = Statement("UPDATE avidtrak_calls SET recording_url = ? WHERE id = ?")
@@ -244,23 +246,19 @@ def find_by_id(db: Db, call_id: int, route_of: RoutingLookup = load_routing) -> 
 def start(db: Db, caller: Caller, now: datetime, route_of: RoutingLookup = load_routing) -> Call | None:
     """A call arrives: None for a number nobody holds (rejected, nothing logged). Otherwise the
     call row, in progress with candidate 1 (its first dial), or `suspended` / `no-forwarding`.
-    A repeated CallSid is the same call."""
-    existing = find(db, caller.call_sid, route_of)
-    if existing is not None:
-        return existing
+    A repeated CallSid is the same call: the insert finds it there (no read before it, a retry
+    being rare) and the stored call is answered."""
     route = route_of(db, caller.to)
-    if route is None:
-        return None
+    found = None if route is None else db.one(_BALANCE_AND_ROTATION, (route.payer_id, route.id))
+    if route is None or found is None:  # nobody holds it (or released since its routing was read)
+        return find(db, caller.call_sid, route_of)  # a retry of a call made while it was held
     at = values.utc_naive(now)
-    found = db.one(_BALANCE_AND_ROTATION, (route.payer_id, route.id))
-    if found is None:  # released since its routing was read
-        return None
-    balance, rotation = found
+    balance, pointer = found
     suspended = balance is not None and values.read_money(balance) < 0
     entries = len(route.entries)
-    if not suspended and entries and not (route.use_default_first and route.forward_number):
-        # candidate 1 comes from the round robin: the pointer moves on as it is read
-        rotation = (db.one(_ROTATE, (entries, entries, route.id))[0] - 1) % entries
+    # candidate 1 comes from the round robin: the call starts at the pointer, which moves on
+    from_list = not suspended and entries > 0 and not (route.use_default_first and route.forward_number)
+    rotation = pointer % entries if entries else 0
     plan = dial_plan(route, rotation)
     if suspended:
         status, step = "suspended", 0
@@ -268,11 +266,21 @@ def start(db: Db, caller: Caller, now: datetime, route_of: RoutingLookup = load_
         status, step = "no-forwarding", 0
     else:
         status, step = "in-progress", 1
-    call_id = db.one(_NEW_CALL, (
+    inserted = db.one(_NEW_CALL, (
         caller.call_sid, route.owner_id, route.payer_id, route.sid, route.number_type, route.number, caller.number,
         caller.name[:100], caller.city[:100], caller.state[:100], caller.zip[:20], caller.country[:8],
         values.stored_moment(db.dialect, at), status, *attribution(db, route, at),
-        json.dumps([list(candidate) for candidate in plan]), step))[0]
+        json.dumps([list(candidate) for candidate in plan]), step))
+    if inserted is None:  # the CallSid is stored already: a retried webhook
+        return find(db, caller.call_sid, route_of)
+    call_id = inserted[0]
+    if from_list:
+        # read and moved in one statement; another worker's call may have moved it since it was
+        # read above (PostgreSQL, no lock on the read): then this call starts where it says
+        moved = (db.one(_ROTATE, (entries, entries, route.id))[0] - 1) % entries
+        if moved != rotation:
+            plan = dial_plan(route, moved)
+            db.run(_SET_PLAN, (json.dumps([list(candidate) for candidate in plan]), call_id))
     return Call(call_id, caller.call_sid, status, step, plan, route.id, route.greet_caller, route.whisper_message,
                 route.recording, route.rings, caller.number, entries)
 
