@@ -32,7 +32,8 @@ from pathlib import Path
 
 import httpx
 
-from bench import servers, wrk
+from bench import inprocess, servers, wrk
+from bench.inprocess import Call, cost
 
 TRACK_ID = "123451234512345"
 # wrk sends varied hits: 5,000 visitors, 300 pages in 6 content groups, a referrer on one hit in
@@ -83,27 +84,8 @@ def varied_hit(counter: int, start_ms: int = 1_717_200_000_000) -> str:
     return query
 
 
-async def _call(app, path: str, query: str, user_agent: str) -> int:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", b"127.0.0.1"), (b"user-agent", user_agent.encode())],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8080)}
-    status = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    return status[0]
-
-
 def in_process(args) -> int:
     import asyncio
-    import statistics
 
     from bench.hello_app import create_app as hello_app
     from polytrack.app import create_app
@@ -120,28 +102,19 @@ def in_process(args) -> int:
         start_ms = int(time.time() * 1000) - 3_600_000
         counter = 0
 
-        def next_hit() -> tuple[str, str, str]:
+        def next_hit() -> Call:
             nonlocal counter
             counter += 1
-            return f"/{TRACK_ID}/wt", varied_hit(counter, start_ms), USER_AGENTS[counter % len(USER_AGENTS)]
-
-        async def measure(app, requests: int, concurrency: int, make) -> tuple[float, float]:
-            async def client(n):
-                for _ in range(n):
-                    assert await _call(app, *make()) == 200
-
-            wall, cpu = time.perf_counter(), time.process_time()
-            await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
-            n = requests // concurrency * concurrency
-            return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+            agent = USER_AGENTS[counter % len(USER_AGENTS)]
+            return Call("GET", f"/{TRACK_ID}/wt?{varied_hit(counter, start_ms)}", ((b"user-agent", agent.encode()),))
 
         async def rounds():
-            await measure(pixel, 640, args.connections, next_hit)  # warm caches
+            await cost(pixel, next_hit, 640, args.connections)  # warm caches
             figures: dict[str, list] = {"hello": [], "pixel": [], "pixel_one_at_a_time": []}
             for _ in range(args.rounds):
-                figures["hello"].append(await measure(hello, 3200, args.connections, lambda: ("/", "", "")))
-                figures["pixel"].append(await measure(pixel, 3200, args.connections, next_hit))
-                figures["pixel_one_at_a_time"].append(await measure(pixel, 640, 1, next_hit))
+                figures["hello"].append(await cost(hello, lambda: Call("GET", "/"), 3200, args.connections))
+                figures["pixel"].append(await cost(pixel, next_hit, 3200, args.connections))
+                figures["pixel_one_at_a_time"].append(await cost(pixel, next_hit, 640, 1))
             return figures
 
         figures = asyncio.run(rounds())
@@ -153,13 +126,8 @@ def in_process(args) -> int:
         session_cost = ((time.perf_counter() - wall) / max(settled, 1) * 1e6,
                         (time.process_time() - cpu) / max(settled, 1) * 1e6)
         services.engine.dispose()
-    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
-    for name, (wall, cpu) in median.items():
-        print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
+    inprocess.report(figures, "pixel", as_json=args.json)
     print(f"sessionised afterwards {settled} hits: {session_cost[0]:.1f} µs/hit wall  {session_cost[1]:.1f} µs CPU")
-    print(f"ratio hello/pixel (CPU): {median['hello'][1] / median['pixel'][1]:.2f}")
-    if args.json:
-        print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
     return 0
 
 

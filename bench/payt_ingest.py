@@ -28,7 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import servers, wrk
+from bench import inprocess, servers, wrk
+from bench.inprocess import Call, cost
 
 LUA = """
 local devices = {devices}
@@ -116,26 +117,8 @@ def _query(counter: int, devices: int, start: int) -> bytes:
             f"&bearing=0&batt=90").encode()
 
 
-async def _call(app, query: bytes) -> int:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": "/", "raw_path": b"/", "query_string": query, "root_path": "",
-             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 5055)}
-    status = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    return status[0]
-
-
 def in_process(args) -> int:
     import asyncio
-    import time
 
     from bench.hello_app import create_app as hello_app
     from polytrack.config import Settings
@@ -149,40 +132,26 @@ def in_process(args) -> int:
         ingest, hello = build_osmand_app(services), hello_app()
         counter = 0
 
-        async def measure(app, requests: int, concurrency: int, make_query) -> tuple[float, float]:
-            async def client(n):
-                for _ in range(n):
-                    assert await _call(app, make_query()) == 200
-
-            wall, cpu = time.perf_counter(), time.process_time()
-            await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
-            n = requests // concurrency * concurrency
-            return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
-
-        def next_query():
+        def next_query() -> Call:
             nonlocal counter
             counter += 1
-            return _query(counter - 1, args.devices, 1_717_200_000)
+            return Call("GET", "/?" + _query(counter - 1, args.devices, 1_717_200_000).decode())
 
         async def rounds():
-            await measure(ingest, 640, args.connections, next_query)  # warm caches
-            figures = {"hello": [], "ingest": [], "ingest_one_at_a_time": []}
+            device_port = ("127.0.0.1", 5055)
+            await cost(ingest, next_query, 640, args.connections, server=device_port)  # warm caches
+            figures: dict[str, list] = {"hello": [], "ingest": [], "ingest_one_at_a_time": []}
             for _ in range(args.rounds):
-                figures["hello"].append(await measure(hello, 3200, args.connections, lambda: b""))
-                figures["ingest"].append(await measure(ingest, 3200, args.connections, next_query))
-                figures["ingest_one_at_a_time"].append(await measure(ingest, 640, 1, next_query))
+                figures["hello"].append(await cost(hello, lambda: Call("GET", "/"), 3200, args.connections))
+                figures["ingest"].append(await cost(ingest, next_query, 3200, args.connections, server=device_port))
+                figures["ingest_one_at_a_time"].append(await cost(ingest, next_query, 640, 1, server=device_port))
             return figures
 
         figures = asyncio.run(rounds())
         group_commit = ingest.state.ingest.group_commit
         services.engine.dispose()
-    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
-    for name, (wall, cpu) in median.items():
-        print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
-    print(f"ratio hello/ingest (CPU): {median['hello'][1] / median['ingest'][1]:.2f}; "
-          f"transactions {group_commit.batches} for {group_commit.items_stored} positions")
-    if args.json:
-        print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
+    inprocess.report(figures, "ingest", as_json=args.json)
+    print(f"transactions {group_commit.batches} for {group_commit.items_stored} positions")
     return 0
 
 

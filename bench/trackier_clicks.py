@@ -35,13 +35,13 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 
-from bench import fixedrate, servers, wrk
+from bench import fixedrate, inprocess, servers, wrk
+from bench.inprocess import Call, cost
 from bench.http import _config_toml
 from bench.wrk import Request
 
@@ -134,27 +134,6 @@ def _lua(requests: list[tuple[str, str]]) -> str:
             '  return wrk.format("GET", click[1], {["User-Agent"] = click[2]})\nend\n')
 
 
-async def _call(app, path: str, agent: str, country: str) -> int:
-    raw_path, _, query = path.partition("?")
-    headers = [(b"host", b"127.0.0.1"), (b"user-agent", agent.encode())]
-    if country:
-        headers.append((b"cf-ipcountry", country.encode()))
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": raw_path, "raw_path": raw_path.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8080)}
-    status = []
-
-    async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    return status[0]
-
-
 def in_process(args) -> int:
     from bench.hello_app import create_app as hello_app
     from polytrack.app import create_app
@@ -170,40 +149,27 @@ def in_process(args) -> int:
         chance = random.Random(11)
         position = 0
 
-        def next_click():
+        def next_click() -> Call:
             nonlocal position
             position += 1
             path, agent = clicks[position % len(clicks)]
-            return path, agent, chance.choice(COUNTRIES)
-
-        async def measure(target, requests: int, concurrency: int, make) -> tuple[float, float]:
-            async def client(n):
-                for _ in range(n):
-                    status = await _call(target, *make())
-                    assert status in (200, 302), status
-
-            wall, cpu = time.perf_counter(), time.process_time()
-            await asyncio.gather(*(client(requests // concurrency) for _ in range(concurrency)))
-            n = requests // concurrency * concurrency
-            return (time.perf_counter() - wall) / n * 1e6, (time.process_time() - cpu) / n * 1e6
+            country = chance.choice(COUNTRIES)
+            headers = ((b"host", b"127.0.0.1"), (b"user-agent", agent.encode()))
+            return Call("GET", path, headers + (((b"cf-ipcountry", country.encode()),) if country else ()))
 
         async def rounds():
-            await measure(app, 8000, args.connections, next_click)  # warm caches (every link's target)
+            clicked = (200, 302)
+            await cost(app, next_click, 8000, args.connections, accepted=clicked)  # warm caches (every link's target)
             figures: dict[str, list] = {"hello": [], "click": [], "click_one_at_a_time": []}
             for _ in range(args.rounds):
-                figures["hello"].append(await measure(hello, 3200, args.connections, lambda: ("/", "x", "")))
-                figures["click"].append(await measure(app, 3200, args.connections, next_click))
-                figures["click_one_at_a_time"].append(await measure(app, 640, 1, next_click))
+                figures["hello"].append(await cost(hello, lambda: Call("GET", "/"), 3200, args.connections))
+                figures["click"].append(await cost(app, next_click, 3200, args.connections, accepted=clicked))
+                figures["click_one_at_a_time"].append(await cost(app, next_click, 640, 1, accepted=clicked))
             return figures
 
         figures = asyncio.run(rounds())
         services.engine.dispose()
-    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
-    for name, (wall, cpu) in median.items():
-        print(f"{name:22s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
-    print(f"ratio hello/click (CPU): {median['hello'][1] / median['click'][1]:.2f}")
-    if args.json:
-        print(json.dumps({name: {"wall_us": round(w, 1), "cpu_us": round(c, 1)} for name, (w, c) in median.items()}))
+    inprocess.report(figures, "click", as_json=args.json)
     return 0
 
 
