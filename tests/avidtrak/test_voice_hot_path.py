@@ -71,6 +71,12 @@ def test_the_form_reader_reads_as_urllib(pairs, raw):
         assert voice.form_pairs(body.encode()) == parse_qsl(body, keep_blank_values=True)
 
 
+@pytest.mark.parametrize("body", ["From=%2B14435551234&To=%2b1410", "a=%2B%2B1&b=%2B1+2&c=%2B&d=%2&e=%2B1%2",
+                                  "x%2By=%2B1&%2B=+%2B+"])
+def test_the_form_reader_reads_escaped_phone_numbers_as_urllib(body):
+    assert voice.form_pairs(body.encode()) == parse_qsl(body, keep_blank_values=True)
+
+
 def test_concurrent_calls_share_transactions_and_each_is_answered_after_its_commit(hooks, services, joe):
     app = create_app(services=services)
     store = next(route.endpoint.__self__.store for route in app.routes if getattr(route, "path", "") == "/voice/incoming")
