@@ -134,6 +134,7 @@ def build(db_url: str, *, clicks: int, campaigns: int, affiliates: int, days: in
         # a million; a bulk load is also no place for per-commit syncs
         cursor.execute("PRAGMA cache_size = -2000000")
         cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA foreign_keys = OFF")  # the bench writes only ids it has just created
     click_id = 0
     with Progress() as progress:
         writing = progress.add_task("clicks and conversions", total=clicks)
