@@ -33,15 +33,16 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 
-from bench import servers, wrk
+from bench import inprocess, servers, wrk
+from bench.inprocess import Call, cost
 from bench.wrk import Request
 
+SERVER = ("127.0.0.1", 8000)  # in-process: the host the requests are signed for
 WAVE = 64  # calls whose steps are sent together (above the connections, so each step follows the last)
 ACCOUNT_SID = "AC" + "0" * 32
 # The demo's numbers: (number, has a round robin); calls to the pro ones meet recorded visits.
@@ -154,30 +155,6 @@ end
 """
 
 
-async def _post(app, host: str, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> int:
-    route, _, query = path.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": route, "raw_path": route.encode(), "query_string": query.encode(), "root_path": "",
-             "headers": [(b"host", host.encode()), (b"content-length", str(len(body)).encode()), *headers],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000)}
-    status = []
-    sent = False
-
-    async def receive():
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message):
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    await app(scope, receive, send)
-    return status[0]
-
-
 def in_process(args) -> int:
     from bench.hello_app import create_app as hello_app
     from polytrack.app import create_app
@@ -190,45 +167,31 @@ def in_process(args) -> int:
         targets = provision(db, args.numbers)
         services = Services.build(Settings(db=db))
         app, hello = create_app(services=services), hello_app()
-        host = "127.0.0.1:8000"
+        host = f"{SERVER[0]}:{SERVER[1]}"
         token = demo.credentials("", services.settings)["avidtrak"]["twilio_auth_token"]
-        pool = [(path, body.encode(), [(b"content-type", b"application/x-www-form-urlencoded"),
-                                       (b"x-twilio-signature", sig.encode())])
+        form = (b"content-type", b"application/x-www-form-urlencoded")
+        pool = [Call("POST", path, (form, (b"x-twilio-signature", sig.encode())), body.encode())
                 for path, body, sig in traffic(f"http://{host}", token, targets, args.calls)]
-        hello_request = ("/", b"From=%2B14435550100&To=%2B14105550100", [(b"content-type", b"text/plain")])
-
-        async def measure(target, requests: list) -> tuple[float, float]:
-            queue = iter(requests)
-            statuses: dict[int, int] = {}
-
-            async def client():
-                for path, body, headers in queue:
-                    status = await _post(target, host, path, body, headers)
-                    statuses[status] = statuses.get(status, 0) + 1
-
-            wall, cpu = time.perf_counter(), time.process_time()
-            await asyncio.gather(*(client() for _ in range(args.connections)))
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            if set(statuses) - {200, 204}:
-                raise SystemExit(f"unexpected answers: {statuses}")
-            return wall / len(requests) * 1e6, cpu / len(requests) * 1e6
+        hello_request = Call("POST", "/", ((b"content-type", b"text/plain"),),
+                             b"From=%2B14435550100&To=%2B14105550100")
 
         async def rounds():
             async with app.router.lifespan_context(app):
                 figures: dict[str, list] = {"hello": [], "webhooks": []}
                 chunk = len(pool) // args.rounds
                 for k in range(args.rounds):
-                    figures["hello"].append(await measure(hello, [hello_request] * chunk))
-                    figures["webhooks"].append(await measure(app, pool[k * chunk:(k + 1) * chunk]))
+                    figures["hello"].append(await cost(hello, lambda: hello_request, chunk, args.connections,
+                                                       server=SERVER))
+                    # in order: a call's steps follow each other within a wave
+                    requests = iter(pool[k * chunk:(k + 1) * chunk])
+                    figures["webhooks"].append(await cost(app, lambda: next(requests), chunk, args.connections,
+                                                          accepted=(200, 204), server=SERVER))
                 return figures
 
         figures = asyncio.run(rounds())
         services.engine.dispose()
-    median = {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1)) for name, runs in figures.items()}
-    for name, (wall, cpu) in median.items():
-        print(f"{name:10s} {wall:7.1f} µs/request wall  {cpu:7.1f} µs CPU")
-    print(f"ratio hello/webhooks (CPU): {median['hello'][1] / median['webhooks'][1]:.2f}; "
-          f"{len(pool)} requests for {args.calls} calls to {len(targets)} numbers")
+    inprocess.report(figures, "webhooks")
+    print(f"{len(pool)} requests for {args.calls} calls to {len(targets)} numbers")
     return 0
 
 
