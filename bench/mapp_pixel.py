@@ -138,6 +138,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--batch-lines", type=int, default=100)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--pixel-alone", action="store_true",
+                        help="no background sessionisation while the pixel is loaded (it shares the cores otherwise)")
     parser.add_argument("--in-process", action="store_true", help="ASGI calls without HTTP (µs per request)")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
@@ -154,6 +156,8 @@ def main(argv: list[str]) -> int:
         hello_cmd = [sys.executable, "-m", "bench.hello_app", "127.0.0.1", str(hello_port)]
         command = servers.polytrack_command("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
                                             "--db", db, "--osmand-port", "0")
+        if args.pixel_alone:  # hits stay pending: no sessionisation shares the machine's cores
+            command += ["--set", "mapp.background_sessions=false"]
         with servers.running(hello_cmd, hello_url + "/", log_path=tmpdir / "hello.log"), \
                 servers.running(command, url + "/_polytrack/health", log_path=tmpdir / "polytrack.log"):
             hello = wrk.run(hello_url, wrk.Request("GET", "/"), duration=args.duration, connections=args.connections)
