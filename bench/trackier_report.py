@@ -65,6 +65,8 @@ def _insert(cursor, dialect: str, table: str, columns: tuple[str, ...], rows: li
             for row in rows:
                 copy.write_row(row)
     else:
+        if not cursor.connection.in_transaction:  # our SQLite connections autocommit: one transaction per batch
+            cursor.execute("BEGIN")
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                            rows)
 
@@ -129,9 +131,8 @@ def build(db_url: str, *, clicks: int, campaigns: int, affiliates: int, days: in
     raw = engine.raw_connection()
     cursor = raw.cursor()
     if engine.dialect.name == "sqlite":
-        # the clicks come in random time order, so five indexes take random inserts: with
-        # SQLite's default 2 MB page cache the writing slowed to a few hundred rows a second past
-        # a million; a bulk load is also no place for per-commit syncs
+        # the clicks come in random time order, so five indexes take random inserts: SQLite's
+        # default 2 MB page cache is too small for them; a bulk load is no place for syncs
         cursor.execute("PRAGMA cache_size = -2000000")
         cursor.execute("PRAGMA synchronous = OFF")
         cursor.execute("PRAGMA foreign_keys = OFF")  # the bench writes only ids it has just created
