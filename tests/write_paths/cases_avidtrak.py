@@ -232,6 +232,18 @@ def _(env: Env):
         assert '"charged": 1' in env.cli("avidtrak", "bill")
 
 
+@case("polytrack avidtrak send-daily-emails", commands=[("avidtrak", "send-daily-emails")])
+def _(env: Env):
+    pincode = agency_pincode(env)
+    sid = bought(env, pincode)
+    method(env, pincode, "update_number_setting", **{"sid[]": sid}, email_alerts="desk@acme.example")
+    # the number asks for e-mail, so the job decides the day (no calls: no message) and records
+    # it; a second run finds it decided
+    with env.write():
+        assert '"2024-06-11": 0' in env.cli("avidtrak", "send-daily-emails", "--day", "2024-06-11")
+    assert '"decided": {}' in env.cli("avidtrak", "send-daily-emails", "--day", "2024-06-11", refill=False)
+
+
 @case("avidtrak add_lite_campaign", operations=[("avidtrak", "add_lite_campaign")])
 def _(env: Env):
     pincode = agency_pincode(env)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -19,9 +20,10 @@ from starlette.routing import Route
 
 from polytrack.admin_http import AdminError, json_body
 from polytrack.apis import CliError, CliKit
-from polytrack.avidtrak import billing, domain, values
+from polytrack.avidtrak import billing, daily_email, domain, values
 from polytrack.avidtrak.server_keys import server_keys
 from polytrack.avidtrak.errors import AvidTrakError
+from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db
 from polytrack.services import Services
 
@@ -149,6 +151,32 @@ def monthly_rental(services: Services, data: dict) -> dict:
     return {"month": period, "charged": charged, "total": values.money_text(total)}
 
 
+def send_daily_emails(services: Services, data: dict) -> dict:
+    """The daily e-mail job once (daily_email.run): decide the due days, or only `day`
+    (YYYY-MM-DD, a day already over in the server time zone), and send what is due. Idempotent:
+    a day is decided once, a message sent once."""
+    job = daily_email.Job.of(services.settings)
+    text = _text(data, "day")
+    day = None
+    if text:
+        try:
+            day = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+        except ValueError:
+            day = None
+        today = services.clock.now().astimezone(zone(job.tz_name)).date()
+        if day is None or day >= today:
+            raise AdminError(400, "day must be YYYY-MM-DD, a day before today")
+    return daily_email.run(services, job, day)
+
+
+def daily_emails(services: Services, status: str) -> dict:
+    """The outbox, newest day first: what was sent, what waits (no SMTP server, or a retry)."""
+    if status not in ("", "unsent", "sent", "failed"):
+        raise AdminError(400, "status must be unsent, sent or failed")
+    with services.transaction() as db:
+        return {"messages": daily_email.list_outbox(db, status)}
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 
 def admin_routes(services: Services) -> list:
@@ -164,6 +192,9 @@ def admin_routes(services: Services) -> list:
     async def post_monthly_rental(request: Request):
         return JSONResponse(monthly_rental(services, await json_body(request)))
 
+    async def get_daily_emails(request: Request):
+        return JSONResponse(daily_emails(services, request.query_params.get("status", "")))
+
     async def get_ledger(request: Request):
         return JSONResponse(ledger(services, request.path_params["userid"]))
 
@@ -173,6 +204,7 @@ def admin_routes(services: Services) -> list:
         Route("/accounts/{userid}/pincode", post_pincode, methods=["POST"]),
         Route("/accounts/{userid}/ledger", get_ledger, methods=["GET"]),
         Route("/jobs/monthly-rental", post_monthly_rental, methods=["POST"]),
+        Route("/daily-emails", get_daily_emails, methods=["GET"]),
     ]
 
 
@@ -226,6 +258,13 @@ def register_cli(root, admin, kit: CliKit) -> None:
     kit.add_db_flags(bill)
     bill.add_argument("--month", default="", help="YYYY-MM (default: the current month)")
     bill.set_defaults(func=lambda args: _run(kit, lambda services, a: monthly_rental(services, {"month": a.month}), args))
+
+    # `polytrack avidtrak send-daily-emails`: the daily e-mail job once (each worker runs it in
+    # the background too; from cron it is idempotent per day and recipient)
+    emails = jobs.add_parser("send-daily-emails", help="e-mail the previous days' calls (idempotent per day and recipient)")
+    kit.add_db_flags(emails)
+    emails.add_argument("--day", default="", help="YYYY-MM-DD (default: the days due)")
+    emails.set_defaults(func=lambda args: _run(kit, lambda services, a: send_daily_emails(services, {"day": a.day}), args))
 
 
 def _run(kit: CliKit, operation: Callable[[Services, argparse.Namespace], dict], args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ Money is Numeric(12,2) read back as Decimal, never float. Times are naive UTC Da
 printed in the server time zone (setting `avidtrak.timezone`, default UTC).
 """
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint
 
 from polytrack.kernel.db import metadata
 
@@ -263,4 +263,36 @@ avidtrak_smart_replacement = Table(
     metadata,
     Column("account_id", Integer, ForeignKey("avidtrak_accounts.id", ondelete="CASCADE"), primary_key=True),
     Column("site_phone", String(10), primary_key=True),
+)
+
+# --- the daily e-mail job's outbox -------------------------------------------------------------
+
+# A day the daily e-mail job has decided (its messages are in avidtrak_daily_emails): the
+# primary key makes the decision once per day, also with several workers or after a restart.
+avidtrak_email_days = Table(
+    "avidtrak_email_days",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD in the server time zone
+    Column("decided_at", DateTime, nullable=False),
+    Column("messages", Integer, nullable=False),
+)
+
+# One daily message to one recipient: composed when its day is decided, then sent (or, with no
+# SMTP server configured, kept unsent for the operator). At most one per (day, recipient).
+avidtrak_daily_emails = Table(
+    "avidtrak_daily_emails",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),
+    Column("recipient", String(254), nullable=False),  # lower case
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(8), nullable=False),  # unsent | sent | failed (gave up)
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),  # due again then (retry or a sender's lease)
+    Column("last_error", String(500), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    UniqueConstraint("day", "recipient", name="uq_avidtrak_daily_emails_day_recipient"),
+    Index("ix_avidtrak_daily_emails_due", "status", "next_attempt_at"),
 )
