@@ -84,7 +84,7 @@ def numbers(hooks, agency, pro_client):
 
 
 def outbox(services, status=""):
-    with services.transaction() as db:
+    with services.engine.connect() as db:
         return daily_email.list_outbox(db, status)
 
 
@@ -215,3 +215,13 @@ def test_the_background_task_sends_when_the_worker_runs(services, clock, smtp, n
                 break
             threading.Event().wait(0.05)
     assert len(receiver.messages) == 4
+
+
+@pytest.mark.parametrize("day", ["2024-06-12", "2024-06-31", "yesterday", "2024-6-1"])
+def test_the_job_refuses_a_day_not_over_or_not_a_date(services, clock, day):
+    from polytrack.admin_http import AdminError
+    from polytrack.avidtrak.admin import send_daily_emails
+
+    clock.set(AT_SIX)
+    with pytest.raises(AdminError):
+        send_daily_emails(services, {"day": day})

@@ -173,7 +173,7 @@ def daily_emails(services: Services, status: str) -> dict:
     """The outbox, newest day first: what was sent, what waits (no SMTP server, or a retry)."""
     if status not in ("", "unsent", "sent", "failed"):
         raise AdminError(400, "status must be unsent, sent or failed")
-    with services.transaction() as db:
+    with services.engine.connect() as db:
         return {"messages": daily_email.list_outbox(db, status)}
 
 

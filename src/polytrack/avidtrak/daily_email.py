@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from polytrack.avidtrak import values
 from polytrack.avidtrak.tables import avidtrak_accounts as accounts
@@ -32,7 +32,7 @@ from polytrack.avidtrak.tables import avidtrak_calls as calls
 from polytrack.avidtrak.tables import avidtrak_daily_emails as outbox
 from polytrack.avidtrak.tables import avidtrak_email_days
 from polytrack.avidtrak.tables import avidtrak_numbers as numbers
-from polytrack.config import Settings
+from polytrack.config import ConfigError, Settings
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Statement, Transaction
 from polytrack.services import Services
@@ -76,7 +76,7 @@ class Job:
     def of(cls, settings: Settings) -> "Job":
         hour = settings.api_setting("avidtrak.daily_email_hour", 6)
         if not 0 <= hour <= 23:
-            raise ValueError(f"avidtrak.daily_email_hour must be 0-23, got {hour}")
+            raise ConfigError(f"api.avidtrak.daily_email_hour must be 0-23, got {hour}")
         host = settings.api_setting("avidtrak.smtp_host", "")
         smtp = Smtp(host, settings.api_setting("avidtrak.smtp_port", 25),
                     settings.api_setting("avidtrak.smtp_from", "avidtrak-reports@localhost"),
@@ -171,8 +171,9 @@ def decide(services: Services, day: date, now: datetime, tz_name: str) -> int | 
 
 def _undecided(services: Services, days: list[date]) -> list[date]:
     """The days of `days` not decided yet; none while no number asks for e-mail (so a server
-    without e-mailing numbers writes nothing)."""
-    with services.transaction() as db:
+    without e-mailing numbers writes nothing). Read without a transaction of its own: a commit
+    would tell every read cache of a change (PostgreSQL)."""
+    with services.engine.connect() as db:
         if db.execute(select(numbers.c.id).where(
                 or_(numbers.c.enable_email.is_(True), numbers.c.email_alerts != "")).limit(1)).first() is None:
             return []
@@ -204,7 +205,7 @@ def deliver_due(services: Services, smtp: Smtp) -> int:
     """Send the outbox's due unsent messages; the number sent."""
     now = services.clock.now()
     moment = values.utc_naive(now)
-    with services.transaction() as db:
+    with services.engine.connect() as db:
         due = db.execute(select(outbox.c.id).where(outbox.c.status == "unsent", outbox.c.next_attempt_at <= moment)
                          .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(BATCH)).scalars().all()
     sent = 0
@@ -254,7 +255,7 @@ def run(services: Services, job: Job, day: date | None = None) -> dict:
     return {"decided": decided, "sent": sent, "smtp": job.smtp is not None}
 
 
-def list_outbox(db: Transaction, status: str = "", limit: int = 200) -> list[dict]:
+def list_outbox(db: Connection, status: str = "", limit: int = 200) -> list[dict]:
     query = select(outbox).order_by(outbox.c.day.desc(), outbox.c.recipient).limit(limit)
     if status:
         query = query.where(outbox.c.status == status)
