@@ -82,7 +82,8 @@ def test_workers_storing_hits_of_one_visitor_at_once_take_turns(services):
 
     from polytrack.mapp.collect.pixel import parse_hit
     from polytrack.mapp.collect.sessions import sessionise_pending
-    from polytrack.mapp.collect.store import CollectedDB, destination, store_hits
+    from polytrack.kernel.hot import CollectedDB
+    from polytrack.mapp.collect.store import destination, store_hits
 
     for customer_id in ("800000000000001", "800000000000002"):
         mapp_admin.create_account(services, title="Concurrent", customer_id=customer_id)

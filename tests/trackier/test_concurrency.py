@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from polytrack.trackier import tracking
-from polytrack.trackier.collect import TrackingDB
+from polytrack.kernel.hot import CollectedDB
 from polytrack.trackier.tables import trackier_clicks, trackier_conversions
 from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign
 
@@ -31,7 +31,7 @@ def _clicks(http, link: str, count: int) -> list[str]:
 
 def _at_once(services, work) -> list:
     """Run work(db) in THREADS threads released together; each thread has its own connection."""
-    db = TrackingDB(services.engine)  # one driver connection per thread
+    db = CollectedDB(services.engine)  # one driver connection per thread
     start = threading.Barrier(THREADS)
     outcomes: list = []
     lock = threading.Lock()
@@ -127,7 +127,7 @@ def test_fifty_simultaneous_clicks_never_pass_a_click_cap(http, auth, services):
 def test_clicks_of_one_visitor_in_one_batch_have_one_unique(http, auth, services):
     """The group commit stores concurrent requests' clicks together: the first stays unique."""
     _, link = _setup(http, auth, services)
-    db = TrackingDB(services.engine)
+    db = CollectedDB(services.engine)
     target = tracking.target_by_link(db, link)
     setup = tracking.load_setup(db, target.campaign_id, False)
     who = tracking.visitor("10.7.7.7", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0", "US")

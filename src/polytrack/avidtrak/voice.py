@@ -39,7 +39,7 @@ from polytrack.avidtrak import calls, values
 from polytrack.avidtrak.billing import Prices
 from polytrack.avidtrak.errors import AvidTrakError
 from polytrack.kernel.groupcommit import GroupCommit
-from polytrack.kernel.hot import HotDB
+from polytrack.kernel.hot import CollectedDB
 from polytrack.kernel.params import BadInput, read_body, read_json
 from polytrack.kernel.sql import Db
 from polytrack.services import Services
@@ -164,28 +164,6 @@ def decision(base: str, call: calls.Call) -> Response:
 
 # --- storing: group commit on a held connection ------------------------------------------------
 
-WAL_AUTOCHECKPOINT_PAGES = 10_000
-
-
-class CallsDB(HotDB):
-    """The webhooks' and the swap endpoint's held driver connection per thread (kernel.hot).
-    What they write is collected data (calls, the rotation pointer, talk-time charges, visits
-    and the numbers shown with when each was last displayed), so their commits move only
-    the `collected` marker (kernel.coherence): the routing cache, which follows the main one,
-    stays warm under call traffic. The pincode cache, which holds payer balances, follows
-    collected data too (wire.py)."""
-
-    collected = True
-
-    def _connect(self):
-        driver = super()._connect()
-        if self.dialect == "sqlite":
-            # SQLite copies the WAL back into the database (two fsyncs) once a commit leaves
-            # more than this many pages in it; at SQLite's default (1000) that was every few
-            # dozen group commits (PAYT's ingest measured the same, bench/RESULTS.md)
-            driver.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-        return driver
-
 
 class CollectedStore:
     """The collected data of every webhook and page load (the swap endpoint, site_script.py),
@@ -196,7 +174,11 @@ class CollectedStore:
     the webhooks and the swap endpoint: calls and visits go into the same transactions."""
 
     def __init__(self, services: Services):
-        self.db = CallsDB(services.engine)
+        # What the webhooks and the swap endpoint write is collected data (calls, the rotation
+        # pointer, talk-time charges, visits, numbers shown), so the routing cache, which follows
+        # the main marker, stays warm under call traffic; the pincode cache, which holds payer
+        # balances, follows collected data too (wire.py).
+        self.db = CollectedDB(services.engine)
         self.routes = services.read_cache()  # tracking number -> calls.Routing
         self.driver_errors = services.engine.dialect.loaded_dbapi
         self.group_commit = GroupCommit(self._store, self._store)

@@ -154,7 +154,7 @@ class Endpoint:
         self.legacy_codes = knob("avidtrak.legacy_http_codes", False)
         self.runner = Runner(services, registry, refused=lambda _limit, _decision: rate_limited())
         # pincode -> (account, payer balance); talk time is charged by the voice webhooks, whose
-        # commits move only the collected-data marker (voice.CallsDB), so this cache follows it too
+        # commits move only the collected-data marker (kernel.hot.CollectedDB), so this cache follows it too
         self.pincodes = services.read_cache(follows_collected=True)
 
     async def handle(self, request: Request) -> Response | TextResponse:

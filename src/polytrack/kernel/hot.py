@@ -179,3 +179,24 @@ class HotDB:
                 driver.close()
             except Exception:  # closing a broken connection: nothing left to save
                 pass
+
+
+# SQLite copies the WAL back into the database (a checkpoint, with two fsyncs) when a commit
+# leaves more than this many pages in it; at SQLite's default (1000) a collection load checkpointed
+# every few dozen group commits, a third of PAYT's ingest's database time (bench/RESULTS.md).
+COLLECTED_WAL_AUTOCHECKPOINT_PAGES = 10_000
+
+
+class CollectedDB(HotDB):
+    """The held connection of a collection endpoint (GPS fixes, pixel hits, clicks, calls and
+    visits): it writes only collected data, so its commits move only the `collected` marker
+    (kernel.coherence) and leave the caches of credentials and settings warm; on SQLite it
+    checkpoints the WAL less often than the kernel's hot-path connection."""
+
+    collected = True
+
+    def _connect(self):
+        driver = super()._connect()
+        if self.dialect == "sqlite":
+            driver.execute(f"PRAGMA wal_autocheckpoint={COLLECTED_WAL_AUTOCHECKPOINT_PAGES}")
+        return driver

@@ -26,7 +26,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from polytrack.kernel.groupcommit import GroupCommit
-from polytrack.kernel.hot import HotDB
+from polytrack.kernel.hot import CollectedDB
 from polytrack.kernel.params import parse_query
 from polytrack.kernel.routing import ClaimingRoute
 from polytrack.services import Services
@@ -45,26 +45,6 @@ DEFAULT_POSTBACK_INTERVAL = 5.0
 # How long a click target or campaign setup is kept: only a change made outside polytrack (a
 # sqlite3 shell) waits this long; polytrack's own writes empty the caches at once.
 TARGET_MAX_AGE = 30.0
-
-
-# SQLite copies the WAL back into the database (two fsyncs) when a commit leaves more than this
-# many pages in it; at SQLite's default (1000) a checkpoint came every few group commits of
-# clicks and was a third of their storing time (as for PAYT's ingest).
-TRACKING_WAL_AUTOCHECKPOINT_PAGES = 10_000
-
-
-class TrackingDB(HotDB):
-    """The held connection of the tracking endpoints: it writes only collected data (clicks,
-    impressions, conversions), so its commits move only the `collected` marker; on SQLite it
-    checkpoints the WAL less often than the kernel's connections."""
-
-    collected = True
-
-    def _connect(self):
-        driver = super()._connect()
-        if self.dialect == "sqlite":
-            driver.execute(f"PRAGMA wal_autocheckpoint={TRACKING_WAL_AUTOCHECKPOINT_PAGES}")
-        return driver
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -88,7 +68,7 @@ class Collector:
 
     def __init__(self, services: Services):
         self.services = services
-        self.db = TrackingDB(services.engine)
+        self.db = CollectedDB(services.engine)  # clicks, impressions, conversions
         # campaign id -> tracking.CampaignSetup; link (or campaign, publisher, host) ->
         # tracking.Target: both follow the main marker, so any management write empties them.
         # A busy network has thousands of links: entries live TARGET_MAX_AGE seconds (not the

@@ -21,7 +21,8 @@ from typing import Callable, ContextManager, Iterable, Iterator
 from polytrack.kernel.sql import Db
 from polytrack.mapp.collect.pixel import Hit, Malformed, parse_hit
 from polytrack.mapp.collect.sessions import BATCH_HITS as SESSIONISE_BATCH_HITS, sessionise_pending
-from polytrack.mapp.collect.store import CollectedDB, Destination, destination, store_hits
+from polytrack.kernel.hot import CollectedDB
+from polytrack.mapp.collect.store import Destination, destination, store_hits
 
 BATCH_HITS = 2000  # hits per transaction
 _PATH = re.compile(r"^/?(?:(\d{1,32})/)?wt[A-Za-z0-9_.-]*$")

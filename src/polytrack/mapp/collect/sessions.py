@@ -31,7 +31,8 @@ from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db, Statement
 from polytrack.mapp.analysis import daily
 from polytrack.mapp.analysis.definition import Dimension
-from polytrack.mapp.collect.store import CollectedDB, days_between
+from polytrack.kernel.hot import CollectedDB
+from polytrack.mapp.collect.store import days_between
 from polytrack.mapp.collect.visits import is_session_parameter, rederive
 
 log = logging.getLogger("polytrack.mapp.sessions")

@@ -2,7 +2,7 @@
 commit), committed before any of them is answered. They are stored `pending`: their visits are
 derived after the commit, off the request's path (collect/sessions.py).
 
-Runs on `CollectedDB`, a held driver connection like the hot path's whose commits move only the
+Runs on `kernel.hot.CollectedDB`, a held driver connection like the hot path's whose commits move only the
 `collected` marker of the read caches (kernel.coherence): hits arriving all day leave the caches
 of credentials and accounts alone.
 """
@@ -16,27 +16,8 @@ from datetime import datetime, timedelta, tzinfo
 from typing import NamedTuple, Sequence
 
 from polytrack.kernel.dates import zone
-from polytrack.kernel.hot import HotDB
 from polytrack.kernel.sql import Db, Statement
 from polytrack.mapp.collect.pixel import Hit, clean
-
-
-# SQLite copies the WAL back into the database (a checkpoint) when a commit leaves more than this
-# many pages in it; SQLite's default of 1000 meant a checkpoint every few group commits of hits
-# (PAYT's ingest raised it for the same reason).
-HITS_WAL_AUTOCHECKPOINT_PAGES = 10_000
-
-
-class CollectedDB(HotDB):
-    """The pixel's held connection: it writes only collected data (hits and their visits)."""
-
-    collected = True
-
-    def _connect(self):
-        driver = super()._connect()
-        if self.dialect == "sqlite":
-            driver.execute(f"PRAGMA wal_autocheckpoint={HITS_WAL_AUTOCHECKPOINT_PAGES}")
-        return driver
 
 
 class Destination(NamedTuple):

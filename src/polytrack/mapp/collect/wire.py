@@ -27,7 +27,8 @@ from polytrack.kernel.groupcommit import GroupCommit
 from polytrack.kernel.params import BadInput, read_body
 from polytrack.kernel.routing import ClaimingRoute
 from polytrack.mapp.collect.pixel import Hit, Malformed, parse_hit, raw_pairs
-from polytrack.mapp.collect.store import CollectedDB, Destination, Rejection, count_rejected, destination, store_hits
+from polytrack.kernel.hot import CollectedDB
+from polytrack.mapp.collect.store import Destination, Rejection, count_rejected, destination, store_hits
 from polytrack.services import Services
 
 log = logging.getLogger("polytrack.mapp.pixel")

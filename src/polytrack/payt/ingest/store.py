@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from polytrack.kernel.hot import HotDB
+from polytrack.kernel.hot import CollectedDB
 from polytrack.kernel.sql import Statement
 from polytrack.payt import derive
 from polytrack.kernel.groupcommit import GroupCommit
@@ -22,25 +22,13 @@ _COUNT_UNKNOWN = Statement(
 )
 
 
-# SQLite copies the WAL back into the database (a checkpoint, with two fsyncs) when a commit
-# leaves more than this many pages in it; SQLite's default, 1000, meant a checkpoint every ~17
-# group commits under load, a third of the ingest's database time (bench/RESULTS.md).
-INGEST_WAL_AUTOCHECKPOINT_PAGES = 10_000
-
-
-class IngestDB(HotDB):
-    """A held driver connection per thread, like `services.hot`, but the ingest's own: its
-    SQLite connection checkpoints the WAL less often (see above), and the kernel's hot-path
-    connection keeps SQLite's defaults. It writes only collected data (positions, what the
-    derivation makes of them, unknown-device counts), so its commits empty only the read caches
-    that follow collected data (kernel.coherence), not those of credentials and fleets."""
-
-    collected = True
+class IngestDB(CollectedDB):
+    """The ingest's held connection (kernel.hot.CollectedDB): it writes only collected data
+    (positions, what the derivation makes of them, unknown-device counts)."""
 
     def _connect(self):
         driver = super()._connect()
         if self.dialect == "sqlite":
-            driver.execute(f"PRAGMA wal_autocheckpoint={INGEST_WAL_AUTOCHECKPOINT_PAGES}")
             # the savepoint around a batch's position inserts keeps its undo pages in memory,
             # not in a temporary file opened and unlinked per batch
             driver.execute("PRAGMA temp_store=MEMORY")
