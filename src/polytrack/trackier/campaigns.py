@@ -23,6 +23,7 @@ from polytrack.trackier.domain import (
 )
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import Problems, note
+from polytrack.trackier.schema import ANY, BOOLEAN, INTEGER, NUMBER, STRING, array, form, map_of
 from polytrack.trackier.tables import (
     trackier_campaign_access, trackier_campaigns, trackier_caps, trackier_commissions, trackier_goals,
     trackier_landing_pages, trackier_links, trackier_networks, trackier_pub_payouts, trackier_users,
@@ -48,6 +49,27 @@ HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a
 # A campaign row with its advertiser's _id (the wire's `user_id`).
 CAMPAIGN = select(trackier_campaigns, trackier_users.c.object_id.label("advertiser_object_id")).join(
     trackier_users, trackier_users.c.id == trackier_campaigns.c.advertiser_id)
+
+# The request bodies, as the functions below read them (schema.py; the OpenAPI document).
+NAMES = array(STRING)
+COMMISSION_BODY = form(payout=NUMBER, rate=NUMBER, revenue=NUMBER, coverage=NAMES, description=STRING)
+CAP_BODY = form(type=STRING, pids=NAMES, pub_id=STRING, daily=INTEGER, monthly=INTEGER, lifetime=INTEGER,
+                pc=BOOLEAN, geo=NAMES, pub_cap_type=STRING)
+CAMPAIGN_BODY_FIELDS = dict(
+    title=STRING, url=STRING, preview_url=STRING, fallback_url=STRING, description=STRING, status=STRING,
+    visibility=STRING, model=STRING, device=NAMES, os=NAMES, category=NAMES, live=BOOLEAN, expiry=STRING,
+    cookie_duration=INTEGER)
+CAMPAIGN_BODY = form(**CAMPAIGN_BODY_FIELDS, advertiser_id=STRING, os_ver=map_of(ANY), currency=STRING,
+                     conversion_tracking=STRING, conversion_pixel_domain=STRING, app_name=STRING, app_id=STRING,
+                     commissions=array(COMMISSION_BODY), caps=array(CAP_BODY))
+CAMPAIGN_EDIT_BODY = form(**CAMPAIGN_BODY_FIELDS, action=STRING, image_url=STRING, blacklist_pubs=array(INTEGER),
+                          whitelist_pubs=array(INTEGER))
+CAPS_BODY = form(caps=array(CAP_BODY), **CAP_BODY["properties"])
+LANDING_PAGE_BODY = form(title=STRING, preview_url=STRING, url=STRING)
+PUB_PAYOUT_BODY = form(goal_id=STRING, pids=NAMES, crev=BOOLEAN, payout=NUMBER, revenue=NUMBER, coverage=NAMES)
+ACCESS_BODY = form(publisher_ids=NAMES, campaign_ids=NAMES)
+DOMAINS_BODY = form(domains=NAMES)
+LINK_BODY = form(domain=STRING)
 
 
 def loads(text: str | None, default=None):

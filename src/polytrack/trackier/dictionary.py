@@ -18,11 +18,18 @@ from polytrack.trackier.domain import Network, check_currency, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import Problems, note
 from polytrack.trackier.tables import trackier_campaigns, trackier_categories, trackier_custom_fields, trackier_networks
+from polytrack.trackier.schema import BOOLEAN, STRING, form
 
 FIELD_TYPES = ("text", "file", "date", "email")
 
 
 # --- categories -------------------------------------------------------------------------------
+
+# The request bodies (schema.py; the OpenAPI document).
+CATEGORY_BODY = form(name=STRING)
+CUSTOM_FIELD_BODY = form(fname=STRING, ftype=STRING, frequired=BOOLEAN)
+ACCOUNT_BODY = form(name=STRING, url=STRING, email=STRING, support=STRING, termsurl=STRING, currency=STRING)
+
 
 def list_categories(db: Db, network: Network) -> list[Row]:
     return list(db.execute(select(trackier_categories).where(trackier_categories.c.network_id == network.id)

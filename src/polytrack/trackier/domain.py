@@ -30,6 +30,7 @@ from polytrack.kernel.sql import Db, Statement
 from polytrack.trackier import errors, fields
 from polytrack.trackier.dictionary_data import COUNTRIES
 from polytrack.trackier.errors import TrackierError
+from polytrack.trackier.schema import BOOLEAN, STRING, form, map_of
 from polytrack.trackier.tables import (
     trackier_api_keys, trackier_campaigns, trackier_custom_fields, trackier_networks, trackier_sequences, trackier_users,
 )
@@ -290,6 +291,12 @@ def _country(data: dict, problems: dict) -> str | None:
         problems.setdefault("country", []).append("Country must be an ISO 3166 alpha-2 code of the dictionary")
         return None
     return country.upper() if country else None
+
+
+# The fields `validate_new_user` and `validate_user_edit` read (an edit takes any of them).
+USER_BODY = form(name=STRING, username=STRING, email=STRING, password=STRING, phone=STRING, country=STRING,
+                 currency=STRING, zone=STRING, live=BOOLEAN, custom_fields=map_of(STRING), bank=map_of(STRING),
+                 meta_payout=map_of(STRING))
 
 
 def validate_new_user(data: dict) -> dict:

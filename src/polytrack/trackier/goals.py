@@ -21,6 +21,7 @@ from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import Problems, note
 from polytrack.trackier.tables import trackier_campaigns, trackier_goal_payouts, trackier_goals
+from polytrack.trackier.schema import NUMBER, STRING, array, form
 
 GOAL_TYPES = ("public", "private")
 GOAL_TYPES_ON_UPDATE = ("public", "private", "pub_specific")
@@ -30,6 +31,15 @@ GOAL_MODELS = ("fixed", "percentage")
 GOAL = select(trackier_goals, trackier_campaigns.c.object_id.label("campaign_object_id"),
               trackier_campaigns.c.network_id).join(trackier_campaigns,
                                                     trackier_campaigns.c.id == trackier_goals.c.campaign_id)
+
+
+# The request bodies (schema.py; the OpenAPI document).
+PAYOUT_BODY = form(payout=NUMBER, revenue=NUMBER, coverage=array(STRING))
+GOAL_FIELDS = dict(title=STRING, value=STRING, type=STRING, model=STRING, whitelist_pubs=array(STRING),
+                   blacklist_pubs=array(STRING))
+GOAL_BODY = form(goal=form(**GOAL_FIELDS, ad_id=STRING), payouts=array(PAYOUT_BODY))
+GOAL_EDIT_BODY = form(**GOAL_FIELDS)
+SIMPLE_GOAL_BODY = form(title=STRING, value=STRING, type=STRING, payout=NUMBER, revenue=NUMBER)
 
 
 def find_goal(db: Db, network: Network, ident: str) -> Row:

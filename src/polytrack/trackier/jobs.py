@@ -26,6 +26,7 @@ from polytrack.trackier.campaigns import by_ident
 from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.tables import trackier_conversions, trackier_jobs, trackier_networks
+from polytrack.trackier.schema import BOOLEAN, NUMBER, STRING, array, form
 
 log = logging.getLogger("polytrack.trackier")
 
@@ -35,6 +36,13 @@ MAX_FAILURES = 10
 STALE_SECONDS = 600  # a job in progress this long was left by a stopped server
 LIST_SIZE = 50
 METHODS = {"acquisition": tracking.POSTBACK_METHOD, "pixel": tracking.PIXEL_METHOD, "app_install": "App Install"}
+
+
+# The request body (schema.py; the OpenAPI document).
+IMPORT_BODY = form(send_postback=BOOLEAN, conversions=array(form(
+    click_id=STRING, conversion_id=STRING, campaign_id=STRING, publisher_id=STRING, goal_value=STRING,
+    txn_id=STRING, status=STRING, payout=NUMBER, revenue=NUMBER, sale_amount=NUMBER, method=STRING, created=STRING,
+    ipaddr=STRING, referer=STRING, **{f"sub{n}": STRING for n in range(1, 11)})))
 
 
 def queue_import(db: Db, clock: Clock, network: Network, data: dict, *, user_id: int | None = None) -> Row:

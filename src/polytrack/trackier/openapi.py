@@ -1,10 +1,11 @@
-"""The OpenAPI 3 document of Trackier's REST surface, built from the operation registry (so it
-lists exactly what is served), served at /_polytrack/openapi/trackier.json.
+"""The OpenAPI 3 document of Trackier's REST surface, served at /_polytrack/openapi/trackier.json.
 
-Every operation is described at its canonical path under the `/api` server; path parameters are
-ids (24 hex digits or a display id); bodies are JSON objects; every answer is a JSON object with
-`success`, and errors carry Trackier's error body. Answers' own fields are not described one by
-one (docs/trackier.md does): the document promises what every answer keeps.
+Built from the operation registry, so it lists exactly what is served, each operation with what
+its declaration says (operations/base.py): its path ids, the query parameters it reads, the body
+it reads and its answer, whose shared objects are the components declared beside the functions
+that build them (shapes.py, schema.py). Errors are described from the wire's own rules (wire.py,
+errors.py): every call may meet the key checks (401, 403, 429) and a server failure (500); an
+operation meets 400 when it reads parameters or a body, 404 when it names something by id.
 """
 
 from __future__ import annotations
@@ -15,47 +16,81 @@ from functools import lru_cache
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from polytrack.trackier.errors import STATUS
+from polytrack.trackier.errors import MESSAGES, STATUS
 from polytrack.trackier.operations import registries
+from polytrack.trackier.schema import COMPONENTS, ID, Param, array, enum, obj
 
-ID_PATTERN = r"^(?:[0-9a-fA-F]{24}|[0-9]+)$"
-ANSWER = {"type": "object", "required": ["success"], "properties": {"success": {"type": "boolean"}}}
-ERROR = {
-    "type": "object", "required": ["success", "error", "data"],
-    "properties": {
-        "success": {"type": "boolean", "enum": [False]},
-        "error": {"type": "object", "required": ["code", "message"],
-                  "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}},
-        "data": {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}},
-    },
-}
-BODY_METHODS = ("POST", "PUT", "PATCH")
 TAGS = {"advertiser": "Advertiser API", "affiliate": "Affiliate API", "network": "Network API"}
+BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _codes(*statuses: int) -> list[int]:
+    return sorted(code for code, status in STATUS.items() if status in statuses)
+
+
+def error_schema(codes: list[int]) -> dict:
+    """Trackier's error body with one of these codes; `data.errors` (field -> messages) only on
+    a parameter error."""
+    return obj(success=enum(False), error=obj(code=enum(*codes), message=enum(*(MESSAGES[c] for c in codes))),
+               data=obj(message=enum(*(MESSAGES[c] for c in codes)), errors={"type": "object"}, optional=["errors"]))
+
+
+def _response(description: str, schema: dict, headers: dict | None = None) -> dict:
+    found = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        found["headers"] = headers
+    return found
+
+
+ERRORS = {
+    400: "a parameter or the body is not valid (code 20, the problems in data.errors; 30: an unreadable body)",
+    401: "no API key (12) or an unknown one (13)",
+    403: "the key's role may not call this (5), its IP is not whitelisted (41), it is locked (42)",
+    404: "no such id, or not the caller's (31)",
+    429: "too many calls (40); Retry-After says how many seconds to wait",
+    500: "a failure of the server (51)",
+}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}
+
+
+# one response component per error status, with the codes that travel with it
+ERROR_RESPONSES = {f"Error{status}": _response(description, error_schema(_codes(status)),
+                                                RETRY_AFTER if status == 429 else None)
+                   for status, description in ERRORS.items()}
+
+
+def _errors(statuses: list[int]) -> dict:
+    return {str(status): {"$ref": f"#/components/responses/Error{status}"} for status in statuses}
+
+
+def _parameter(param: Param) -> dict:
+    if param.many:  # PHP's list form, name[]=a&name[]=b
+        return {"name": f"{param.name}[]", "in": "query", "required": False, "description": param.description,
+                "schema": array(param.schema), "style": "form", "explode": True}
+    return {"name": param.name, "in": "query", "required": False, "description": param.description,
+            "schema": param.schema}
 
 
 def _operation(operation) -> dict:
-    method, template = operation.options["method"], operation.options["template"]
-    [role] = sorted(operation.options["roles"])
+    options = operation.options
+    method, template = options["method"], options["template"]
+    [role] = sorted(options["roles"])
+    path_ids = re.findall(r"\{([^}]+)\}", template)
+    statuses = [401, 403, 429, 500]
+    if options["query"] or options["body"] is not None:
+        statuses.append(400)
+    if path_ids or any(param.not_found for param in options["query"]):
+        statuses.append(404)
     found: dict = {
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{method} {template}").strip("_"),
         "summary": f"{method} {template}", "tags": [TAGS[role]],
-        "parameters": [{"name": name, "in": "path", "required": True,
-                        "schema": {"type": "string", "pattern": ID_PATTERN}}
-                       for name in re.findall(r"\{([^}]+)\}", template)],
-        "responses": {
-            "200": _json(ANSWER, "the answer (business failures too, with success false)"),
-            **{str(status): _json(ERROR, "Trackier's error body") for status in sorted(set(STATUS.values()))},
-            "501": _json(ERROR, "an unknown URI"),
-        },
+        "parameters": [{"name": name, "in": "path", "required": True, "schema": ID} for name in path_ids]
+                      + [_parameter(param) for param in options["query"]],
+        "responses": {"200": _response("the answer (business refusals too, with success false)", options["answer"]),
+                      **_errors(sorted(statuses))},
     }
-    if method in BODY_METHODS:
-        found["requestBody"] = {"required": False, "content": {
-            "application/json": {"schema": {"type": "object"}},
-            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}
+    if options["body"] is not None:
+        found["requestBody"] = {"required": False, "content": {kind: {"schema": options["body"]} for kind in BODY_TYPES}}
     return found
 
 
@@ -72,9 +107,10 @@ def document() -> dict:
                  "description": "Trackier's v1 REST API as polytrack serves it: network, advertiser and affiliate "
                                 "keys (X-Api-Key, or the apiKey query parameter). See docs/trackier.md."},
         "servers": [{"url": "/api"}],
-        "components": {"securitySchemes": {
-            "header": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-            "query": {"type": "apiKey", "in": "query", "name": "apiKey"}}},
+        "components": {
+            "schemas": dict(sorted(COMPONENTS.items())), "responses": ERROR_RESPONSES,
+            "securitySchemes": {"header": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                                "query": {"type": "apiKey", "in": "query", "name": "apiKey"}}},
         "security": [{"header": []}, {"query": []}],
         "paths": paths,
     }
@@ -82,3 +118,4 @@ def document() -> dict:
 
 async def serve(_request: Request) -> JSONResponse:
     return JSONResponse(document())
+

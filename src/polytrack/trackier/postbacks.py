@@ -30,6 +30,7 @@ from polytrack.trackier.fields import as_number
 from polytrack.trackier.tables import (
     trackier_campaigns, trackier_conversions, trackier_deliveries, trackier_postbacks,
 )
+from polytrack.trackier.schema import STRING
 
 log = logging.getLogger("polytrack.trackier")
 
@@ -42,6 +43,10 @@ EVENTS = ("conversion",)
 
 
 # --- the affiliate's templates ----------------------------------------------------------------
+
+# The request body of PATCH /affiliate/account with action "postback" (schema.py).
+POSTBACK_FIELDS = dict(url=STRING, campaign_id=STRING, event=STRING)
+
 
 def list_postbacks(db: Db, user_id: int) -> list[Row]:
     return list(db.execute(select(trackier_postbacks, trackier_campaigns.c.object_id.label("campaign_object_id"))

@@ -14,12 +14,17 @@ from polytrack.trackier.campaigns import by_ident, find_publisher
 from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.tables import trackier_referrals, trackier_users
+from polytrack.trackier.schema import BOOLEAN, NUMBER, STRING, form
 
 BASES = ("payout", "profit")
 TYPES = ("percentage", "amount")
 
 REFERRAL = select(trackier_referrals, trackier_users.c.object_id.label("user_object_id")).join(
     trackier_users, trackier_users.c.id == trackier_referrals.c.user_id)
+
+
+# The request body (schema.py; the OpenAPI document).
+REFERRAL_BODY = form(publisher_id=STRING, recurring=BOOLEAN, base=STRING, type=STRING, rate=NUMBER, live=BOOLEAN)
 
 
 def list_referrals(db: Db, network: Network) -> list[Row]:

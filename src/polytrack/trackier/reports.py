@@ -22,6 +22,7 @@ from polytrack.kernel.sql import Db
 from polytrack.trackier import errors
 from polytrack.trackier.domain import Network
 from polytrack.trackier.fields import as_number
+from polytrack.trackier.schema import INTEGER, NUMBER, STRING, array, map_of, named, nullable, obj, one_of
 from polytrack.trackier.tables import (
     trackier_campaigns, trackier_clicks, trackier_conversions, trackier_daily_stats, trackier_goals,
     trackier_impressions, trackier_landing_pages, trackier_users,
@@ -375,6 +376,22 @@ def custom_report(db: Db, network: Network, period: Range, groups: list[str], fi
 
 
 # --- day-wise stats ---------------------------------------------------------------------------
+
+COUNTS = map_of(INTEGER)
+STATS_META = obj(device=COUNTS, os=COUNTS, referer=COUNTS, country=COUNTS)
+
+
+def stats_schema(*, revenue: bool = True, payout: bool = True) -> dict:
+    """What `stats` answers, as a schema: `{"stats": {day: <Stats day>}, "total": <Stats day>}`."""
+    money = {**({"revenue": NUMBER} if revenue else {}), **({"payout": NUMBER} if payout else {})}
+    name = "StatsDay" + ("" if revenue else "WithoutRevenue") + ("" if payout else "WithoutPayout")
+    day = named(name, obj(clicks=INTEGER, impressions=INTEGER, conversions=INTEGER, **money, meta=STATS_META))
+    return {"stats": map_of(day), "total": day}
+
+
+# A custom report's records (the groups' display values: names, ids, days, numbers; null for an
+# id nothing matches; then the fields' values) and its total (the fields' values).
+REPORT = {"records": array(map_of(one_of(nullable(STRING), NUMBER))), "total": map_of(NUMBER)}
 
 def stats(db: Db, network: Network, period: Range, filters: Filters = Filters(), *, revenue: bool = True,
           payout: bool = True, country_top: int | None = None) -> tuple[dict, dict]:

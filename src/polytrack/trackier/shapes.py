@@ -15,6 +15,9 @@ from polytrack.kernel.dates import zone
 from polytrack.kernel.render import Raw
 from polytrack.trackier.domain import Network
 from polytrack.trackier.fields import as_number
+from polytrack.trackier.schema import (
+    ANY, BOOLEAN, DAY, INTEGER, NUMBER, OBJECT_ID, STRING, array, map_of, named, nullable, obj,
+)
 
 REGION_LANG = "en"
 
@@ -66,6 +69,13 @@ def user_json(row, network: Network) -> str:
     return text
 
 
+USER = named("User", obj(
+    display_id=INTEGER, org_id=OBJECT_ID, username=nullable(STRING), name=STRING, email=STRING, password=STRING,
+    phone=nullable(STRING), country=nullable(STRING), currency=STRING, type=STRING, login=nullable(DAY),
+    region=nullable(obj(currency=STRING, zone=STRING, lang=STRING)), _id=OBJECT_ID, live=BOOLEAN, created=DAY,
+    modified=nullable(DAY), meta=map_of(ANY)))
+
+
 def user_object(row, network: Network) -> dict:
     """The User object, in the documented key order. `display_id` (from the extended form) leads
     so that clients can learn the short id `GET /advertiser/{id}` also accepts."""
@@ -110,6 +120,9 @@ def _json(text: str | None, default=None):
     return default if text is None else json.loads(text)
 
 
+PHP_DATE = named("PhpDate", obj(date=STRING, timezone_type=INTEGER, timezone=STRING))
+
+
 def php_date(timestamp: float | None, zone_name: str = "+00:00") -> dict | None:
     """PHP's DateTime as JSON: {"date": "Y-m-d H:i:s.u", "timezone_type": 1, "timezone": "+00:00"}
     (UTC; `zone_name` a zone name gives timezone_type 3, the network's zone in conversions)."""
@@ -120,6 +133,23 @@ def php_date(timestamp: float | None, zone_name: str = "+00:00") -> dict | None:
         return {"date": moment.strftime("%Y-%m-%d %H:%M:%S.%f"), "timezone_type": 1, "timezone": "+00:00"}
     moment = datetime.fromtimestamp(timestamp, zone(zone_name))
     return {"date": moment.strftime("%Y-%m-%d %H:%M:%S.%f"), "timezone_type": 3, "timezone": zone_name}
+
+
+STRINGS = array(STRING)
+# the campaign object's keys, in order; the self-service APIs show it with some of them hidden
+CAMPAIGN_FIELDS = {
+    "user_id": OBJECT_ID, "org_id": OBJECT_ID, "display_id": INTEGER, "title": STRING,
+    "description": nullable(STRING), "url": STRING, "preview_url": nullable(STRING), "image": nullable(STRING),
+    "os": array(ANY), "os_ver": nullable(ANY), "category": array(ANY), "currency": STRING, "comm_model": STRING,
+    "comm_type": STRING, "device": nullable(array(ANY)), "coverage": STRINGS, "fire_global_aff_pb": BOOLEAN,
+    "cities": array(ANY), "isps": array(ANY), "disabled_reason": nullable(STRING), "blocked_pubs": array(ANY),
+    "whitelist_pubs": array(ANY), "fallback_url": nullable(STRING), "cookie_duration": INTEGER,
+    "app_name": nullable(STRING), "app_id": nullable(STRING), "def_goal": nullable(STRING),
+    "conv_tracking": STRING, "convt_domain": nullable(STRING), "vis": STRING, "cdt": nullable(STRING),
+    "expiry": nullable(STRING), "_id": OBJECT_ID, "live": BOOLEAN, "created": DAY, "modified": nullable(DAY),
+    "meta": map_of(ANY), "status": STRING,
+}
+CAMPAIGN = named("Campaign", obj(CAMPAIGN_FIELDS))
 
 
 def campaign_object(row, network: Network, commissions=()) -> dict:
@@ -143,6 +173,11 @@ def campaign_object(row, network: Network, commissions=()) -> dict:
     }
 
 
+COMMISSION = named("Commission", obj({
+    "ad_id": OBJECT_ID, "description": nullable(STRING), "model": STRING, "revenue": NUMBER, "rate": NUMBER,
+    "coverage": STRINGS, "_id": OBJECT_ID, "created": DAY, "modified": nullable(DAY)}))
+
+
 def commission_object(row, campaign, network: Network) -> dict:
     """A default commission: `rate` is paid to the affiliate, `revenue` charged to the advertiser."""
     return {
@@ -151,6 +186,12 @@ def commission_object(row, campaign, network: Network) -> dict:
         "coverage": _json(row.coverage, []), "_id": row.object_id, "created": day(row.created_at, network),
         "modified": day(row.modified_at, network),
     }
+
+
+CAP = named("Cap", obj(
+    pub_id=STRING, pids=STRINGS, ad_id=OBJECT_ID, type=STRING, redirect=obj(type=STRING, value=nullable(STRING)),
+    geo=STRINGS, id=OBJECT_ID, daily=nullable(INTEGER), monthly=nullable(INTEGER), lifetime=nullable(INTEGER),
+    pause_campaign=INTEGER, pub_cap_type=STRING))
 
 
 def cap_object(row, campaign) -> dict:
@@ -167,9 +208,20 @@ def cap_object(row, campaign) -> dict:
     }
 
 
+LANDING_PAGE = named("LandingPage", obj({
+    "_id": OBJECT_ID, "modified": nullable(PHP_DATE), "int_id": INTEGER, "title": STRING, "preview_url": STRING,
+    "url": STRING}))
+
+
 def landing_page_object(row) -> dict:
     return {"_id": row.object_id, "modified": php_date(row.modified_at), "int_id": row.int_id, "title": row.title,
             "preview_url": row.preview_url, "url": row.url}
+
+
+PUB_PAYOUT = named("PublisherPayout", obj({
+    "ad_id": OBJECT_ID, "goal_id": nullable(OBJECT_ID), "user_id": nullable(STRING), "rate": NUMBER,
+    "coverage": STRINGS, "pids": STRINGS, "crev": INTEGER, "_id": OBJECT_ID, "revenue": nullable(NUMBER)},
+    optional=["revenue"]))
 
 
 def pub_payout_object(row, campaign) -> dict:
@@ -183,6 +235,11 @@ def pub_payout_object(row, campaign) -> dict:
     return found
 
 
+GOAL = named("Goal", obj({"_id": OBJECT_ID, "title": STRING, "value": STRING, "type": STRING,
+                          "whitelist_pubs": array(ANY), "blacklist_pubs": array(ANY)},
+                         optional=["whitelist_pubs", "blacklist_pubs"]))
+
+
 def goal_object(row, *, lists: bool = False) -> dict:
     found = {"_id": row.object_id, "title": row.title, "value": row.value, "type": row.type}
     if lists:
@@ -191,10 +248,19 @@ def goal_object(row, *, lists: bool = False) -> dict:
     return found
 
 
+GOAL_PAYOUT = named("GoalPayout", obj({
+    "_id": OBJECT_ID, "coverage": STRINGS, "revenue": NUMBER, "payout": NUMBER, "model": STRING}))
+
+
 def goal_payout_object(row, goal) -> dict:
     """A goal payout; the goal's model is echoed in every payout (not on the goal)."""
     return {"_id": row.object_id, "coverage": _json(row.coverage, []), "revenue": as_number(row.revenue_micros),
             "payout": as_number(row.payout_micros), "model": goal.model}
+
+
+LINK = named("Link", obj({
+    "user_id": OBJECT_ID, "ad_id": OBJECT_ID, "domain": nullable(STRING), "_id": OBJECT_ID, "live": BOOLEAN,
+    "created": DAY, "modified": nullable(DAY), "meta": map_of(ANY)}))
 
 
 def link_object(row, publisher_object_id: str, campaign_object_id: str, network: Network) -> dict:

@@ -5,20 +5,43 @@ from __future__ import annotations
 
 from polytrack.trackier import campaigns, errors, jobs, logs, reports, self_service
 from polytrack.trackier.operations.base import ADVERTISER, TrackierCall, operation, report_list
-from polytrack.trackier.operations.network import log_fields, network_summary, paged_log
-from polytrack.trackier.shapes import campaign_object, cap_object, php_date, revenue_text, user_object
+from polytrack.trackier.operations.network import (
+    NETWORK_SUMMARY, log_answer, log_fields, log_query, network_summary, paged_log,
+)
+from polytrack.trackier.schema import (
+    ANY, BOOLEAN, INTEGER, NUMBER, OBJECT_ID, PAGING, PERIOD, STRING, array, envelope, ids, map_of, named, nullable,
+    obj, words,
+)
+from polytrack.trackier.shapes import (
+    CAMPAIGN_FIELDS, CAP, PHP_DATE, USER, campaign_object, cap_object, php_date, revenue_text, user_object,
+)
 
 CONVERSION_LOG_PAGE = 100
 ADVERTISER_COLUMNS = {name: label for name, label in logs.CONVERSION_COLUMNS.items()
                       if not name.startswith("publisher") and name not in ("pid", "note", "payout", "revenue", "ro", "status")}
 ADVERTISER_COLUMNS["country"] = "Country"
 DEFAULT_LOG_FIELDS = ["_id", "cid", "campaign_id", "campaign_name", "method", "ipaddr", "created", "sub1"]
+HIDDEN = ("coverage", "blocked_pubs", "whitelist_pubs")  # what an advertiser does not see of its campaigns
+
+VISIBLE = {name: schema for name, schema in CAMPAIGN_FIELDS.items() if name not in HIDDEN}
+COMMISSION = obj(revenue=STRING, coverage=array(STRING), model=STRING, description=nullable(STRING))
+CAMPAIGN_PARTS = {"commissions": array(COMMISSION), "caps": array(CAP)}
+CAMPAIGN = named("AdvertiserCampaign", obj(VISIBLE))
+LISTED_CAMPAIGN = named("AdvertiserCampaignWithParts", obj({**VISIBLE, **CAMPAIGN_PARTS}))
+
+
+def account_schema(*, patched: bool, postback: dict = ANY, payments: bool = False) -> dict:
+    """The self-service account answers (an affiliate's adds `payments`; a PATCH adds `errors`
+    and `message`)."""
+    return envelope({"postbacks": array(postback), "invoices": array(ANY), "network": obj(NETWORK_SUMMARY),
+                     "user": USER, **({"errors": array(STRING), "message": STRING} if patched else {}),
+                     **({"payments": array(ANY)} if payments else {})})
 
 
 def _campaign(call: TrackierCall, row) -> dict:
     """The campaign without what the advertiser does not see (payouts)."""
     found = campaign_object(row, call.network)
-    for name in ("coverage", "blocked_pubs", "whitelist_pubs"):
+    for name in HIDDEN:
         found.pop(name)
     return found
 
@@ -29,7 +52,8 @@ def _commissions(call: TrackierCall, row) -> list[dict]:
             for c in campaigns.list_commissions(call.db, row)]
 
 
-@operation("GET", "/advertiser/campaigns", roles=ADVERTISER, cacheable=True)
+@operation("GET", "/advertiser/campaigns", roles=ADVERTISER, cacheable=True, query=PAGING,
+           answer=envelope({"campaigns": array(LISTED_CAMPAIGN), "total": INTEGER, "page": INTEGER}))
 def campaigns_list(call: TrackierCall) -> dict:
     limit, page = call.paging(default_limit=20)
     assert limit is not None
@@ -40,7 +64,8 @@ def campaigns_list(call: TrackierCall) -> dict:
         "total": total, "page": page}}
 
 
-@operation("GET", "/advertiser/campaigns/{campaignId}", roles=ADVERTISER, cacheable=True)
+@operation("GET", "/advertiser/campaigns/{campaignId}", roles=ADVERTISER, cacheable=True,
+           answer=envelope({"campaign": CAMPAIGN, **CAMPAIGN_PARTS}))
 def campaign_get(call: TrackierCall) -> dict:
     row = self_service.advertiser_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
     return {"success": True, "data": {"campaign": _campaign(call, row), "commissions": _commissions(call, row),
@@ -51,7 +76,8 @@ def _filters(call: TrackierCall, campaign_ids=()) -> reports.Filters:
     return reports.Filters(campaigns=tuple(campaign_ids), advertiser=call.user_id)
 
 
-@operation("GET", "/advertiser/campaignStats/{id}", roles=ADVERTISER)
+@operation("GET", "/advertiser/campaignStats/{id}", roles=ADVERTISER, query=PERIOD,
+           answer=envelope(reports.stats_schema(payout=False)))
 def campaign_stats(call: TrackierCall) -> dict:
     row = self_service.advertiser_campaign(call.db, call.network, call.user_id, call.path_params["id"])
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
@@ -59,7 +85,9 @@ def campaign_stats(call: TrackierCall) -> dict:
     return {"success": True, "data": {"stats": days, "total": total}}
 
 
-@operation("GET", "/advertiser/report", roles=ADVERTISER)
+@operation("GET", "/advertiser/report", roles=ADVERTISER, query=PERIOD, answer=envelope({
+    "performance": array(obj(created=STRING, clicks=INTEGER, conversions=INTEGER, impressions=INTEGER, debit=NUMBER)),
+    "start": STRING, "end": STRING}))
 def report(call: TrackierCall) -> dict:
     # newest day first; debit is what the advertiser is charged
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
@@ -72,7 +100,12 @@ def report(call: TrackierCall) -> dict:
         "start": period.start, "end": period.end}}
 
 
-@operation("GET", "/advertiser/customReport", roles=ADVERTISER)
+@operation("GET", "/advertiser/customReport", roles=ADVERTISER, query=(
+    *PERIOD, words("group", reports.ADVERTISER_GROUPING_MAP, "groupings (default adid)"),
+    ids("adid", "its campaigns only", not_found=True)), answer=envelope({
+        "ads": array(obj({"_id": OBJECT_ID, "title": STRING})), "records": reports.REPORT["records"],
+        "groupingMap": map_of(STRING), "total": reports.REPORT["total"],
+        "query": obj(start=STRING, end=STRING, group=array(STRING), fields=array(STRING))}))
 def custom_report(call: TrackierCall) -> dict:
     # records keyed by the groups' labels; traffic metrics only when there is some, revenue always
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=1)
@@ -98,12 +131,13 @@ def account(call: TrackierCall, **extra) -> dict:
                                       "user": user_object(user, call.network), **extra}}
 
 
-@operation("GET", "/advertiser/account", roles=ADVERTISER)
+@operation("GET", "/advertiser/account", roles=ADVERTISER, answer=account_schema(patched=False))
 def account_get(call: TrackierCall) -> dict:
     return account(call)
 
 
-@operation("PATCH", "/advertiser/account", roles=ADVERTISER, writes=True)
+@operation("PATCH", "/advertiser/account", roles=ADVERTISER, writes=True, body=self_service.ACCOUNT_BODY,
+           answer=account_schema(patched=True))
 def account_patch(call: TrackierCall) -> dict:
     user = self_service.own_user(call.db, call.network, call.user_id)
     message, problems = self_service.edit_account(call.db, call.services.clock, user, call.body)
@@ -114,7 +148,12 @@ def account_patch(call: TrackierCall) -> dict:
 
 # the API's index page truncates the path; clients copied it
 @operation("POST", "/advertiser/conversion-import", roles=ADVERTISER, writes=True, after=jobs.run_pending,
-           aliases=("/advertiser/conversion-impor",))
+           aliases=("/advertiser/conversion-impor",), body=jobs.IMPORT_BODY, answer=envelope({
+               "message": STRING, "job": obj({
+                   "orgId": OBJECT_ID, "type": STRING, "subType": STRING, "relatedObject": obj(sendPostback=STRING),
+                   "resource": STRING, "resourceId": nullable(STRING), "state": STRING, "logs": array(ANY),
+                   "_id": OBJECT_ID, "live": BOOLEAN, "created": PHP_DATE, "modified": nullable(PHP_DATE),
+                   "meta": map_of(ANY)})}))
 def conversion_import(call: TrackierCall) -> dict:
     job = jobs.queue_import(call.db, call.services.clock, call.network, call.body, user_id=call.user_id)
     return {"success": True, "data": {"message": "Job has been queued!!", "job": {
@@ -124,7 +163,8 @@ def conversion_import(call: TrackierCall) -> dict:
         "created": php_date(job.created_at), "modified": None, "meta": {}}}}
 
 
-@operation("GET", "/advertiser/conversion-logs", roles=ADVERTISER)
+@operation("GET", "/advertiser/conversion-logs", roles=ADVERTISER, query=log_query(ADVERTISER_COLUMNS, publishers=True),
+           answer=log_answer(keyed=False))
 def conversion_logs(call: TrackierCall) -> dict:
     # records are a list here (the network's are keyed by _id)
     fields = log_fields(call, ADVERTISER_COLUMNS, DEFAULT_LOG_FIELDS)

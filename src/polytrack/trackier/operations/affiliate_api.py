@@ -10,10 +10,16 @@ from polytrack.trackier import campaigns, errors, goals, postbacks, reports, sel
 from polytrack.trackier.campaigns import MODELS
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import as_number
-from polytrack.trackier.operations.advertiser_api import account as own_account
+from polytrack.trackier.operations.advertiser_api import account as own_account, account_schema
 from polytrack.trackier.operations.base import AFFILIATE, TrackierCall, operation, report_list
-from polytrack.trackier.operations.network import log_fields, paged_log
-from polytrack.trackier.shapes import campaign_object, day, link_object, tracking_url, user_object
+from polytrack.trackier.operations.network import log_answer, log_fields, log_query, paged_log
+from polytrack.trackier.schema import (
+    ANY, BOOLEAN, DAY, INTEGER, NUMBER, OBJECT_ID, PAGING, PERIOD, STRING, Param, array, enum, envelope, form, ids,
+    map_of, named, nullable, obj, one_of, words,
+)
+from polytrack.trackier.shapes import (
+    CAMPAIGN_FIELDS, LINK, USER, campaign_object, day, link_object, tracking_url, user_object,
+)
 
 DEFAULT_PAGE_SIZE = 10
 CONVERSION_LOG_PAGE = 200
@@ -34,6 +40,25 @@ AFFILIATE_COLUMNS = {
     "campaign_name": "Campaign Name", "goal_id": "Goal ID", "goal_name": "Goal Title", "url_long_id": "URL Long ID",
     "url_title": "URL Title",
 }
+
+# what an affiliate does not see of a campaign: removed, or shown as null
+HIDDEN = ("coverage", "blocked_pubs", "whitelist_pubs", "fallback_url")
+BLANKED = ("user_id", "url")
+VISIBLE = {name: nullable(schema) if name in BLANKED else schema
+           for name, schema in CAMPAIGN_FIELDS.items() if name not in HIDDEN}
+TRACKING_LINK = obj(url=STRING, live=BOOLEAN)
+COMMISSION = obj(rate=NUMBER, coverage=array(STRING), model=STRING, description=nullable(STRING), ad_id=OBJECT_ID)
+GOAL = obj(id=OBJECT_ID, title=STRING, value=STRING, payout_model=STRING,
+           payouts=array(obj(coverage=array(STRING), payout=NUMBER)))
+LISTED_CAMPAIGN = named("AffiliateCampaignWithParts", obj({
+    **VISIBLE, "commissions": array(COMMISSION), "tracking_link": nullable(TRACKING_LINK), "impressionUrl": STRING,
+    "creatives": array(ANY), "goals": array(GOAL)}))
+PERMISSION = {"hasPermission": BOOLEAN, "permRequired": BOOLEAN}
+POSTBACK = obj({"org_id": OBJECT_ID, "user_id": OBJECT_ID, "ad_id": nullable(OBJECT_ID), "event": STRING, "data": STRING,
+                "type": STRING, "_id": OBJECT_ID, "live": BOOLEAN, "created": DAY, "modified": nullable(DAY),
+                "meta": map_of(ANY)})
+ACCOUNT_BODY = form(**self_service.ACCOUNT_BODY["properties"], **postbacks.POSTBACK_FIELDS)
+PERFORMANCE = {"clicks": INTEGER, "conversions": INTEGER, "impressions": INTEGER}
 
 
 def _link(call: TrackierCall, campaign) -> dict | None:
@@ -67,8 +92,8 @@ def _commissions(call: TrackierCall, campaign) -> list[dict]:
 
 def _campaign(call: TrackierCall, row) -> dict:
     found = campaign_object(row, call.network)
-    found.update(user_id=None, url=None)  # the destination and the advertiser stay hidden
-    for name in ("coverage", "blocked_pubs", "whitelist_pubs", "fallback_url"):
+    found.update(dict.fromkeys(BLANKED))  # the destination and the advertiser stay hidden
+    for name in HIDDEN:
         found.pop(name)
     return found
 
@@ -81,7 +106,11 @@ def _goals(call: TrackierCall, campaign) -> list[dict]:
                          for p in payouts[row.id]]} for row in rows]
 
 
-@operation("GET", "/affiliate/campaigns", roles=AFFILIATE, cacheable=True)
+@operation("GET", "/affiliate/campaigns", roles=AFFILIATE, cacheable=True, query=(
+    *PAGING, Param("model", enum(*MODELS), "this commission model only"),
+    Param("status", STRING, "requestPermission: the permission-only campaigns it has no access to yet")),
+    answer=envelope({"campaigns": array(LISTED_CAMPAIGN), "total": INTEGER, "page": INTEGER,
+                     "domains": array(STRING)}))
 def campaigns_list(call: TrackierCall) -> dict:
     limit, page = call.paging(default_limit=DEFAULT_PAGE_SIZE)
     assert limit is not None
@@ -97,7 +126,11 @@ def campaigns_list(call: TrackierCall) -> dict:
         "total": total, "page": page, "domains": campaigns.tracking_domains(call.db, call.network)}}
 
 
-@operation("GET", "/affiliate/campaigns/{campaignId}", roles=AFFILIATE, cacheable=True)
+@operation("GET", "/affiliate/campaigns/{campaignId}", roles=AFFILIATE, cacheable=True, answer=envelope({
+    "campaign": obj({**VISIBLE, "meta": obj(permission=BOOLEAN)}), "commissions": array(COMMISSION),
+    "tracking_link": nullable(TRACKING_LINK), "impressionUrl": STRING,
+    "permission": obj({**PERMISSION, "access": nullable(obj({"_id": OBJECT_ID, "live": BOOLEAN}))}),
+    "domains": array(STRING)}))
 def campaign_get(call: TrackierCall) -> dict:
     row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
     access = self_service.access_of(call.db, row, call.user_id)
@@ -111,7 +144,8 @@ def campaign_get(call: TrackierCall) -> dict:
         "domains": campaigns.tracking_domains(call.db, call.network)}}
 
 
-@operation("GET", "/affiliate/link/{campaignId}", roles=AFFILIATE, cacheable=True)
+@operation("GET", "/affiliate/link/{campaignId}", roles=AFFILIATE, cacheable=True,
+           answer=envelope({"tracking_link": TRACKING_LINK}))
 def link_get(call: TrackierCall) -> dict:
     row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
     link = _link(call, row)
@@ -120,7 +154,8 @@ def link_get(call: TrackierCall) -> dict:
     return {"success": True, "data": {"tracking_link": link}}
 
 
-@operation("POST", "/affiliate/link/{campaignId}", roles=AFFILIATE, writes=True)
+@operation("POST", "/affiliate/link/{campaignId}", roles=AFFILIATE, writes=True,
+           answer=one_of(envelope({"tracking_link": TRACKING_LINK}), envelope({"message": STRING})))
 def link_create(call: TrackierCall) -> dict:
     row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
     if not self_service.may_run(call.db, row, call.user_id):
@@ -129,7 +164,13 @@ def link_create(call: TrackierCall) -> dict:
     return {"success": True, "data": {"tracking_link": _link(call, row)}}
 
 
-@operation("GET", "/affiliate/customReport", roles=AFFILIATE)
+@operation("GET", "/affiliate/customReport", roles=AFFILIATE, query=(
+    *PERIOD, words("group", reports.AFFILIATE_GROUPING_MAP, "groupings (default adid)"),
+    words("fields", reports.AFFILIATE_FIELD_MAP, "metrics (default grossClicks, totalConversions, payout)"),
+    ids("adid", "these of its campaigns only", not_found=True)), answer=envelope({
+        **reports.REPORT, "ads": array(obj({"_id": OBJECT_ID, "title": STRING})), "groupingMap": map_of(STRING),
+        "query": obj(start=DAY, end=DAY, group=array(STRING), pid=array(OBJECT_ID), fields=array(STRING)),
+        "report_currency": STRING, "fieldMap": map_of(STRING)}))
 def custom_report(call: TrackierCall) -> dict:
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=1)
     groups = report_list(call, "group") or ["adid"]
@@ -169,12 +210,14 @@ def postback_object(row, call: TrackierCall) -> dict:
             "modified": day(row.modified_at, call.network), "meta": {}}
 
 
-@operation("GET", "/affiliate/account", roles=AFFILIATE)
+@operation("GET", "/affiliate/account", roles=AFFILIATE,
+           answer=account_schema(patched=False, postback=POSTBACK, payments=True))
 def account_get(call: TrackierCall) -> dict:
     return _account(call)
 
 
-@operation("PATCH", "/affiliate/account", roles=AFFILIATE, writes=True)
+@operation("PATCH", "/affiliate/account", roles=AFFILIATE, writes=True, body=ACCOUNT_BODY,
+           answer=account_schema(patched=True, postback=POSTBACK, payments=True))
 def account_patch(call: TrackierCall) -> dict:
     # besides the documented actions, `postback` sets the affiliate's postback URL
     if call.body.get("action") == "postback":
@@ -187,7 +230,9 @@ def account_patch(call: TrackierCall) -> dict:
     return answer
 
 
-@operation("POST", "/affiliate/requestAccess/{campaignId}", roles=AFFILIATE, writes=True)
+@operation("POST", "/affiliate/requestAccess/{campaignId}", roles=AFFILIATE, writes=True,
+           body=self_service.ACCESS_REQUEST_BODY, answer=envelope({
+               "message": STRING, "access": obj({"_id": OBJECT_ID, "created": DAY, "live": BOOLEAN})}))
 def request_access(call: TrackierCall) -> dict:
     row = self_service.affiliate_campaign(call.db, call.network, call.user_id, call.path_params["campaignId"])
     access, new = self_service.request_access(call.db, call.services.clock, row, call.user_id, call.body)
@@ -197,7 +242,8 @@ def request_access(call: TrackierCall) -> dict:
                    "live": bool(access.live)}}}
 
 
-@operation("GET", "/affiliate/conversions", roles=AFFILIATE)
+@operation("GET", "/affiliate/conversions", roles=AFFILIATE, query=log_query(AFFILIATE_COLUMNS, publishers=False),
+           answer=log_answer(keyed=False))
 def conversions(call: TrackierCall) -> dict:
     # records are a list; `revenue` shows the affiliate's payout (affiliates never see revenue)
     fields = log_fields(call, AFFILIATE_COLUMNS, ["_id", "cid", "campaign_name", "payout", "status", "created"])
@@ -206,7 +252,8 @@ def conversions(call: TrackierCall) -> dict:
 
 
 # Legacy: gone from the newest docs, still called by clients written against the older ones.
-@operation("GET", "/affiliate/payout", roles=AFFILIATE)
+@operation("GET", "/affiliate/payout", roles=AFFILIATE, query=PERIOD,
+           answer=envelope({"user": USER, **reports.stats_schema(revenue=False)}))
 def payout(call: TrackierCall) -> dict:
     # the network's affiliate-earnings answer, for the caller
     user = self_service.own_user(call.db, call.network, call.user_id)
@@ -216,7 +263,12 @@ def payout(call: TrackierCall) -> dict:
     return {"success": True, "data": {"user": user_object(user, call.network), "stats": days, "total": total}}
 
 
-@operation("GET", "/affiliate/report", roles=AFFILIATE)
+@operation("GET", "/affiliate/report", roles=AFFILIATE, query=PERIOD, answer=envelope({
+    "links": array(LINK), "performance": array(obj(created=STRING, **PERFORMANCE, revenue=NUMBER)),
+    "start": DAY, "end": DAY, "campaigns": array(obj({
+        "_id": OBJECT_ID, "image": nullable(STRING), "title": STRING, "preview_url": nullable(STRING),
+        "category": array(ANY), "live": BOOLEAN, "description": nullable(STRING)})),
+    "campaigns_revenue": map_of(obj(**PERFORMANCE, payout=NUMBER, revenue=NUMBER))}))
 def legacy_report(call: TrackierCall) -> dict:
     # `revenue` is the affiliate's earning here (its payout), as the old docs say
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
@@ -242,7 +294,13 @@ def legacy_report(call: TrackierCall) -> dict:
             "payout": r["payout"], "revenue": r["payout"]} for r in by_campaign}}}
 
 
-@operation("GET", "/affiliate/campaign-search", roles=AFFILIATE)
+@operation("GET", "/affiliate/campaign-search", roles=AFFILIATE, query=(
+    *PAGING, *(Param(f"p{n}", STRING, "added to each tracking link") for n in (1, 2, 3)),
+    Param("p4", STRING, "the deep link whose site the campaigns' preview URLs are on")), answer=envelope({
+        "campaigns": array(obj({"_id": OBJECT_ID, "display_id": INTEGER, "title": STRING,
+                                "preview_url": nullable(STRING), "tracking_link": nullable(TRACKING_LINK),
+                                "permission": obj(PERMISSION)})),
+        "pagination": obj(page=INTEGER, totalPages=INTEGER)}))
 def campaign_search(call: TrackierCall) -> dict:
     """The affiliate's campaigns whose preview URL is on the deep link's (p4) site; p1-p3 are
     added to each tracking link."""

@@ -7,7 +7,9 @@ An operation is one method on one path template, named as Trackier's docs name i
   an affiliate's own key the self-service APIs; any other role gets 403 / code 5
   (`require_role`, a `before` hook);
 * `template` and `aliases`: the paths it answers at (routing.py), the aliases being older or
-  misspelt paths clients still call.
+  misspelt paths clients still call;
+* `query`, `body` and `answer`: the query parameters it reads, the fields of the body it reads
+  and its answer, as schemas (schema.py), which openapi.py turns into the OpenAPI document.
 
 A planned operation answers as though it were not declared: 405 when its path has implemented
 methods, else the unknown-URI 501 (the wire does that when the runner raises NotImplementedYet).
@@ -27,6 +29,7 @@ from polytrack.kernel.params import Params, parse_query
 from polytrack.trackier import errors
 from polytrack.trackier.domain import ApiKey, Network
 from polytrack.trackier.errors import TrackierError
+from polytrack.trackier.schema import Param
 
 if TYPE_CHECKING:
     from polytrack.services import Services
@@ -123,20 +126,24 @@ def require_role(call: TrackierCall) -> None:
 
 
 def _options(method: str, template: str, roles: Iterable[str], aliases: Iterable[str],
-             after: Callable | None = None) -> dict:
+             after: Callable | None = None, query: Iterable[Param] = (), body: dict | None = None,
+             answer: dict | None = None) -> dict:
     return {"method": method, "template": template, "roles": frozenset(roles), "aliases": tuple(aliases),
-            "after": after}
+            "after": after, "query": tuple(query), "body": body, "answer": answer}
 
 
-def operation(method: str, template: str, *, roles: Iterable[str] = NETWORK, writes: bool = False,
-              cacheable: bool = False, aliases: Iterable[str] = (), after: Callable | None = None) -> Callable:
+def operation(method: str, template: str, *, answer: dict, roles: Iterable[str] = NETWORK, writes: bool = False,
+              cacheable: bool = False, aliases: Iterable[str] = (), after: Callable | None = None,
+              query: Iterable[Param] = (), body: dict | None = None) -> Callable:
     """Decorator: `handler(call) -> answer` (a dict, or a kernel.render.Raw of JSON text) is the
-    operation "METHOD template". `writes`: it runs in one transaction. `cacheable`: its answer
-    depends on nothing but the stored data, the key and the request, so it may come from the
-    read cache (kernel.operations). `after(services)`: work run once the answer is sent (the
-    background jobs)."""
+    operation "METHOD template". `answer`: the schema of its answer (schema.py); `query`: the
+    query parameters it reads; `body`: the schema of the body it reads (None: it reads none).
+    `writes`: it runs in one transaction. `cacheable`: its answer depends on nothing but the
+    stored data, the key and the request, so it may come from the read cache
+    (kernel.operations). `after(services)`: work run once the answer is sent (the background
+    jobs)."""
     return registry.operation(f"{method} {template}", writes=writes, cacheable=cacheable, before=(require_role,),
-                              **_options(method, template, roles, aliases, after))
+                              **_options(method, template, roles, aliases, after, query, body, answer))
 
 
 def planned(method: str, template: str, *, roles: Iterable[str] = NETWORK, aliases: Iterable[str] = ()) -> None:

@@ -6,11 +6,23 @@ from __future__ import annotations
 
 from polytrack.trackier import campaigns, errors, reports
 from polytrack.trackier.operations.base import TrackierCall, operation
+from polytrack.trackier.schema import (
+    BOOLEAN, INTEGER, PAGING, PERIOD, STRING, Param, array, enum, envelope, message_only, named, obj,
+)
 from polytrack.trackier.shapes import (
-    campaign_object, cap_object, commission_object, landing_page_object, pub_payout_object,
+    CAMPAIGN, CAMPAIGN_FIELDS, CAP, COMMISSION, LANDING_PAGE, PUB_PAYOUT, campaign_object, cap_object,
+    commission_object, landing_page_object, pub_payout_object,
 )
 
 DEFAULT_PAGE_SIZE = 20
+CAMPAIGN_WITH_COMMISSIONS = named("CampaignWithCommissions", obj(
+    {**CAMPAIGN_FIELDS, "commissions": array(COMMISSION)}))
+STATS = envelope(reports.stats_schema())
+CAPS = envelope({"caps": array(CAP)})
+# landing-page answers hold the whole list; writes add a top-level message
+LANDING_PAGES = obj(success=BOOLEAN, message=STRING, data=obj(landing_pages=array(LANDING_PAGE)), optional=["message"])
+PUB_PAYOUTS = envelope({"payouts": array(PUB_PAYOUT)})
+PUB_PAYOUTS_SAVED = envelope({"payouts": array(PUB_PAYOUT)}, message=STRING)
 
 
 def campaign_with_commissions(call: TrackierCall, campaign) -> tuple[dict, list[dict]]:
@@ -19,7 +31,8 @@ def campaign_with_commissions(call: TrackierCall, campaign) -> tuple[dict, list[
             [commission_object(row, campaign, call.network) for row in rows])
 
 
-@operation("POST", "/campaign", writes=True)
+@operation("POST", "/campaign", writes=True, body=campaigns.CAMPAIGN_BODY, answer=envelope({
+    "campaign": CAMPAIGN, "commissions": array(COMMISSION), "caps": array(CAP), "message": STRING}))
 def create_campaign(call: TrackierCall) -> dict:
     campaign, commissions, caps = campaigns.create_campaign(call.db, call.services.clock, call.network, call.body)
     return {"success": True, "data": {
@@ -29,7 +42,8 @@ def create_campaign(call: TrackierCall) -> dict:
         "message": "Campaign created Successfully!!"}}
 
 
-@operation("POST", "/campaign/{id}", writes=True)
+@operation("POST", "/campaign/{id}", writes=True, body=campaigns.CAMPAIGN_EDIT_BODY,
+           answer=envelope({"campaign": CAMPAIGN, "message": STRING}))
 def edit_campaign(call: TrackierCall) -> dict:
     # the body's `action` says which fields change
     campaign, message = campaigns.edit_campaign(call.db, call.services.clock, call.network, call.path_params["id"],
@@ -38,7 +52,9 @@ def edit_campaign(call: TrackierCall) -> dict:
     return {"success": True, "data": {"campaign": found, "message": message}}
 
 
-@operation("GET", "/campaign", cacheable=True)
+@operation("GET", "/campaign", cacheable=True, query=(*PAGING, Param("active", enum("0", "1"), "1 (default): active only")),
+           answer=envelope({"campaigns": array(CAMPAIGN_WITH_COMMISSIONS), "total": INTEGER, "page": INTEGER,
+                            "limit": INTEGER}))
 def list_campaigns(call: TrackierCall) -> dict:
     limit, page = call.paging(default_limit=DEFAULT_PAGE_SIZE)
     assert limit is not None
@@ -53,25 +69,25 @@ def list_campaigns(call: TrackierCall) -> dict:
     return {"success": True, "data": {"campaigns": listed, "total": total, "page": page, "limit": limit}}
 
 
-@operation("GET", "/campaign/{id}", cacheable=True)
+@operation("GET", "/campaign/{id}", cacheable=True, answer=envelope({"campaign": CAMPAIGN, "commissions": array(COMMISSION)}))
 def get_campaign(call: TrackierCall) -> dict:
     found, commissions = campaign_with_commissions(call, campaigns.find_campaign(call.db, call.network,
                                                                                  call.path_params["id"]))
     return {"success": True, "data": {"campaign": found, "commissions": commissions}}
 
 
-@operation("DELETE", "/campaign/{id}", writes=True)
+@operation("DELETE", "/campaign/{id}", writes=True, answer=message_only())
 def delete_campaign(call: TrackierCall) -> dict:
     campaigns.delete_campaign(call.db, call.services.clock, call.network, call.path_params["id"])
     return {"success": True, "data": {"message": "Campaign Deleted!!"}}
 
 
-@operation("GET", "/campaign/stats/{id}")
+@operation("GET", "/campaign/stats/{id}", query=PERIOD, answer=STATS)
 def campaign_stats(call: TrackierCall) -> dict:
     return _campaign_stats(call, None)
 
 
-@operation("GET", "/campaign/stats/{id}/{affId}")
+@operation("GET", "/campaign/stats/{id}/{affId}", query=PERIOD, answer=STATS)
 def campaign_affiliate_stats(call: TrackierCall) -> dict:
     return _campaign_stats(call, call.path_params["affId"])
 
@@ -85,12 +101,13 @@ def _campaign_stats(call: TrackierCall, affiliate: str | None) -> dict:
 
 
 
-@operation("GET", "/campaign/domains", cacheable=True)
+@operation("GET", "/campaign/domains", cacheable=True, answer=envelope({"domains": array(STRING)}))
 def get_domains(call: TrackierCall) -> dict:
     return {"success": True, "data": {"domains": campaigns.tracking_domains(call.db, call.network)}}
 
 
-@operation("PUT", "/campaign/domains", writes=True)
+@operation("PUT", "/campaign/domains", writes=True, body=campaigns.DOMAINS_BODY,
+           answer=envelope({"message": STRING, "domains": array(STRING)}))
 def put_domains(call: TrackierCall) -> dict:
     domains = campaigns.set_tracking_domains(call.db, call.network, call.body.get("domains"))
     if domains is None:  # as the docs show: HTTP 200, success false, the list unchanged
@@ -103,7 +120,7 @@ def put_domains(call: TrackierCall) -> dict:
         "domains": domains}}
 
 
-@operation("POST", "/campaign/assign-publisher", writes=True)
+@operation("POST", "/campaign/assign-publisher", writes=True, body=campaigns.ACCESS_BODY, answer=message_only())
 def assign_publisher(call: TrackierCall) -> dict:
     campaigns.assign_publishers(call.db, call.services.clock, call.network, call.body)
     return {"success": True, "data": {"message": "Campaign Access Granted"}}
@@ -115,7 +132,8 @@ def _caps(call: TrackierCall, campaign, rows) -> list[dict]:
     return [cap_object(row, campaign) for row in rows]
 
 
-@operation("POST", "/caps/{campId}", writes=True)
+@operation("POST", "/caps/{campId}", writes=True, body=campaigns.CAPS_BODY,
+           answer=envelope({"caps": array(CAP)}, message=STRING))
 def create_caps(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     rows = campaigns.create_caps(call.db, call.services.clock, call.network, campaign, call.body)
@@ -123,27 +141,28 @@ def create_caps(call: TrackierCall) -> dict:
     return {"success": True, "data": {"caps": _caps(call, campaign, rows)}, "message": "CAP Added Successfully"}
 
 
-@operation("GET", "/caps/{campId}", cacheable=True)
+@operation("GET", "/caps/{campId}", cacheable=True, answer=CAPS)
 def list_caps(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     return {"success": True, "data": {"caps": _caps(call, campaign, campaigns.list_caps(call.db, campaign))}}
 
 
-@operation("GET", "/caps/{campId}/{capId}", cacheable=True)
+@operation("GET", "/caps/{campId}/{capId}", cacheable=True, answer=CAPS)
 def get_cap(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     cap = campaigns.find_cap(call.db, campaign, call.path_params["capId"])
     return {"success": True, "data": {"caps": _caps(call, campaign, [cap])}}
 
 
-@operation("POST", "/caps/{campId}/{capId}", writes=True)
+@operation("POST", "/caps/{campId}/{capId}", writes=True, body=campaigns.CAP_BODY,
+           answer=envelope({"caps": array(CAP)}, message=STRING))
 def edit_cap(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     cap = campaigns.edit_cap(call.db, call.network, campaign, call.path_params["capId"], call.body)
     return {"success": True, "message": "CAP Updated Successfully", "data": {"caps": _caps(call, campaign, [cap])}}
 
 
-@operation("DELETE", "/caps/{campId}/{capId}", writes=True)
+@operation("DELETE", "/caps/{campId}/{capId}", writes=True, answer=message_only())
 def delete_cap(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     campaigns.delete_cap(call.db, campaign, call.path_params["capId"])
@@ -152,7 +171,8 @@ def delete_cap(call: TrackierCall) -> dict:
 
 # --- default commissions ----------------------------------------------------------------------
 
-@operation("POST", "/commissions/{campId}", writes=True)
+@operation("POST", "/commissions/{campId}", writes=True, body=campaigns.COMMISSION_BODY,
+           answer=envelope({"commission": COMMISSION, "message": STRING}))
 def create_commission(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     row = campaigns.create_commission(call.db, call.services.clock, campaign, call.body)
@@ -160,21 +180,22 @@ def create_commission(call: TrackierCall) -> dict:
                                       "message": "Commission Saved Successfully!!"}}
 
 
-@operation("GET", "/commissions/{campId}", cacheable=True)
+@operation("GET", "/commissions/{campId}", cacheable=True, answer=envelope({"commissions": array(COMMISSION)}))
 def list_commissions(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     _, commissions = campaign_with_commissions(call, campaign)
     return {"success": True, "data": {"commissions": commissions}}
 
 
-@operation("GET", "/commissions/{campId}/{id}", cacheable=True)
+@operation("GET", "/commissions/{campId}/{id}", cacheable=True, answer=envelope({"commission": COMMISSION}))
 def get_commission(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     row = campaigns.find_commission(call.db, campaign, call.path_params["id"])
     return {"success": True, "data": {"commission": commission_object(row, campaign, call.network)}}
 
 
-@operation("POST", "/commissions/{campId}/{id}", writes=True)
+@operation("POST", "/commissions/{campId}/{id}", writes=True, body=campaigns.COMMISSION_BODY,
+           answer=envelope({"commission": COMMISSION, "message": STRING}))
 def edit_commission(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     row = campaigns.edit_commission(call.db, call.services.clock, campaign, call.path_params["id"], call.body)
@@ -182,7 +203,7 @@ def edit_commission(call: TrackierCall) -> dict:
                                       "message": "Commission Updated!!"}}
 
 
-@operation("DELETE", "/commissions/{campId}/{id}", writes=True)
+@operation("DELETE", "/commissions/{campId}/{id}", writes=True, answer=message_only())
 def delete_commission(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     campaigns.delete_commission(call.db, campaign, call.path_params["id"])
@@ -200,27 +221,28 @@ def _landing_pages(call: TrackierCall, campaign, message: str | None) -> dict:
     return answer
 
 
-@operation("POST", "/campaign/lpages/{campId}", writes=True)
+@operation("POST", "/campaign/lpages/{campId}", writes=True, body=campaigns.LANDING_PAGE_BODY, answer=LANDING_PAGES)
 def create_landing_page(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     campaigns.create_landing_page(call.db, call.services.clock, campaign, call.body)
     return _landing_pages(call, campaign, "Landing page added Successfully")
 
 
-@operation("GET", "/campaign/lpages/{campId}", cacheable=True)
+@operation("GET", "/campaign/lpages/{campId}", cacheable=True, answer=LANDING_PAGES)
 def list_landing_pages(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     return _landing_pages(call, campaign, None)
 
 
-@operation("POST", "/campaign/lpages/{campId}/{lpId}", writes=True)
+@operation("POST", "/campaign/lpages/{campId}/{lpId}", writes=True, body=campaigns.LANDING_PAGE_BODY,
+           answer=LANDING_PAGES)
 def edit_landing_page(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     campaigns.edit_landing_page(call.db, call.services.clock, campaign, call.path_params["lpId"], call.body)
     return _landing_pages(call, campaign, "Landing page updated Successfully")
 
 
-@operation("DELETE", "/campaign/lpages/{campId}/{lpId}", writes=True)
+@operation("DELETE", "/campaign/lpages/{campId}/{lpId}", writes=True, answer=LANDING_PAGES)
 def delete_landing_page(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     campaigns.delete_landing_page(call.db, campaign, call.path_params["lpId"])
@@ -230,7 +252,7 @@ def delete_landing_page(call: TrackierCall) -> dict:
 # --- publisher-specific payouts: the second id is a publisher's on GET, a payout's on POST and
 # DELETE. The older /network/pub-payout paths answer the same.
 
-@operation("POST", "/campaign/pub-payout/{campId}", writes=True)
+@operation("POST", "/campaign/pub-payout/{campId}", writes=True, body=campaigns.PUB_PAYOUT_BODY, answer=PUB_PAYOUTS_SAVED)
 def create_pub_payout(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     row = campaigns.create_pub_payout(call.db, call.services.clock, call.network, campaign, call.body)
@@ -238,7 +260,8 @@ def create_pub_payout(call: TrackierCall) -> dict:
             "data": {"payouts": [pub_payout_object(row, campaign)]}}
 
 
-@operation("GET", "/campaign/pub-payout/{campId}", cacheable=True, aliases=("/network/pub-payout/{campId}",))
+@operation("GET", "/campaign/pub-payout/{campId}", cacheable=True, aliases=("/network/pub-payout/{campId}",),
+           answer=PUB_PAYOUTS)
 def list_pub_payouts(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     rows = campaigns.list_pub_payouts(call.db, campaign)
@@ -246,7 +269,7 @@ def list_pub_payouts(call: TrackierCall) -> dict:
 
 
 @operation("GET", "/campaign/pub-payout/{campId}/{publisherId}", cacheable=True,
-           aliases=("/network/pub-payout/{campId}/{publisherId}",))
+           aliases=("/network/pub-payout/{campId}/{publisherId}",), answer=PUB_PAYOUTS)
 def publisher_pub_payouts(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     publisher = campaigns.find_publisher(call.db, call.network, call.path_params["publisherId"])
@@ -254,7 +277,8 @@ def publisher_pub_payouts(call: TrackierCall) -> dict:
     return {"success": True, "data": {"payouts": [pub_payout_object(row, campaign) for row in rows]}}
 
 
-@operation("POST", "/campaign/pub-payout/{campId}/{payoutId}", writes=True)
+@operation("POST", "/campaign/pub-payout/{campId}/{payoutId}", writes=True, body=campaigns.PUB_PAYOUT_BODY,
+           answer=PUB_PAYOUTS_SAVED)
 def edit_pub_payout(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     row = campaigns.edit_pub_payout(call.db, call.network, campaign, call.path_params["payoutId"], call.body)
@@ -262,7 +286,8 @@ def edit_pub_payout(call: TrackierCall) -> dict:
             "data": {"payouts": [pub_payout_object(row, campaign)]}}
 
 
-@operation("DELETE", "/campaign/pub-payout/{campId}/{payoutId}", writes=True)
+@operation("DELETE", "/campaign/pub-payout/{campId}/{payoutId}", writes=True,
+           answer=envelope(message=STRING))
 def delete_pub_payout(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     campaigns.delete_pub_payout(call.db, campaign, call.path_params["payoutId"])

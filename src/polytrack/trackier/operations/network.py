@@ -12,11 +12,30 @@ from polytrack.trackier.domain import USER_CURRENCIES
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import as_number
 from polytrack.trackier.operations.base import TrackierCall, operation, report_list
-from polytrack.trackier.shapes import day, link_object, php_date, tracking_url
+from polytrack.trackier.schema import (
+    ANY, BOOLEAN, DAY, INTEGER, NUMBER, OBJECT_ID, PAGING, PERIOD, STRING, Param, array, envelope, ids, map_of,
+    message_only, named, nullable, obj, one_of, words,
+)
+from polytrack.trackier.shapes import LINK, PHP_DATE, day, link_object, php_date, tracking_url
 
 
 CONVERSION_LOG_PAGE = 500
 CLICK_LOG_PAGE = 1000
+
+NETWORK_SUMMARY = {
+    "name": STRING, "domain": nullable(STRING), "url": nullable(STRING),
+    "appearance": obj(email=STRING, support=STRING, termsurl=STRING, hlogo=STRING, logo=STRING),
+    "region": obj(currency=STRING, zone=STRING), "created": DAY}
+ACCOUNT = envelope({"currencyCodes": array(STRING), "network": obj({
+    **NETWORK_SUMMARY, "_id": OBJECT_ID, "live": BOOLEAN, "modified": nullable(DAY),
+    "meta": obj(bill=obj(mic=STRING, tcc=STRING), widgets=array(STRING), widget=obj(
+        top10pubs=array(obj({"_id": OBJECT_ID, "username": nullable(STRING), "count": INTEGER})),
+        top10ads=array(obj({"_id": OBJECT_ID, "clicks": INTEGER}))))})})
+LINK_ANSWER = {"tracking_link": STRING, "link": LINK}
+NAMED_ID = obj({"_id": OBJECT_ID, "display_id": INTEGER, "name": STRING})
+TITLED_ID = obj({"_id": OBJECT_ID, "display_id": INTEGER, "title": STRING})
+LOG_VALUE = one_of(nullable(STRING), NUMBER, PHP_DATE)  # a log column's value: text, number, date or null
+LOG_RECORD = map_of(LOG_VALUE)  # the requested columns (fields[]) and those always shown
 
 
 def network_object(row, call: TrackierCall) -> dict:
@@ -57,12 +76,12 @@ def _account(call: TrackierCall, row) -> dict:
 
 
 # not cacheable: its widgets cover the last 30 days, which move with the clock
-@operation("GET", "/network/account")
+@operation("GET", "/network/account", answer=ACCOUNT)
 def get_account(call: TrackierCall) -> dict:
     return _account(call, dictionary.network_row(call.db, call.network))
 
 
-@operation("PATCH", "/network/account", writes=True)
+@operation("PATCH", "/network/account", writes=True, body=dictionary.ACCOUNT_BODY, answer=ACCOUNT)
 def edit_account(call: TrackierCall) -> dict:
     return _account(call, dictionary.edit_network(call.db, call.services.clock, call.network, call.body))
 
@@ -73,7 +92,7 @@ def _link_answer(call: TrackierCall, link, publisher, campaign) -> dict:
             "link": link_object(link, publisher.object_id, campaign.object_id, call.network)}
 
 
-@operation("GET", "/network/link/{affiliate_id}/{campaign_id}", cacheable=True)
+@operation("GET", "/network/link/{affiliate_id}/{campaign_id}", cacheable=True, answer=envelope(LINK_ANSWER))
 def get_link(call: TrackierCall) -> dict:
     publisher = campaigns.find_publisher(call.db, call.network, call.path_params["affiliate_id"])
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campaign_id"])
@@ -83,7 +102,8 @@ def get_link(call: TrackierCall) -> dict:
     return {"success": True, "data": _link_answer(call, link, publisher, campaign)}
 
 
-@operation("POST", "/network/link/{affiliate_id}/{campaign_id}", writes=True)
+@operation("POST", "/network/link/{affiliate_id}/{campaign_id}", writes=True, body=campaigns.LINK_BODY,
+           answer=envelope({"message": STRING, **LINK_ANSWER}))
 def create_link(call: TrackierCall) -> dict:
     publisher = campaigns.find_publisher(call.db, call.network, call.path_params["affiliate_id"])
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campaign_id"])
@@ -95,7 +115,7 @@ def create_link(call: TrackierCall) -> dict:
     return {"success": True, "data": {"message": "Link Created!!", **_link_answer(call, link, publisher, campaign)}}
 
 
-@operation("GET", "/network/stats")
+@operation("GET", "/network/stats", query=PERIOD, answer=envelope(reports.stats_schema()))
 def network_stats(call: TrackierCall) -> dict:
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
     days, total = reports.stats(call.db, call.network, period)
@@ -113,7 +133,13 @@ def _ids(call: TrackierCall, name: str, find) -> tuple[list, list[int]]:
     return rows, [row.id for row in rows]
 
 
-@operation("GET", "/network/customReport")
+@operation("GET", "/network/customReport", query=(
+    *PERIOD, words("group", reports.GROUPING_MAP, "groupings (default adid)"),
+    words("fields", reports.FIELD_MAP, "metrics (default grossClicks, payout, revenue, profit, approvedConversions)"),
+    ids("adid", "campaigns only"), ids("pid", "publishers only")), answer=envelope({
+        **reports.REPORT, "affs": array(NAMED_ID), "ads": array(TITLED_ID), "groupingMap": map_of(STRING),
+        "report_currency": STRING, "query": obj(start=DAY, end=DAY, group=array(STRING), fields=array(STRING)),
+        "fieldMap": map_of(STRING)}))
 def custom_report(call: TrackierCall) -> dict:
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=1)
     groups = report_list(call, "group") or ["adid"]
@@ -138,7 +164,30 @@ def custom_report(call: TrackierCall) -> dict:
         "query": {"start": period.start, "end": period.end, "group": groups, "fields": fields},
         "fieldMap": reports.FIELD_MAP}}
 
-@operation("GET", "/network/conversions")
+def log_query(columns: dict, *, publishers: bool) -> tuple[Param, ...]:
+    """The query parameters `log_fields` and `paged_log` read, for a log of these columns."""
+    matched = [name for name in columns if name not in ("adid", "pid")]
+    return (*PERIOD, *PAGING, words("fields", columns, "the columns shown"), ids("adid", "campaigns only"),
+            *([ids("pid", "publishers only")] if publishers else []),
+            Param("cid", STRING, "click ids only", many=True), Param("_id", STRING, "conversion ids only", many=True),
+            words("query", matched, "columns to match: each named column's own parameter holds the value"),
+            *(Param(name, STRING, f"the value of {name} to match, when query[] names it") for name in matched))
+
+
+def log_answer(*, keyed: bool) -> dict:
+    """What `paged_log` answers (no `data` wrapper): records keyed by _id or listed."""
+    return obj(success=BOOLEAN, query=QUERY_ECHO, limit=INTEGER, page=INTEGER, columns=map_of(STRING),
+               records=map_of(LOG_RECORD) if keyed else array(LOG_RECORD), count=INTEGER)
+
+
+# the query as understood: the period, the fields, and each filter named by query[] (the
+# affiliate's also cid and _id)
+QUERY_ECHO = {"type": "object", "required": ["start", "end", "fields"],
+              "properties": {"start": DAY, "end": DAY, "fields": array(STRING)}, "additionalProperties": ANY}
+
+
+@operation("GET", "/network/conversions", query=log_query(logs.CONVERSION_COLUMNS, publishers=True),
+           answer=log_answer(keyed=True))
 def conversion_logs(call: TrackierCall) -> dict:
     # no `data` wrapper; records keyed by the conversion's _id
     fields = log_fields(call, logs.CONVERSION_COLUMNS, logs.DEFAULT_CONVERSION_FIELDS)
@@ -197,7 +246,12 @@ def network_summary(call: TrackierCall) -> dict:
     return {name: found[name] for name in ("name", "domain", "url", "region", "appearance", "created")}
 
 
-@operation("GET", "/network/clicks")
+@operation("GET", "/network/clicks", query=(
+    *PERIOD, *PAGING, words("fields", logs.CLICK_FIELD_MAP, "the columns shown"),
+    ids("campaign_id", "campaigns only"), ids("publisher_id", "publishers only")), answer=envelope({
+        "clicks": array(LOG_RECORD), "fieldMap": map_of(STRING),
+        "query": obj(start=DAY, end=DAY, campaign_id=array(STRING), publisher_id=array(STRING), fields=array(STRING)),
+        "pagination": obj(per_page=INTEGER, current_page=INTEGER, total=INTEGER)}))
 def click_logs(call: TrackierCall) -> dict:
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
     limit, page = call.paging(default_limit=CLICK_LOG_PAGE)
@@ -220,11 +274,15 @@ def click_logs(call: TrackierCall) -> dict:
         "pagination": {"per_page": limit, "current_page": page, "total": total}}}
 
 
+JOB = named("Job", obj({"name": STRING, "_id": OBJECT_ID, "created": PHP_DATE, "status": STRING}))
+
+
 def job_object(row) -> dict:
     return {"name": row.name, "_id": row.object_id, "created": php_date(row.created_at), "status": row.status}
 
 
-@operation("POST", "/network/conversion-import", writes=True, after=jobs.run_pending)
+@operation("POST", "/network/conversion-import", writes=True, after=jobs.run_pending, body=jobs.IMPORT_BODY,
+           answer=envelope({"message": STRING, "job": obj({"_id": OBJECT_ID, "status": STRING, "created": PHP_DATE})}))
 def conversion_import(call: TrackierCall) -> dict:
     job = jobs.queue_import(call.db, call.services.clock, call.network, call.body)
     return {"success": True, "data": {"message": "Job has been queued!!",
@@ -232,16 +290,24 @@ def conversion_import(call: TrackierCall) -> dict:
                                               "created": php_date(job.created_at)}}}
 
 
-@operation("GET", "/jobs")
+@operation("GET", "/jobs", answer=envelope({"jobs": array(JOB)}))
 def list_jobs(call: TrackierCall) -> dict:
     return {"success": True, "data": {"jobs": [job_object(row) for row in jobs.list_jobs(call.db, call.network)]}}
 
 
 # a poll also finishes jobs a stopped server left behind (after the answer)
-@operation("GET", "/jobs/{id}", after=jobs.run_pending)
+@operation("GET", "/jobs/{id}", after=jobs.run_pending, answer=envelope({
+    "job": JOB, "logs": array(obj(object=STRING, priority=INTEGER, message=STRING, created=STRING))}))
 def get_job(call: TrackierCall) -> dict:
     job = jobs.find_job(call.db, call.network, call.path_params["id"])
     return {"success": True, "data": {"job": job_object(job), "logs": json.loads(job.logs)[::-1]}}
+
+
+REFERRAL_FIELDS = {
+    "user_id": OBJECT_ID, "recurring": BOOLEAN, "type": STRING, "base": STRING, "rate": NUMBER, "_id": OBJECT_ID,
+    "live": BOOLEAN, "created": STRING, "modified": nullable(STRING)}
+PUBLISHERS = array(obj({"_id": OBJECT_ID, "name": STRING, "username": nullable(STRING)}))
+REFERRAL_SAVED = envelope({"message": STRING, "referral": obj(REFERRAL_FIELDS), "publishers": PUBLISHERS})
 
 
 def referral_object(row, call: TrackierCall) -> dict:
@@ -256,7 +322,8 @@ def _publishers(call: TrackierCall) -> list[dict]:
             for row in domain.list_users(call.db, call.network, user_type="publisher")]
 
 
-@operation("GET", "/network/referral", cacheable=True)
+@operation("GET", "/network/referral", cacheable=True, answer=envelope({
+    "referrals": array(obj({**REFERRAL_FIELDS, "signUps": INTEGER})), "publishers": PUBLISHERS}))
 def list_referrals(call: TrackierCall) -> dict:
     # signUps: publishers who signed up through the link; polytrack has no sign-up page, so 0
     return {"success": True, "data": {
@@ -265,21 +332,21 @@ def list_referrals(call: TrackierCall) -> dict:
         "publishers": _publishers(call)}}
 
 
-@operation("POST", "/network/referral", writes=True)
+@operation("POST", "/network/referral", writes=True, body=referrals.REFERRAL_BODY, answer=REFERRAL_SAVED)
 def create_referral(call: TrackierCall) -> dict:
     row = referrals.create_referral(call.db, call.services.clock, call.network, call.body)
     return {"success": True, "data": {"message": "Referral Link Created!!", "referral": referral_object(row, call),
                                       "publishers": _publishers(call)}}
 
 
-@operation("PATCH", "/network/referral/{id}", writes=True)
+@operation("PATCH", "/network/referral/{id}", writes=True, body=referrals.REFERRAL_BODY, answer=REFERRAL_SAVED)
 def edit_referral(call: TrackierCall) -> dict:
     row = referrals.edit_referral(call.db, call.services.clock, call.network, call.path_params["id"], call.body)
     return {"success": True, "data": {"message": "Referral link Updated!!", "referral": referral_object(row, call),
                                       "publishers": _publishers(call)}}
 
 
-@operation("DELETE", "/network/referral/{id}", writes=True)
+@operation("DELETE", "/network/referral/{id}", writes=True, answer=message_only())
 def delete_referral(call: TrackierCall) -> dict:
     referrals.delete_referral(call.db, call.services.clock, call.network, call.path_params["id"])
     return {"success": True, "data": {"message": "Referral Link Deleted!!"}}
