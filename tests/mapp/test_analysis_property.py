@@ -1,12 +1,13 @@
 """The daily pre-aggregates and the raw hits (forceRawData) agree on every metric that is not a
-unique count, for any hits and any analysis the pre-aggregates can answer."""
+unique count, for any hits and any analysis the pre-aggregates can answer, imported categories
+(customer, product, media, campaign) included."""
 
 import itertools
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from polytrack.mapp import admin as mapp_admin
-from tests.mapp.helpers import IPHONE, CHROME, NOW_MS, analysis, hit, login_token
+from tests.mapp.helpers import IPHONE, CHROME, NOW_MS, analysis, hit, login_token, rpc
 
 DAY = 86_400_000
 T0 = NOW_MS - 2 * DAY - 10 * 3_600_000  # 2024-06-10 04:00 Berlin
@@ -23,19 +24,34 @@ hits_strategy = st.lists(st.fixed_dictionaries({
     "page": st.sampled_from(["home", "list", "Über uns", "a,b"]),
     "extra": st.sampled_from([{}, {"ct": "click"}, {"mc": "news"}, {"cg1": "Shop"}, {"cg1": "Blog"},
                               {"st": "conf", "ba": "x", "co": "9.99", "qn": "2"}, {"fns": "1"},
-                              {"mi": "pod", "mk": "play", "mt1": "30"}, {"mi": "pod", "mk": "eof", "mt1": "60"}]),
+                              {"mi": "pod", "mk": "play", "mt1": "30"}, {"mi": "pod", "mk": "eof", "mt1": "60"},
+                              {"mi": "clip", "mk": "play", "mt1": "5"}, {"cd": "cust-1"}, {"cd": "cust-2"},
+                              {"ba": "shirt;socks"}, {"ba": "hat;shirt", "st": "conf", "co": "5;7", "qn": "1;1"},
+                              {"mc": "sale"}]),
     "agent": st.sampled_from([CHROME, IPHONE]),
 }), min_size=1, max_size=16)
 
 analyses = st.fixed_dictionaries({
     "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months",
-                               "Media"]),
+                               "Media", "Gender", "Product group", "Genre", "Channel"]),
     "by_day": st.booleans(),
     "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
     "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),
     "days": st.sampled_from([("2024-06-10", "2024-06-12"), ("2024-06-11", "2024-06-11"), ("2024-06-09", "2024-06-13")]),
     "hide_footers": st.booleans(),
 })
+
+
+# imported categories (values with and without `o` and `s`, for the filters above)
+UPLOADS = {
+    "customer_categories": [["Customer", "URM – Gender"], ["cust-1", "female"]],
+    "customer_categories_deid": [["deid", "URM – Gender"], ["v3", "other"]],
+    "product_categories": [["Products", "Category (Text) – Product group"], ["shirt", "Tops"], ["hat", "Accessories"]],
+    "basket_categories": [["Products", "Category (Text) – Product group"], ["socks", "Accessories"]],
+    "media_categories": [["Media", "Category (Text) – Genre"], ["pod", "Podcast"], ["clip", "News"]],
+    "campaigns": [["Action (delete, suggest)", "Advertising Media Title*", "DataSourceValue*", "Category (Text) – Channel"],
+                  ["", "Newsletter", "news", "Email"], ["", "Sale", "sale", "Social"]],
+}
 
 
 def without_unique_columns(result):
@@ -53,6 +69,8 @@ def test_pre_aggregates_and_raw_hits_agree(http, services, world, hits, wanted):
         hit(http, entry["page"], track_id=customer_id, eid=entry["eid"], at_ms=T0 + entry["minute"] * 60_000,
             agent=entry["agent"], **entry["extra"])
     token = login_token(http, customer_id=customer_id)
+    for upload_type, rows in UPLOADS.items():
+        assert rpc(http, "importData", {"token": token, "uploadType": upload_type, "uploadData": rows})["result"] == []
     objects = [{"title": wanted["object"]}]
     if wanted["by_day"] and wanted["object"] not in ("Days", "Months"):
         objects.insert(0, {"title": "Days"})

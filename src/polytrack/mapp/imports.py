@@ -10,13 +10,14 @@ cells of the columns it names, and an empty value deletes that cell. Campaign up
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select, union
 
 from polytrack.kernel.clock import Clock
 from polytrack.kernel.sql import Db
+from polytrack.mapp.analysis import categories
+from polytrack.mapp.analysis.categories import column_name
 from polytrack.mapp.rpc import RpcError, invalid_parameter
 from polytrack.mapp.tables import mapp_categories, mapp_daily_fresh, mapp_hits
 
@@ -43,15 +44,8 @@ EXPORT_TYPES: dict[str, tuple[str, str, Any]] = {
 CAMPAIGN_TYPES = ("campaigns", "campaigns_time")
 MAX_ROWS = 10_000
 MAX_KEY_CHARS = 400     # keys and names are indexed: PostgreSQL's index entries stay small
-MAX_NAME_CHARS = 100
 MAX_VALUE_CHARS = 1000
-_PREFIX = re.compile(r"^\s*(?:Category \((?:Text|Figure)\)|URM|Parameter \((?:Text|Figure)\))\s*[–-]\s*", re.IGNORECASE)
 TV_MESSAGE = "Deleting Tv Data initiated"
-
-
-def column_name(header: str) -> str:
-    """`Category (Text) – Main category` -> `Main category`."""
-    return _PREFIX.sub("", header).strip()[:MAX_NAME_CHARS]
 
 
 def _cell(value: Any) -> str:
@@ -102,9 +96,11 @@ def import_data(db: Db, clock: Clock, account_id: int, upload_type: str, rows: A
              "value": value, "uploaded_at": now} for key, name, header, value in cells if value]
     for start in range(0, len(kept), 1000):
         db.execute(insert(table).values(kept[start:start + 1000]))
-    # content categories are analysis objects: their pre-aggregates are computed again
-    db.execute(delete(mapp_daily_fresh).where(mapp_daily_fresh.c.account_id == account_id,
-                                              mapp_daily_fresh.c.dimension.like("category:%")))
+    # the upload's columns are analysis objects: their pre-aggregates are computed again
+    prefix = categories.key_prefix_of(upload_type)
+    if prefix is not None:
+        db.execute(delete(mapp_daily_fresh).where(mapp_daily_fresh.c.account_id == account_id,
+                                                  mapp_daily_fresh.c.dimension.like(prefix + "%")))
     return []
 
 
@@ -136,13 +132,6 @@ def export_data(db: Db, account_id: int, export_type: str, start_row: int, end_r
             cells[(key, name)] = value
     head = [first_column, *(header for _, header in columns)]
     return [head, *([key, *(cells.get((key, name), "") for name, _ in columns)] for key in page)]
-
-
-def content_categories(db: Db, account_id: int) -> dict[str, str]:
-    """casefolded name -> name of the account's content categories (analysis objects)."""
-    rows: Any = db.execute(select(mapp_categories.c.name).distinct().where(
-        mapp_categories.c.account_id == account_id, mapp_categories.c.upload_type == "content_categories"))
-    return {row[0].casefold(): row[0] for row in rows}
 
 
 def delete_tv_data(db: Db, account_id: int, start: float, stop: float) -> list[str]:

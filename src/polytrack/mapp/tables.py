@@ -140,6 +140,18 @@ mapp_hit_params = Table(
     Index("ix_mapp_hit_params_name", "account_id", "name"),
 )
 
+# The products (`ba`, `;`-separated) of each hit that named some, read again from the hit's query
+# text per day (analysis/products.py): product categories are imported per product.
+mapp_hit_products = Table(
+    "mapp_hit_products",
+    metadata,
+    Column("hit_id", BigInteger, ForeignKey("mapp_hits.id", ondelete="CASCADE"), primary_key=True),
+    Column("product", String(400), primary_key=True),
+    Column("account_id", Integer, nullable=False),
+    Column("day", String(10), nullable=False),
+    Index("ix_mapp_hit_products_day", "account_id", "day"),
+)
+
 # Every custom parameter name an account's hits have carried (`cg1`, `cp12` ...): the content
 # groups and custom parameters getAnalysisObjectsAndMetricsList lists for it.
 mapp_parameter_names = Table(

@@ -8,6 +8,9 @@
                  over either source: the raw hits and visits, or the daily pre-aggregates
 * daily.py       keeping the daily pre-aggregates current (a day is recomputed per object when
                  its hits changed since)
+* categories.py  imported category columns (customer, product, media, campaign, content) as
+                 objects: what each is keyed by, their titles
+* products.py    the products of each hit, read again from its text per day (product categories)
 * engine.py      running an analysis: which source answers, the queries per level, sorting,
                  paging, footers, and the result object clients read
 """

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Mapping
 
 from polytrack.mapp import catalog
+from polytrack.mapp.analysis import categories as imported
 from polytrack.mapp.analysis.definition import Analysis, Dimension, Filter, Level, MetricColumn, Rule
 from polytrack.mapp.rpc import Params, RpcError, invalid_parameter, missing_parameter
 
@@ -24,15 +25,15 @@ SCOPES = ("", "page", "action", "visit", "visitor")
 DYNAMIC_TIME_KEYS = ("dynamicTime", "dynamicTimeInterval", "timeInterval")
 
 
-def find_dimension(title: str, categories: Mapping[str, str] | None = None) -> Dimension | None:
+def find_dimension(title: str, categories: Mapping[str, Dimension] | None = None) -> Dimension | None:
     """A built-in object, a content group or custom parameter, or one of the account's imported
-    content categories (`categories`: casefolded name -> name)."""
+    category columns (`categories`: analysis/categories.py `objects`)."""
     entry = catalog.find(title, catalog.ANALYSIS_OBJECTS)
     if entry is not None:
         return Dimension.of(entry)
-    category = (categories or {}).get(title.strip().casefold())
+    category = imported.find(title, categories) if categories else None
     if category is not None:
-        return Dimension(f"category:{category}", category)
+        return category
     if found := _PARAMETER_TITLE.match(title):
         return Dimension(f"param:{found[1].lower()}{int(found[2])}", title.strip())
     if found := _CONTENT_GROUP_TITLE.match(title):
@@ -67,7 +68,7 @@ def _sort(params: Params) -> str:
     return params.choice("sortOrder", ("asc", "desc")) or ""
 
 
-def read_filter(value, name: str, categories: Mapping[str, str] | None = None) -> Filter:
+def read_filter(value, name: str, categories: Mapping[str, Dimension] | None = None) -> Filter:
     """{"filterRules": [...]} (a bare list of rules too) -> groups of rules: split at every
     `and`, a rule linked with `or` joins the group of the rule before it."""
     if value is None or value == "" or value == []:
@@ -87,7 +88,7 @@ def read_filter(value, name: str, categories: Mapping[str, str] | None = None) -
     return tuple(tuple(group) for group in groups)
 
 
-def _rule(params: Params, name: str, categories: Mapping[str, str] | None) -> Rule:
+def _rule(params: Params, name: str, categories: Mapping[str, Dimension] | None) -> Rule:
     title = params.text("objectTitle", required=True)
     comparator = (params.text("comparator", required=True) or "").lower()
     value = params.raw("filter")
@@ -148,9 +149,9 @@ def dynamic_range(code: str, today: date) -> tuple[date, date]:
 
 def read_analysis(config, *, language: str, today: date, default_row_limit: int,
                   custom: Mapping[str, tuple[str, Filter]] | None = None,
-                  categories: Mapping[str, str] | None = None) -> Analysis:
+                  categories: Mapping[str, Dimension] | None = None) -> Analysis:
     """`custom`: the account's custom metrics, title -> (built-in metric key, filter);
-    `categories`: its imported content categories, casefolded name -> name."""
+    `categories`: its imported category objects (analysis/categories.py `objects`)."""
     if config is None:
         raise missing_parameter("analysisConfig")
     if not isinstance(config, dict):

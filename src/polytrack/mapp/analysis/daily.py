@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, literal, or_, select
 
 from polytrack.kernel.sql import Db
+from polytrack.mapp.analysis import categories, products
 from polytrack.mapp.analysis.definition import Dimension, builtin
 from polytrack.mapp.analysis.metrics import COMPONENTS
 from polytrack.mapp.analysis.sources import daily_key, raw_grouped
@@ -51,12 +52,20 @@ def stale_days(db: Db, account_id: int, dimension: Dimension | None, first_day: 
 
 def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, first_day: date, last_day: date) -> int:
     """Recompute the stale days of [first_day, last_day] for `dimension` (None: the day's
-    total), in the caller's transaction. Returns how many days were recomputed."""
-    key, fresh = daily_key(dimension), mapp_daily_fresh
+    total; products.FILED: the days' products, which product categories are computed from), in
+    the caller's transaction. Returns how many days were recomputed."""
+    key = daily_key(dimension)
     stale = stale_days(db, account_id, dimension, first_day, last_day)
+    kind = categories.kind_of(dimension) if dimension is not None else None
+    if stale and kind is not None and kind.name == "product":  # computed from the days' filed products
+        refresh(db, account_id, zone, products.FILED, date.fromisoformat(stale[0][0]), date.fromisoformat(stale[-1][0]))
     for start in range(0, len(stale), CHUNK_DAYS):
         chunk = stale[start:start + CHUNK_DAYS]
         days = [day for day, _ in chunk]
+        if dimension == products.FILED:  # no pre-aggregates: the days' products filed again
+            products.file_days(db, account_id, zone, days)
+            _mark_fresh(db, account_id, key, chunk)
+            continue
         window = (epoch_ms(datetime.combine(date.fromisoformat(days[0]), time()), zone),
                   epoch_ms(datetime.combine(date.fromisoformat(days[-1]) + timedelta(days=1), time()), zone) - 1)
         dimensions = (_DAY, _WEEK, _WEEKDAY) + ((dimension,) if dimension is not None else ())
@@ -68,14 +77,21 @@ def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, 
             select(literal(account_id), grouped.c.d0, grouped.c.d1, grouped.c.d2, literal(key),
                    grouped.c.d3 if dimension is not None else literal(""), *(grouped.c[name] for name in COMPONENTS)),
         ))
-        db.execute(delete(fresh).where(fresh.c.account_id == account_id, fresh.c.dimension == key, fresh.c.day.in_(days)))
-        db.execute(insert(fresh).values([{"account_id": account_id, "day": day, "dimension": key, "changes": count}
-                                         for day, count in chunk]))
+        _mark_fresh(db, account_id, key, chunk)
     return len(stale)
 
 
+def _mark_fresh(db: Db, account_id: int, key: str, chunk: list[tuple[str, int]]) -> None:
+    """The days of `chunk` computed for object `key` at their change counts."""
+    fresh, days = mapp_daily_fresh, [day for day, _ in chunk]
+    db.execute(delete(fresh).where(fresh.c.account_id == account_id, fresh.c.dimension == key, fresh.c.day.in_(days)))
+    db.execute(insert(fresh).values([{"account_id": account_id, "day": day, "dimension": key, "changes": count}
+                                     for day, count in chunk]))
+
+
 def kept_objects(db: Db, account_id: int) -> list[Dimension | None]:
-    """Every object the account's pre-aggregates are kept by (those analyses have asked for)."""
+    """Every object the account's pre-aggregates are kept by (those analyses have asked for),
+    products.FILED included once a raw analysis by a product category asked for it."""
     keys = db.execute(select(mapp_daily_fresh.c.dimension).where(mapp_daily_fresh.c.account_id == account_id)
                       .distinct().order_by(mapp_daily_fresh.c.dimension)).scalars().all()
     # the SQL of a pre-aggregate needs only the object's key (built-in, param:..., category:...)

@@ -7,11 +7,17 @@ from datetime import datetime
 
 from polytrack.mapp.catalog import ANALYSIS_OBJECTS, Entry
 
+# The kinds of imported category columns an object key may name (analysis/categories.py says
+# what each is keyed by).
+IMPORTED_KINDS = frozenset({"category", "customer", "product", "media", "campaign"})
+
 
 @dataclass(frozen=True)
 class Dimension:
-    """An analysis object: a built-in one (`key` from the catalog) or a custom parameter /
-    content group (`key` = "param:<name>", e.g. "param:cg1")."""
+    """An analysis object: a built-in one (`key` from the catalog), a custom parameter /
+    content group (`key` = "param:<name>", e.g. "param:cg1") or a column of imported categories
+    (`key` = "<kind>:<column name>", e.g. "category:Main category", "customer:Gender"; the kinds
+    are in categories.py)."""
 
     key: str
     en: str
@@ -27,9 +33,10 @@ class Dimension:
         return self.key[6:] if self.key.startswith("param:") else None
 
     @property
-    def category(self) -> str | None:
-        """An imported content category ("category:<name>"): its value for a hit's page."""
-        return self.key[9:] if self.key.startswith("category:") else None
+    def imported(self) -> tuple[str, str] | None:
+        """(kind, column name) of an imported category column, else None."""
+        kind, colon, name = self.key.partition(":")
+        return (kind, name) if colon and kind in IMPORTED_KINDS else None
 
     def title(self, language: str) -> str:
         return self.de if language == "de" and self.de else self.en

@@ -15,10 +15,10 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from polytrack.kernel.sql import Db
-from polytrack.mapp.analysis import daily
+from polytrack.mapp.analysis import categories, daily, products
 from polytrack.mapp.analysis.definition import Analysis, Dimension, Filter, object_rules, metric_rules
 from polytrack.mapp.analysis.metrics import ADDITIVE, COMPONENTS, METRICS, UNIQUE_COMPONENTS, ZERO, Values
-from polytrack.mapp.analysis.sources import DAY_OBJECTS, VISIT_LEVEL, daily_grouped, daily_object, raw_grouped
+from polytrack.mapp.analysis.sources import DAY_OBJECTS, daily_grouped, daily_object, is_visit_level, raw_grouped
 
 WEEKDAYS = {"en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
             "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")}
@@ -38,7 +38,7 @@ def uses_daily(analysis: Analysis) -> bool:
     for conditions in (analysis.filter, *(column.filter for column in analysis.metrics)):
         for group in object_rules(conditions):
             for rule in group:
-                visit_scope_ok = rule.scope == "visit" and rule.dimension is not None and rule.dimension.key in VISIT_LEVEL
+                visit_scope_ok = rule.scope == "visit" and rule.dimension is not None and is_visit_level(rule.dimension)
                 if rule.dimension not in others or not (rule.scope in ("", "page", "action") or visit_scope_ok):
                     return False
     return True
@@ -272,10 +272,18 @@ class Builder:
 
 def pre_aggregates_read(analysis: Analysis) -> list[Dimension | None]:
     """The objects whose daily pre-aggregates `run` reads for the analysis's days (None: the
-    days' totals); they must be current first (collect/sessions.py `freshen`)."""
+    days' totals; products.FILED: the products of the days' hits, which a raw analysis by a
+    product category reads); they must be current first (collect/sessions.py `freshen`)."""
     if not uses_daily(analysis):
-        return []
+        return [products.FILED] if _uses_product_categories(analysis) else []
     return list(dict.fromkeys([daily_object(analysis.dimensions), None]))
+
+
+def _uses_product_categories(analysis: Analysis) -> bool:
+    rules = [rule for conditions in (analysis.filter, *(column.filter for column in analysis.metrics))
+             for group in object_rules(conditions) for rule in group]
+    dimensions = [*analysis.dimensions, *(rule.dimension for rule in rules if rule.dimension is not None)]
+    return any((kind := categories.kind_of(dimension)) is not None and kind.name == "product" for dimension in dimensions)
 
 
 def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datetime) -> dict:

@@ -13,18 +13,20 @@ with the metric components of metrics.COMPONENTS, so the engine never knows whic
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any, Callable
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, exists, func, literal, not_, or_, select
 from sqlalchemy.sql import Select
 
+from polytrack.mapp.analysis import categories
 from polytrack.mapp.analysis.definition import Dimension, Filter, Rule
 from polytrack.mapp.analysis.metrics import COMPONENTS
-from polytrack.mapp.tables import mapp_categories, mapp_daily, mapp_hit_params, mapp_hits, mapp_visits
+from polytrack.mapp.tables import mapp_categories, mapp_daily, mapp_hit_params, mapp_hit_products, mapp_hits, mapp_visits
 
 # Objects that are attributes of the visit (from its first hit): a filter on them keeps or drops
-# whole visits.
+# whole visits. (So are customer and campaign categories: is_visit_level.)
 VISIT_LEVEL = frozenset({"browsers", "operating_systems", "devices", "countries", "referrers", "campaigns",
                          "entry_pages", "exit_pages", "entry_source_types"})
 # Time objects a day decides: the daily pre-aggregates can group by them. (Hours and minutes are
@@ -60,24 +62,53 @@ def daily_key(dimension: Dimension | None) -> str:
     return "" if dimension is None else dimension.key
 
 
+# The key an imported category's cells are found by, per upload type (analysis/categories.py).
+_CATEGORY_KEYS: dict[str, Callable[[Any, Any], ColumnElement]] = {
+    "content_categories": lambda h, v: h.c.page,
+    "customer_categories": lambda h, v: v.c.customer,
+    "customer_categories_deid": lambda h, v: v.c.visitor,
+    "media_categories": lambda h, v: h.c.media,
+    "campaigns": lambda h, v: v.c.campaign,
+}
+
+
+def is_visit_level(dimension: Dimension) -> bool:
+    kind = categories.kind_of(dimension)
+    return dimension.key in VISIT_LEVEL if kind is None else kind.visit_level
+
+
+def product_values(account_id: int, kind: categories.Kind, name: str, suffix: str):
+    """(hit_id, value) of every hit with products: the imported value of each product (`""`
+    when none has one), once per distinct value."""
+    products = mapp_hit_products.alias(f"hp{suffix}")
+    joined: Any = products
+    cells: list[ColumnElement] = []
+    for upload_type in kind.upload_types:
+        cell = mapp_categories.alias(f"pc{len(cells)}{suffix}")
+        joined = joined.outerjoin(cell, and_(cell.c.account_id == account_id, cell.c.upload_type == upload_type,
+                                             cell.c.name == name, cell.c.key == products.c.product))
+        cells.append(cell.c.value)
+    return select(products.c.hit_id, func.coalesce(*cells, "").label("value")).select_from(joined).where(
+        products.c.account_id == account_id).distinct().subquery(f"products{suffix}")
+
+
 class Frame:
     """The FROM of a raw query: hits joined to their visits, plus an outer join per custom
-    parameter that an object or a filter uses (registered as columns are asked for)."""
+    parameter and imported category that an object or a filter uses (registered as columns are
+    asked for)."""
 
-    def __init__(self, suffix: str = ""):
+    def __init__(self, account_id: int, suffix: str = ""):
+        self.account_id = account_id
         self.h = mapp_hits.alias("h" + suffix)
         self.v = mapp_visits.alias("v" + suffix)
         self.suffix = suffix
         self.parameters: dict[str, Any] = {}
-        self.categories: dict[str, Any] = {}  # imported content categories, by the hit's page
+        # imported category objects by key: (the value column, the outer joins it needs)
+        self.categories: dict[str, tuple[ColumnElement, list[tuple[Any, ColumnElement]]]] = {}
 
     def column(self, dimension: Dimension) -> ColumnElement:
-        category = dimension.category
-        if category is not None:
-            joined = self.categories.get(category)
-            if joined is None:
-                joined = self.categories[category] = mapp_categories.alias(f"c{len(self.categories)}{self.suffix}")
-            return func.coalesce(joined.c.value, "")
+        if dimension.imported is not None:
+            return self._category(dimension)[0]
         name = dimension.parameter
         if name is None:
             return _RAW[dimension.key](self.h, self.v)
@@ -86,14 +117,36 @@ class Frame:
             joined = self.parameters[name] = mapp_hit_params.alias(f"p{len(self.parameters)}{self.suffix}")
         return func.coalesce(joined.c.value, "")
 
+    def _category(self, dimension: Dimension) -> tuple[ColumnElement, list[tuple[Any, ColumnElement]]]:
+        found = self.categories.get(dimension.key)
+        if found is not None:
+            return found
+        imported = dimension.imported
+        assert imported is not None
+        kind, name = categories.BY_NAME[imported[0]], imported[1]
+        suffix = f"{len(self.categories)}{self.suffix}"
+        if kind.name == "product":
+            values = product_values(self.account_id, kind, name, suffix)
+            found = (func.coalesce(values.c.value, ""), [(values, values.c.hit_id == self.h.c.id)])
+        else:
+            joins: list[tuple[Any, ColumnElement]] = []
+            cells: list[ColumnElement] = []
+            for upload_type in kind.upload_types:
+                cell = mapp_categories.alias(f"c{len(joins)}_{suffix}")
+                joins.append((cell, and_(cell.c.account_id == self.account_id, cell.c.upload_type == upload_type,
+                                         cell.c.name == name, cell.c.key == _CATEGORY_KEYS[upload_type](self.h, self.v))))
+                cells.append(cell.c.value)
+            found = (func.coalesce(*cells, ""), joins)
+        self.categories[dimension.key] = found
+        return found
+
     def source(self):
         joined = self.h.join(self.v, self.v.c.id == self.h.c.visit_id)
         for name, alias in self.parameters.items():
             joined = joined.outerjoin(alias, and_(alias.c.hit_id == self.h.c.id, alias.c.name == name))
-        for name, alias in self.categories.items():
-            joined = joined.outerjoin(alias, and_(
-                alias.c.account_id == self.h.c.account_id, alias.c.upload_type == "content_categories",
-                alias.c.name == name, alias.c.key == self.h.c.page))
+        for _, joins in self.categories.values():
+            for alias, condition in joins:
+                joined = joined.outerjoin(alias, condition)
         return joined
 
 
@@ -123,14 +176,30 @@ def matches(column: ColumnElement, rule: Rule, dialect: str) -> ColumnElement:
     return not_(condition) if rule.comparator == "!=" else condition
 
 
+def _product_rule(frame: Frame, rule: Rule, dialect: str) -> ColumnElement:
+    """A rule on a product category that is not an object of the query: the hits one of whose
+    products' values matches (a join would count a hit once per value), or, without products,
+    whose `""` does; `!=` keeps the others."""
+    assert rule.dimension is not None and rule.dimension.imported is not None
+    kind, name = categories.BY_NAME[rule.dimension.imported[0]], rule.dimension.imported[1]
+    positive = replace(rule, comparator="=")
+    values = product_values(frame.account_id, kind, name, f"_r{id(rule) % 10_000}{frame.suffix}")
+    filed = mapp_hit_products.alias(f"hpr{id(rule) % 10_000}{frame.suffix}")
+    condition = or_(frame.h.c.id.in_(select(values.c.hit_id).where(matches(values.c.value, positive, dialect))),
+                    and_(matches(literal(""), positive, dialect), ~exists().where(filed.c.hit_id == frame.h.c.id)))
+    return not_(condition) if rule.comparator == "!=" else condition
+
+
 def _raw_condition(frame: Frame, rule: Rule, account_id: int, window: tuple[int, int], dialect: str) -> ColumnElement:
     assert rule.dimension is not None
     scope = rule.scope
-    visit_level = rule.dimension.key in VISIT_LEVEL
-    if scope in ("", "page", "action") or (scope == "visit" and visit_level):
+    if scope in ("", "page", "action") or (scope == "visit" and is_visit_level(rule.dimension)):
+        kind = categories.kind_of(rule.dimension)
+        if kind is not None and kind.name == "product" and rule.dimension.key not in frame.categories:
+            return _product_rule(frame, rule, dialect)
         return matches(frame.column(rule.dimension), rule, dialect)
     # visit / visitor scope: every hit of a visit (visitor) that has a matching hit
-    inner = Frame(suffix=f"_{scope}_{id(rule) % 10_000}")
+    inner = Frame(account_id, suffix=f"_{scope}_{id(rule) % 10_000}")
     condition = matches(inner.column(rule.dimension), rule, dialect)
     grouping = inner.h.c.visit_id if scope == "visit" else inner.h.c.visitor
     subquery = select(grouping).select_from(inner.source()).where(
@@ -146,8 +215,9 @@ def raw_grouped(account_id: int, dimensions: tuple[Dimension, ...], window: tupl
                 dialect: str, *, days: list[str] | None = None) -> Select:
     """Per combination of the objects' values: the components, from the hits in `window`
     (epoch ms, inclusive) that pass the object rules `conditions` (and lie on `days`)."""
-    frame = Frame()
+    frame = Frame(account_id)
     h, v = frame.h, frame.v
+    # the objects' joins first: a rule on a product category that is an object filters its rows
     columns = [frame.column(dimension) for dimension in dimensions]
     where = [h.c.account_id == account_id, h.c.time_ms >= window[0], h.c.time_ms <= window[1],
              *_where(conditions, lambda rule: _raw_condition(frame, rule, account_id, window, dialect))]

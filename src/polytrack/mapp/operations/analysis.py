@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from polytrack.kernel.dates import zone
-from polytrack.mapp import imports, reports
+from polytrack.mapp import reports
 from polytrack.mapp.custom_metrics import custom_metrics
-from polytrack.mapp.analysis import engine
+from polytrack.mapp.analysis import categories, engine
 from polytrack.mapp.analysis.config import read_analysis
 from polytrack.mapp.analysis.definition import Analysis
 from polytrack.mapp.operations.base import AUTH_TOKEN, MappCall, registry
@@ -45,7 +45,7 @@ def get_analysis_data(call: MappCall) -> dict:
                              today=now.astimezone(account_zone).date(),
                              default_row_limit=call.settings.default_row_limit,
                              custom=custom_metrics(call.db, caller.account_id),
-                             categories=imports.content_categories(call.db, caller.account_id))
+                             categories=categories.objects(call.db, caller.account_id))
     caught_up(call, caller.account_id, [analysis])
     return engine.run(call.db, analysis, account_id=caller.account_id, zone=account_zone, now=now)
 
@@ -68,7 +68,7 @@ def get_report_data(call: MappCall) -> dict:
     account_zone = zone(caller.timezone)
     now = call.services.clock.now()
     custom = custom_metrics(call.db, caller.account_id)
-    categories = imports.content_categories(call.db, caller.account_id)
+    imported = categories.objects(call.db, caller.account_id)
     prepared = []
     for kind, config in analyses:
         config = dict(config)
@@ -84,7 +84,7 @@ def get_report_data(call: MappCall) -> dict:
             config.update(hideFooters=0, footerIdentifier="-")
         prepared.append((kind, read_analysis(config, language=language, today=now.astimezone(account_zone).date(),
                                              default_row_limit=call.settings.default_row_limit, custom=custom,
-                                             categories=categories)))
+                                             categories=imported)))
     caught_up(call, caller.account_id, [analysis for _, analysis in prepared])
     results = []
     for kind, analysis in prepared:

@@ -7,6 +7,7 @@ wire splices the text into the envelope: these are the cheapest token calls.
 from __future__ import annotations
 
 from polytrack.mapp import catalog, domain
+from polytrack.mapp.analysis import categories
 from polytrack.mapp.custom_metrics import custom_metrics
 from polytrack.mapp.operations.base import AUTH_TOKEN, MappCall, registry
 from polytrack.mapp.rpc import LANGUAGES, Encoded
@@ -16,8 +17,8 @@ _INTERVALS_BY_LANGUAGE = {
     for language in LANGUAGES
 }
 
-# The built-in objects and metrics per language; an account's content groups and custom
-# parameters join the objects, its custom metrics (operator API) make customMetrics.
+# The built-in objects and metrics per language; an account's content groups, custom
+# parameters and imported category columns join the objects, its custom metrics (operator API) make customMetrics.
 _OBJECTS_AND_METRICS_BY_LANGUAGE = {
     language: {
         "analysisObjects": catalog.sorted_titles(catalog.ANALYSIS_OBJECTS, language),
@@ -43,6 +44,7 @@ def get_analysis_objects_and_metrics_list(call: MappCall) -> Encoded | dict:
     # parameter names are noted as hits are sessionised: the caller's own hits first
     call.sessions.catch_up(call.caller.account_id)
     parameters = domain.parameter_titles(call.db, call.caller.account_id)
+    parameters += [dimension.en for dimension in categories.objects(call.db, call.caller.account_id).values()]
     custom = sorted(custom_metrics(call.db, call.caller.account_id), key=lambda title: (title.casefold(), title))
     if not parameters and not custom:
         return _ENCODED_BY_LANGUAGE[language]

@@ -1,0 +1,97 @@
+"""Imported categories as analysis objects.
+
+importData stores cells (key, column name, value) per upload type (mapp/imports.py). Every
+column of the upload types below is an analysis object titled by its name (the headline without
+its `Category (Text) – ` / `URM – ` prefix); a hit takes the value its key has, `""` without one:
+
+| kind     | upload types (the first with a cell wins)           | a hit's key                              |
+|----------|-----------------------------------------------------|------------------------------------------|
+| category | content_categories                                  | its page (`p`)                           |
+| customer | customer_categories, customer_categories_deid       | its visit's customer id (`cd`), else its visitor (eid) |
+| product  | product_categories, basket_categories               | each of its products (`ba`)              |
+| media    | media_categories                                    | its media (`mi`)                         |
+| campaign | campaigns                                           | its visit's media code (`mc`)            |
+
+Customer and campaign categories are visit attributes (a filter on them keeps or drops whole
+visits, like Campaigns). A hit with products in two categories is in both rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from sqlalchemy import select
+
+from polytrack.kernel.sql import Db
+from polytrack.mapp.analysis.definition import IMPORTED_KINDS, Dimension
+from polytrack.mapp.tables import mapp_categories
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str                      # the object key's prefix ("customer" -> "customer:Gender")
+    upload_types: tuple[str, ...]  # where its cells come from; the first that has one wins
+    visit_level: bool              # keyed by an attribute of the visit
+
+
+KINDS = (  # in this order when two kinds have a column of the same title
+    Kind("category", ("content_categories",), False),
+    Kind("customer", ("customer_categories", "customer_categories_deid"), True),
+    Kind("product", ("product_categories", "basket_categories"), False),
+    Kind("media", ("media_categories",), False),
+    Kind("campaign", ("campaigns",), True),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+BY_UPLOAD_TYPE = {upload_type: kind for kind in KINDS for upload_type in kind.upload_types}
+assert set(BY_NAME) == IMPORTED_KINDS
+MAX_NAME_CHARS = 100
+# The headline's prefix before the column's name, in the vendor's English and German exports
+# (`Category (Text) – Main category`, `Kategorie (Zahl) - Preis`, `URM – Gender`), en dash or hyphen.
+_PREFIX = re.compile(r"^\s*(?:(?:Category|Kategorie|Parameter) \((?:Text|Figure|Zahl)\)|URM)\s*[–-]\s*", re.IGNORECASE)
+# Campaign uploads' set-up columns (how the media code is recognised) are no category of it.
+_SET_UP_COLUMN = re.compile(r"^\s*datasourcetype\b", re.IGNORECASE)
+
+
+def column_name(header: str) -> str:
+    """`Category (Text) – Main category` -> `Main category`."""
+    return _PREFIX.sub("", header).strip()[:MAX_NAME_CHARS]
+
+
+def find(title: str, objects_by_title: Mapping[str, Dimension]) -> Dimension | None:
+    """The imported category object a title names: its column name or its whole headline
+    (`URM – Gender`), ignoring case."""
+    return objects_by_title.get(title.strip().casefold()) or objects_by_title.get(title_of(column_name(title)).casefold())
+
+
+def kind_of(dimension: Dimension) -> Kind | None:
+    imported = dimension.imported
+    return BY_NAME[imported[0]] if imported is not None else None
+
+
+def title_of(name: str) -> str:
+    """The object's title: the column name without the `*` the vendor marks required columns
+    with (`Advertising Media Title*`)."""
+    return name.rstrip("*").strip() or name
+
+
+def objects(db: Db, account_id: int) -> dict[str, Dimension]:
+    """The account's imported category objects by casefolded title."""
+    rows: Any = db.execute(select(mapp_categories.c.upload_type, mapp_categories.c.name).distinct().where(
+        mapp_categories.c.account_id == account_id, mapp_categories.c.upload_type.in_(list(BY_UPLOAD_TYPE))))
+    names_by_kind: dict[str, set[str]] = {}
+    for upload_type, name in rows:
+        if not _SET_UP_COLUMN.match(name):
+            names_by_kind.setdefault(BY_UPLOAD_TYPE[upload_type].name, set()).add(name)
+    found: dict[str, Dimension] = {}
+    for kind in KINDS:
+        for name in sorted(names_by_kind.get(kind.name, ())):
+            found.setdefault(title_of(name).casefold(), Dimension(f"{kind.name}:{name}", title_of(name)))
+    return found
+
+
+def key_prefix_of(upload_type: str) -> str | None:
+    """The object key prefix (`customer:`) of the objects an upload type feeds, if any."""
+    kind = BY_UPLOAD_TYPE.get(upload_type)
+    return f"{kind.name}:" if kind is not None else None
