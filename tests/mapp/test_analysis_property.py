@@ -3,10 +3,14 @@ unique count, for any hits and any analysis the pre-aggregates can answer, impor
 (customer, product, media, campaign) included."""
 
 import itertools
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from polytrack.mapp import admin as mapp_admin
+from polytrack.mapp.analysis.config import read_analysis
+from polytrack.mapp.analysis.definition import Dimension
+from polytrack.mapp.analysis.engine import uses_daily
 from tests.mapp.helpers import IPHONE, CHROME, NOW_MS, analysis, hit, login_token, rpc
 
 DAY = 86_400_000
@@ -34,7 +38,7 @@ hits_strategy = st.lists(st.fixed_dictionaries({
 analyses = st.fixed_dictionaries({
     "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months",
                                "Media", "Gender", "Product group", "Genre", "Channel"]),
-    "by_day": st.booleans(),
+    "by_day": st.sampled_from([None, "before", "after"]),  # a pivot with Days before or after the object
     "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
     "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),
     "days": st.sampled_from([("2024-06-10", "2024-06-12"), ("2024-06-11", "2024-06-11"), ("2024-06-09", "2024-06-13")]),
@@ -52,6 +56,9 @@ UPLOADS = {
     "campaigns": [["Action (delete, suggest)", "Advertising Media Title*", "DataSourceValue*", "Category (Text) – Channel"],
                   ["", "Newsletter", "news", "Email"], ["", "Sale", "sale", "Social"]],
 }
+
+CATEGORY_OBJECTS = {"gender": Dimension("customer:Gender", "Gender"), "product group": Dimension("product:Product group", "Product group"),
+                    "genre": Dimension("media:Genre", "Genre"), "channel": Dimension("campaign:Channel", "Channel")}
 
 
 def without_unique_columns(result):
@@ -73,7 +80,7 @@ def test_pre_aggregates_and_raw_hits_agree(http, services, world, hits, wanted):
         assert rpc(http, "importData", {"token": token, "uploadType": upload_type, "uploadData": rows})["result"] == []
     objects = [{"title": wanted["object"]}]
     if wanted["by_day"] and wanted["object"] not in ("Days", "Months"):
-        objects.insert(0, {"title": "Days"})
+        objects.insert(0 if wanted["by_day"] == "before" else 1, {"title": "Days"})
     config = {"analysisObjects": objects, "metrics": [{"title": title} for title in wanted["metrics"]],
               "startTime": wanted["days"][0], "stopTime": wanted["days"][1], "hideFooters": wanted["hide_footers"]}
     if wanted["filter"] and wanted["object"] not in ("Days", "Months"):
@@ -81,4 +88,6 @@ def test_pre_aggregates_and_raw_hits_agree(http, services, world, hits, wanted):
         config["analysisFilter"] = {"filterRules": [{"objectTitle": wanted["object"], "comparator": comparator, "filter": value}]}
     daily = analysis(http, token, **config)
     raw = analysis(http, token, **config, forceRawData=1)
+    assert uses_daily(read_analysis(config, language="en", today=date(2024, 6, 12), default_row_limit=1000,
+                                    categories=CATEGORY_OBJECTS))  # what is compared: the pre-aggregates
     assert without_unique_columns(daily) == without_unique_columns(raw)

@@ -58,10 +58,6 @@ class Figures:
         return self.values(conditions, ())
 
 
-def _as_values(row) -> dict[str, int]:
-    return {name: int(row.get(name) or 0) for name in COMPONENTS}
-
-
 def components_read(analysis: Analysis) -> tuple[str, ...]:
     """The components the analysis's metrics and metric rules are computed from (visits always:
     a row without a visit is no row)."""
@@ -91,41 +87,53 @@ def _query(db: Db, analysis: Analysis, account_id: int, zone: tzinfo, conditions
     else:
         window = (daily.epoch_ms(analysis.start, zone), daily.epoch_ms(analysis.stop, zone) + 999)
         statement = raw_grouped(account_id, dimensions, window, conditions, db.dialect)
+    result: Any = db.execute(statement)
+    # by position: a pivot of pages and days has tens of thousands of rows, and a missing key
+    # (a daily read sums only the components its metrics need) costs an exception in a mapping
+    read = [(position, name) for position, name in enumerate(result.keys()) if name in ZERO]
+    visits_at = list(result.keys()).index("visits")
     found: dict[Key, Values] = {}
-    for row in db.execute(statement).mappings():
-        values = _as_values(row)
-        if values["visits"]:
-            found[tuple(row[f"d{i}"] for i in range(depth))] = values
+    for row in result:
+        if row[visits_at]:
+            values = dict(ZERO)
+            for position, name in read:
+                values[name] = int(row[position] or 0)
+            found[tuple(row[:depth])] = values
     return found
 
 
-def _rolled_up(rows: dict[Key, Values], depth: int) -> dict[Key, Values]:
+def _rolled_up(rows: dict[Key, Values], depth: int, names: tuple[str, ...]) -> dict[Key, Values]:
     """Rows summed over their keys' first `depth` values: what a daily query of fewer objects
     over the same pre-aggregates (same object kept, same conditions) answers, unique counts
-    included (they are sums of per-day counts there too), without reading them again."""
+    included (they are sums of per-day counts there too), without reading them again. Only
+    `names` are summed (the others are zero in a daily read)."""
     found: dict[Key, dict[str, int]] = {}
     for key, values in rows.items():
         total = found.get(key[:depth])
         if total is None:
             found[key[:depth]] = dict(values)
         else:
-            for name, value in values.items():
-                total[name] += value
+            for name in names:
+                total[name] += values[name]
     return dict(found)
 
 
 def _queries(db: Db, analysis: Analysis, account_id: int, zone: tzinfo, conditions: Filter,
              daily_source: bool) -> list[dict[Key, Values]]:
-    """The rows of every level (index: how many objects), for one filter."""
+    """The rows of every level (index: how many objects), for one filter. From the daily
+    pre-aggregates, a level that reads the same ones as the level below is rolled up from it."""
     levels = len(analysis.levels)
     found: list[dict[Key, Values]] = [{} for _ in range(levels + 1)]
     found[levels] = _query(db, analysis, account_id, zone, conditions, levels, daily_source)
-    leaf_kept_by = _kept_by(analysis, analysis.dimensions, conditions) if daily_source else None
-    for depth in range(levels):
-        if daily_source and _kept_by(analysis, analysis.dimensions[:depth], conditions) == leaf_kept_by:
-            found[depth] = _rolled_up(found[levels], depth)
+    below_kept_by = _kept_by(analysis, analysis.dimensions, conditions) if daily_source else None
+    names = components_read(analysis)
+    for depth in range(levels - 1, -1, -1):
+        kept_by = _kept_by(analysis, analysis.dimensions[:depth], conditions) if daily_source else None
+        if daily_source and kept_by == below_kept_by:
+            found[depth] = _rolled_up(found[depth + 1], depth, names)
         else:
             found[depth] = _query(db, analysis, account_id, zone, conditions, depth, daily_source)
+        below_kept_by = kept_by
     return found
 
 
@@ -138,29 +146,38 @@ def _combine(analysis: Analysis, queried: dict[Filter, list[dict[Key, Values]]],
     levels = len(analysis.levels)
     base = object_rules(analysis.filter)
     rule_totals = queried[base][0].get((), ZERO)
+    # only what the metrics and metric rules are computed from (the rest is never read)
+    read = components_read(analysis)
+    additive = tuple(name for name in read if name not in UNIQUE_COMPONENTS)
+    unique = tuple(name for name in read if name in UNIQUE_COMPONENTS)
+    has_rules = bool(metric_rules(analysis.filter))
     combined: dict[Filter, list[dict[Key, Values]]] = {conditions: [{} for _ in range(levels + 1)] for conditions in queried}
     for conditions in queried:
         combined[conditions][levels] = queried[conditions][levels]
     kept: list[list[Key]] = [[] for _ in range(levels + 1)]
-    kept[levels] = [key for key in leaf_keys if _passes(analysis, queried[base][levels].get(key, ZERO), rule_totals)]
+    leaves = queried[base][levels]
+    kept[levels] = [key for key in leaf_keys if _passes(analysis, leaves.get(key, ZERO), rule_totals)] if has_rules else leaf_keys
     for depth in range(levels - 1, -1, -1):
         passing = set(kept[depth + 1])
         for conditions in queried:
             sums: dict[Key, dict[str, int]] = {}
             for key, values in combined[conditions][depth + 1].items():
                 if key in passing:
-                    total = sums.setdefault(key[:-1], dict(ZERO))
-                    for name in ADDITIVE:
+                    total = sums.get(key[:-1])
+                    if total is None:
+                        total = sums[key[:-1]] = dict(ZERO)
+                    for name in additive:
                         total[name] += values[name]
             for key, values in queried[conditions][depth].items():
                 total = sums.setdefault(key, dict(ZERO))
-                for name in UNIQUE_COMPONENTS:
+                for name in unique:
                     total[name] = values[name]
             if depth == 0:
                 sums.setdefault((), dict(ZERO))
             combined[conditions][depth] = dict(sums)
         parents = dict.fromkeys(key[:-1] for key in kept[depth + 1])
-        kept[depth] = [key for key in parents if depth == 0 or _passes(analysis, combined[base][depth].get(key, ZERO), rule_totals)]
+        kept[depth] = [key for key in parents
+                       if depth == 0 or not has_rules or _passes(analysis, combined[base][depth].get(key, ZERO), rule_totals)]
     return Figures(combined), kept
 
 
@@ -223,8 +240,8 @@ def _ordered(analysis: Analysis, figures: Figures, depth: int, keys: Iterable[Ke
         descending = (by_metric.sort if by_metric else level.sort) == "desc"
     if by_metric is not None:
         metric, conditions = METRICS[by_metric.key], object_rules(analysis.filter) + by_metric.filter
-        rows.sort(key=lambda key: Decimal(metric.value(figures.values(conditions, key), figures.totals(conditions))),
-                  reverse=descending)
+        level_rows, totals = figures.by_filter[conditions][depth + 1], figures.totals(conditions)
+        rows.sort(key=lambda key: Decimal(metric.value(level_rows.get(key, ZERO), totals)), reverse=descending)
     elif descending:
         rows.reverse()
     return rows
@@ -241,14 +258,15 @@ class Builder:
         self.rows: list[list[str]] = []
         self.leaf_count = 0
         self.top_count = 0
+        # per metric column: the metric, its filter's figures by level, its totals (looked up
+        # once, not per row: a filter is a tuple of rules, slow to hash)
+        base = object_rules(analysis.filter)
+        self.columns = [(METRICS[column.key], figures.by_filter[base + column.filter], figures.totals(base + column.filter))
+                        for column in analysis.metrics]
 
     def metric_cells(self, key: Key) -> list[str]:
-        base = object_rules(self.analysis.filter)
-        cells = []
-        for column in self.analysis.metrics:
-            conditions = base + column.filter
-            cells.append(METRICS[column.key].cell(self.figures.values(conditions, key), self.figures.totals(conditions)))
-        return cells
+        depth = len(key)
+        return [metric.cell(levels[depth].get(key, ZERO), totals) for metric, levels, totals in self.columns]
 
     def walk(self, prefix: Key) -> None:
         analysis, depth = self.analysis, len(prefix)
