@@ -105,7 +105,7 @@ def add_objects(base: str) -> dict[str, str]:
     found["landing_page:campaign"] = shop
     found["category"] = post("/dictionary/categories", {"name": "Finance"})["data"]["category"]["_id"]
     for owner in ("affiliate", "advertiser"):
-        post(f"/dictionary/customField/{owner}", {"fname": "Skype", "ftype": "text"})
+        post(f"/dictionary/customField/{owner}", {"fname": "Skype", "ftype": "text", "frequired": False})
         found[f"field:{owner}"] = get(f"/dictionary/customField/{owner}")["data"]["fields"][0]["id"]
     found["referral"] = post("/network/referral", {"publisher_id": found["affiliate"], "rate": 10}
                              )["data"]["referral"]["_id"]
@@ -125,11 +125,46 @@ KIND_OF_ID = (("/dictionary/customField/affiliate/", "field:affiliate"),
               ("/network/referral/", "referral"))
 
 
+def bodies(objects: dict[str, str]) -> dict[tuple[str, str], dict]:
+    """A valid body for the writes that create or change something, so that they succeed too."""
+    advertiser, affiliate, campaign = objects["advertiser"], objects["affiliate"], objects["campaign"]
+    money = {"payout": 1.5, "revenue": 2.5}
+    user = {"name": "New User", "email": "new.user@example.com", "password": "s3cret-pass"}
+    imported = {"conversions": [{"click_id": "0" * 24}]}
+    field = {"fname": "Telegram", "ftype": "text", "frequired": False}
+    page = {"title": "Page", "preview_url": "https://shop.example/p", "url": "https://shop.example/p?cid={click_id}"}
+    return {
+        ("post", "/advertiser"): user, ("post", "/affiliate"): {**user, "email": "new.affiliate@example.com"},
+        ("post", "/campaign"): {"title": "Winter Sale", "url": "https://shop.example/?cid={click_id}",
+                                "advertiser_id": advertiser, "status": "active",
+                                "commissions": [{**money, "coverage": ["ALL"]}]},
+        ("post", "/campaign/{id}"): {"action": "basic_info", "title": "Renamed"},
+        ("post", "/goal"): {"goal": {"title": "Lead", "value": "lead", "type": "public", "model": "fixed",
+                                     "ad_id": campaign}, "payouts": [{**money, "coverage": ["ALL"]}]},
+        ("post", "/goals/{campId}"): {"title": "Install", "value": "install", "type": "public", **money},
+        ("post", "/goal/payout/{goal_id}"): {**money, "coverage": ["IN"]},
+        ("post", "/commissions/{campId}"): {**money, "coverage": ["US"]},
+        ("post", "/caps/{campId}"): {"type": "conversion", "daily": 10},
+        ("post", "/campaign/lpages/{campId}"): page, ("post", "/campaign/lpages/{campId}/{lpId}"): page,
+        ("post", "/campaign/pub-payout/{campId}"): {"pids": [affiliate], "payout": 3},
+        ("post", "/campaign/assign-publisher"): {"publisher_ids": [affiliate], "campaign_ids": [campaign]},
+        ("post", "/network/referral"): {"publisher_id": affiliate, "rate": 5},
+        ("post", "/dictionary/customField/advertiser"): field, ("post", "/dictionary/customField/affiliate"): field,
+        ("post", "/network/conversion-import"): imported, ("post", "/advertiser/conversion-import"): imported,
+        ("patch", "/advertiser/account"): {"action": "basic_info", "phone": "+1 555 0100"},
+        ("patch", "/affiliate/account"): {"action": "postback", "url": "https://pub.example/pb?c={click_id}"},
+        ("post", "/affiliate/requestAccess/{campaignId}"): {"message": "May I run it?"},
+    }
+
+
 def with_examples(document: dict, objects: dict[str, str]) -> dict:
-    """The document with an example id on every path parameter; a campaign beside a child (a
-    cap, a landing page) is the child's own."""
+    """The document with an example id on every path parameter (a campaign beside a child, a
+    cap or a landing page, is the child's own) and a valid body for the writes `bodies` knows."""
+    valid = bodies(objects)
     for template, methods in document["paths"].items():
-        for operation in methods.values():
+        for method, operation in methods.items():
+            if (method, template) in valid:
+                operation["requestBody"]["content"]["application/json"]["example"] = valid[method, template]
             path_parameters = [p for p in operation["parameters"] if p["in"] == "path"]
             kinds = {}
             for parameter in path_parameters:
@@ -158,7 +193,7 @@ def subset(document: dict, keep) -> dict:
     return {**document, "paths": paths}
 
 
-def schemathesis(base: str, document: dict, key: str, *, examples: int, cwd) -> int:
+def schemathesis(base: str, document: dict, key: str, *, examples: int, mode: str, cwd) -> int:
     """Run schemathesis on `document` with this key; how many operations it tested."""
     schema_path = cwd / "trackier.json"
     schema_path.write_text(json.dumps(document))
@@ -166,16 +201,31 @@ def schemathesis(base: str, document: dict, key: str, *, examples: int, cwd) -> 
         [sys.executable, "-m", "schemathesis.cli", "run", str(schema_path), "--url", f"{base}/api",
          "-H", f"X-Api-Key: {key}", "--checks", CHECKS, "--max-examples", str(examples),
          "--generation-deterministic", "--generation-with-security-parameters", "false",
-         "--phases", "examples,fuzzing", "--mode", "positive", "--workers", "1"],
+         "--phases", "examples,fuzzing", "--mode", mode, "--workers", "1"],
         capture_output=True, text=True, env=child_env(), cwd=cwd, timeout=900)  # its cache: not in the tree
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     return int(re.search(r"Tested: ([0-9]+)", done.stdout).group(1))
 
 
+def own(role: str, *, reads: bool | None = None, negative: bool = False):
+    """Which operations a run takes: the role's own (only reads, only writes, or both), or with
+    `negative` those that take parameters or a body and no path id."""
+    def keep(method: str, operation: dict) -> bool:
+        if operation["tags"] != [TAGS[role]] or (reads is not None and (method == "get") != reads):
+            return False
+        if negative:
+            parameters = operation["parameters"]
+            return ("requestBody" in operation or bool(parameters)) and all(p["in"] != "path" for p in parameters)
+        return True
+    return keep
+
+
 def test_schemathesis_finds_nothing_with_any_role(database_url, tmp_path):
     """Each role runs its own API's operations with several examples, and the others' with one
-    (all it takes to see their refusal, 403, conform). The network's writes run last: its
-    deletes remove the objects the examples name."""
+    (all it takes to see their refusal, 403, conform). Invalid parameters and bodies
+    (schemathesis' negative mode) are sent where no path id takes them: an id that is not one
+    makes the path unknown, 501, which the 5xx check would count. The network's writes run
+    last: they delete the objects the examples name (the advertiser and affiliate of the keys)."""
     [registry] = registries()
     with own_database(database_url, tmp_path) as url:
         server = Server("--db", url, "--osmand-port", "0", "--demo", "--no-rate-limits", cwd=tmp_path)
@@ -183,13 +233,17 @@ def test_schemathesis_finds_nothing_with_any_role(database_url, tmp_path):
             server.wait_ready()
             document = httpx.get(f"{server.url}/_polytrack/openapi/trackier.json").json()
             document = with_examples(document, add_objects(server.url))
-            runs = []
-            for role in ("advertiser", "affiliate", "network"):
-                runs.append((role, 1, lambda method, operation, tag=TAGS[role]: operation["tags"] != [tag]))
-            runs += [("advertiser", EXAMPLES_PER_OPERATION, lambda m, o: o["tags"] == [TAGS["advertiser"]]),
-                     ("affiliate", EXAMPLES_PER_OPERATION, lambda m, o: o["tags"] == [TAGS["affiliate"]]),
-                     ("network", EXAMPLES_PER_OPERATION, lambda m, o: o["tags"] == [TAGS["network"]] and m == "get"),
-                     ("network", EXAMPLES_PER_OPERATION, lambda m, o: o["tags"] == [TAGS["network"]] and m != "get")]
-            tested = sum(schemathesis(server.url, subset(document, keep), KEYS[role], examples=examples, cwd=tmp_path)
-                         for role, examples, keep in runs)
-            assert tested == 3 * len(registry)
+            many = EXAMPLES_PER_OPERATION
+            runs = [(role, 1, "positive", lambda method, operation, tag=TAGS[role]: operation["tags"] != [tag])
+                    for role in KEYS]
+            runs += [("advertiser", many, "positive", own("advertiser")),
+                     ("affiliate", many, "positive", own("affiliate")),
+                     ("network", many, "positive", own("network", reads=True)),
+                     *((role, many, "negative", own(role, negative=True)) for role in KEYS),
+                     ("network", many, "positive", own("network", reads=False))]
+            tested = {}
+            for role, examples, mode, keep in runs:
+                count = schemathesis(server.url, subset(document, keep), KEYS[role], examples=examples, mode=mode,
+                                     cwd=tmp_path)
+                tested[mode] = tested.get(mode, 0) + count
+            assert tested["positive"] == 3 * len(registry) and tested["negative"] > 20

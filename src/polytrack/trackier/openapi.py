@@ -5,7 +5,8 @@ its declaration says (operations/base.py): its path ids, the query parameters it
 it reads and its answer, whose shared objects are the components declared beside the functions
 that build them (shapes.py, schema.py). Errors are described from the wire's own rules (wire.py,
 errors.py): every call may meet the key checks (401, 403, 429) and a server failure (500); an
-operation meets 400 when it reads parameters or a body, 404 when it names something by id.
+operation meets 400 when it reads parameters or a body, 404 when it names something by id, and
+501 when a path id is not an id at all (the path is then unknown, as the route table says).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from polytrack.trackier import errors
 from polytrack.trackier.errors import MESSAGES, STATUS
 from polytrack.trackier.operations import registries
 from polytrack.trackier.schema import COMPONENTS, ID, Param, array, enum, obj
@@ -24,8 +26,11 @@ TAGS = {"advertiser": "Advertiser API", "affiliate": "Affiliate API", "network":
 BODY_TYPES = ("application/json", "application/x-www-form-urlencoded")
 
 
-def _codes(*statuses: int) -> list[int]:
-    return sorted(code for code, status in STATUS.items() if status in statuses)
+def _codes(status: int) -> list[int]:
+    """The codes that travel with an HTTP status (an unknown URI's 501: code 32)."""
+    if status == 501:
+        return [errors.INVALID_METHOD]
+    return sorted(code for code, usual in STATUS.items() if usual == status)
 
 
 def error_schema(codes: list[int]) -> dict:
@@ -49,8 +54,9 @@ ERRORS = {
     404: "no such id, or not the caller's (31)",
     429: "too many calls (40); Retry-After says how many seconds to wait",
     500: "a failure of the server (51)",
+    501: "a path id that is not one (24 hex digits or a number) makes the path unknown (32)",
 }
-RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "required": True, "description": "seconds to wait"}}
 
 
 # one response component per error status, with the codes that travel with it
@@ -81,6 +87,8 @@ def _operation(operation) -> dict:
         statuses.append(400)
     if path_ids or any(param.not_found for param in options["query"]):
         statuses.append(404)
+    if path_ids:
+        statuses.append(501)
     found: dict = {
         "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{method} {template}").strip("_"),
         "summary": f"{method} {template}", "tags": [TAGS[role]],

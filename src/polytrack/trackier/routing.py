@@ -24,8 +24,9 @@ from typing import Iterable, NamedTuple
 
 from polytrack.kernel.operations import Operation
 from polytrack.kernel.routing import ClaimingRoute
+from polytrack.trackier.schema import ID_PATTERN
 
-ID_RE = re.compile(r"^(?:[0-9a-fA-F]{24}|[0-9]+)$")
+ID_RE = re.compile(ID_PATTERN)
 
 # A template's segments: a literal word, or None for a parameter (an id).
 Pattern = tuple[str | None, ...]
