@@ -166,7 +166,7 @@ def custom_report(call: TrackierCall) -> dict:
 
 def log_query(columns: dict, *, publishers: bool) -> tuple[Param, ...]:
     """The query parameters `log_fields` and `paged_log` read, for a log of these columns."""
-    matched = [name for name in columns if name not in ("adid", "pid")]
+    matched = [name for name in columns if name in logs.FILTERABLE and name not in ("adid", "pid")]
     return (*PERIOD, *PAGING, words("fields", columns, "the columns shown"), ids("adid", "campaigns only"),
             *([ids("pid", "publishers only")] if publishers else []),
             Param("cid", STRING, "click ids only", many=True), Param("_id", STRING, "conversion ids only", many=True),
@@ -206,27 +206,27 @@ def log_fields(call: TrackierCall, columns: dict, default: list[str]) -> list[st
 def paged_log(call: TrackierCall, columns: dict, fields: list[str], default_limit: int, *, keyed: bool, always: tuple[str, ...],
               advertiser: int | None = None, publisher: int | None = None, replace: dict | None = None) -> dict:
     """A conversion log answer (network, advertiser or affiliate): the period's conversions,
-    filtered by `adid[]`, `pid[]`, `cid` / `cid[]`, `_id` / `_id[]` and the columns `query[]`
-    names, one page of them (`count` is every match); `keyed`: records by _id, else a list.
-    `replace`: columns shown with another's value (the affiliate's `revenue` is its payout)."""
+    filtered by `adid[]`, `pid[]`, `cid` / `cid[]`, `_id` / `_id[]` and the columns of this log
+    that `query[]` names (logs.column_matches), one page of them (`count` is every match), all
+    in SQL; `keyed`: records by _id, else a list. `replace`: columns shown with another's value
+    (the affiliate's `revenue` is its payout, and is filtered as such)."""
     period = reports.date_range(call.query, call.network, call.services.clock.timestamp(), default_days=7)
     limit, page = call.paging(default_limit=default_limit)
     assert limit is not None
     _, campaign_ids = _ids(call, "adid", campaigns.find_campaign)
     publisher_ids = [publisher] if publisher is not None else _ids(call, "pid", campaigns.find_publisher)[1]
-    rows = logs.conversion_rows(call.db, call.network, period, campaigns=campaign_ids, publishers=publisher_ids,
-                                advertiser=advertiser, click_ids=report_list(call, "cid"),
-                                conversion_ids=report_list(call, "_id"))
-    records = [logs.conversion_record(row, call.network) for row in rows]
-    for shown, source in (replace or {}).items():
-        for record in records:
-            record[shown] = record[source]
     named = report_list(call, "query")
-    for name in named:  # further parameters to filter by, each compared with that column
-        if name in logs.CONVERSION_COLUMNS and name not in ("adid", "pid"):
-            wanted = call.query.get(name) or ""
-            records = [record for record in records if str(record.get(name) or "") == wanted]
-    page_records = records[(page - 1) * limit: page * limit]
+    # further columns to match (each the value of its own parameter), by the column they show
+    matches = [((replace or {}).get(name, name), call.query.get(name) or "") for name in named
+               if name in columns and name in logs.FILTERABLE and name not in ("adid", "pid")]
+    rows, count = logs.conversion_page(call.db, call.network, period, campaigns=campaign_ids,
+                                       publishers=publisher_ids, advertiser=advertiser,
+                                       click_ids=report_list(call, "cid"), conversion_ids=report_list(call, "_id"),
+                                       matches=matches, limit=limit, page=page)
+    page_records = [logs.conversion_record(row, call.network) for row in rows]
+    for shown, source in (replace or {}).items():
+        for record in page_records:
+            record[shown] = record[source]
     shown_records = [{**{f: record[f] for f in fields}, **{f: record[f] for f in always}} for record in page_records]
     echo: dict = {"start": period.start, "end": period.end, "fields": fields}
     for name in named:
@@ -237,7 +237,7 @@ def paged_log(call: TrackierCall, columns: dict, fields: list[str], default_limi
             "columns": columns,
             "records": {record["_id"]: shown for record, shown in zip(page_records, shown_records)} if keyed
             else shown_records,
-            "count": len(records)}
+            "count": count}
 
 
 def network_summary(call: TrackierCall) -> dict:
