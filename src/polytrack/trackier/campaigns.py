@@ -23,7 +23,7 @@ from polytrack.trackier.domain import (
 )
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import Problems, note
-from polytrack.trackier.schema import ANY, BOOLEAN, INTEGER, NUMBER, STRING, array, form, map_of
+from polytrack.trackier.schema import ANY, BOOLEAN, INTEGER, NUMBER, STRING, array, choice, form, map_of
 from polytrack.trackier.tables import (
     trackier_campaign_access, trackier_campaigns, trackier_caps, trackier_commissions, trackier_goals,
     trackier_landing_pages, trackier_links, trackier_networks, trackier_pub_payouts, trackier_users,
@@ -52,22 +52,30 @@ CAMPAIGN = select(trackier_campaigns, trackier_users.c.object_id.label("advertis
 
 # The request bodies, as the functions below read them (schema.py; the OpenAPI document).
 NAMES = array(STRING)
-COMMISSION_BODY = form(payout=NUMBER, rate=NUMBER, revenue=NUMBER, coverage=NAMES, description=STRING)
-CAP_BODY = form(type=STRING, pids=NAMES, pub_id=STRING, daily=INTEGER, monthly=INTEGER, lifetime=INTEGER,
-                pc=BOOLEAN, geo=NAMES, pub_cap_type=STRING)
+COMMISSION_FIELDS = dict(payout=NUMBER, rate=NUMBER, revenue=NUMBER, coverage=NAMES, description=STRING)
+COMMISSION_BODY = form(**COMMISSION_FIELDS, required=("revenue",))  # and payout (or rate)
+COMMISSION_EDIT_BODY = form(**COMMISSION_FIELDS)
+CAP_FIELDS = dict(type=choice(CAP_TYPES), pids=NAMES, pub_id=STRING, daily=INTEGER, monthly=INTEGER,
+                  lifetime=INTEGER, pc=BOOLEAN, geo=NAMES, pub_cap_type=choice(PUB_CAP_TYPES))
+CAP_BODY = form(**CAP_FIELDS)
 CAMPAIGN_BODY_FIELDS = dict(
-    title=STRING, url=STRING, preview_url=STRING, fallback_url=STRING, description=STRING, status=STRING,
-    visibility=STRING, model=STRING, device=NAMES, os=NAMES, category=NAMES, live=BOOLEAN, expiry=STRING,
-    cookie_duration=INTEGER)
+    title=STRING, url=STRING, preview_url=STRING, fallback_url=STRING, description=STRING,
+    status=choice(STATUSES), visibility=choice(VISIBILITIES), model=choice(MODELS), device=array(choice(DEVICE_KEYS)),
+    os=array(choice(OPERATING_SYSTEMS)), category=NAMES, live=BOOLEAN, expiry=STRING, cookie_duration=INTEGER)
 CAMPAIGN_BODY = form(**CAMPAIGN_BODY_FIELDS, advertiser_id=STRING, os_ver=map_of(ANY), currency=STRING,
-                     conversion_tracking=STRING, conversion_pixel_domain=STRING, app_name=STRING, app_id=STRING,
-                     commissions=array(COMMISSION_BODY), caps=array(CAP_BODY))
-CAMPAIGN_EDIT_BODY = form(**CAMPAIGN_BODY_FIELDS, action=STRING, image_url=STRING, blacklist_pubs=array(INTEGER),
-                          whitelist_pubs=array(INTEGER))
-CAPS_BODY = form(caps=array(CAP_BODY), **CAP_BODY["properties"])
-LANDING_PAGE_BODY = form(title=STRING, preview_url=STRING, url=STRING)
-PUB_PAYOUT_BODY = form(goal_id=STRING, pids=NAMES, crev=BOOLEAN, payout=NUMBER, revenue=NUMBER, coverage=NAMES)
-ACCESS_BODY = form(publisher_ids=NAMES, campaign_ids=NAMES)
+                     conversion_tracking=choice(CONVERSION_TRACKING), conversion_pixel_domain=STRING,
+                     app_name=STRING, app_id=STRING, commissions=array(COMMISSION_BODY), caps=array(CAP_BODY),
+                     required=("title", "url", "advertiser_id", "commissions"))
+CAMPAIGN_EDIT_BODY = form(**CAMPAIGN_BODY_FIELDS, action=choice(EDIT_ACTIONS), image_url=STRING,
+                          blacklist_pubs=array(INTEGER), whitelist_pubs=array(INTEGER), required=("action",))
+CAPS_BODY = form(caps=array(form(**CAP_FIELDS, required=("type",))), **CAP_FIELDS)
+LANDING_PAGE_FIELDS = dict(title=STRING, preview_url=STRING, url=STRING)
+LANDING_PAGE_BODY = form(**LANDING_PAGE_FIELDS, required=tuple(LANDING_PAGE_FIELDS))
+LANDING_PAGE_EDIT_BODY = form(**LANDING_PAGE_FIELDS)
+PUB_PAYOUT_FIELDS = dict(goal_id=STRING, pids=NAMES, crev=BOOLEAN, payout=NUMBER, revenue=NUMBER, coverage=NAMES)
+PUB_PAYOUT_BODY = form(**PUB_PAYOUT_FIELDS, required=("pids", "payout"))
+PUB_PAYOUT_EDIT_BODY = form(**PUB_PAYOUT_FIELDS)
+ACCESS_BODY = form(publisher_ids=NAMES, campaign_ids=NAMES, required=("publisher_ids", "campaign_ids"))
 DOMAINS_BODY = form(domains=NAMES)
 LINK_BODY = form(domain=STRING)
 

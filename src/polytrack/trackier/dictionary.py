@@ -18,7 +18,7 @@ from polytrack.trackier.domain import Network, check_currency, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import Problems, note
 from polytrack.trackier.tables import trackier_campaigns, trackier_categories, trackier_custom_fields, trackier_networks
-from polytrack.trackier.schema import BOOLEAN, STRING, form
+from polytrack.trackier.schema import BOOLEAN, STRING, choice, form
 
 FIELD_TYPES = ("text", "file", "date", "email")
 
@@ -26,8 +26,8 @@ FIELD_TYPES = ("text", "file", "date", "email")
 # --- categories -------------------------------------------------------------------------------
 
 # The request bodies (schema.py; the OpenAPI document).
-CATEGORY_BODY = form(name=STRING)
-CUSTOM_FIELD_BODY = form(fname=STRING, ftype=STRING, frequired=BOOLEAN)
+CATEGORY_BODY = form(name=STRING, required=("name",))
+CUSTOM_FIELD_BODY = form(fname=STRING, ftype=choice(FIELD_TYPES), frequired=BOOLEAN, required=("fname",))
 ACCOUNT_BODY = form(name=STRING, url=STRING, email=STRING, support=STRING, termsurl=STRING, currency=STRING)
 
 

@@ -293,10 +293,13 @@ def _country(data: dict, problems: dict) -> str | None:
     return country.upper() if country else None
 
 
-# The fields `validate_new_user` and `validate_user_edit` read (an edit takes any of them).
-USER_BODY = form(name=STRING, username=STRING, email=STRING, password=STRING, phone=STRING, country=STRING,
-                 currency=STRING, zone=STRING, live=BOOLEAN, custom_fields=map_of(STRING), bank=map_of(STRING),
-                 meta_payout=map_of(STRING))
+# The fields `validate_user_edit` reads (any of them), and `validate_new_user` (the first three
+# required).
+USER_FIELDS = dict(name=STRING, email=STRING, password=STRING, username=STRING, phone=STRING, country=STRING,
+                   currency=STRING, zone=STRING, live=BOOLEAN, custom_fields=map_of(STRING), bank=map_of(STRING),
+                   meta_payout=map_of(STRING))
+NEW_USER_BODY = form(**USER_FIELDS, required=("name", "email", "password"))
+USER_EDIT_BODY = form(**USER_FIELDS)
 
 
 def validate_new_user(data: dict) -> dict:

@@ -21,7 +21,7 @@ from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.fields import Problems, note
 from polytrack.trackier.tables import trackier_campaigns, trackier_goal_payouts, trackier_goals
-from polytrack.trackier.schema import NUMBER, STRING, array, form
+from polytrack.trackier.schema import NUMBER, STRING, array, choice, form
 
 GOAL_TYPES = ("public", "private")
 GOAL_TYPES_ON_UPDATE = ("public", "private", "pub_specific")
@@ -34,11 +34,15 @@ GOAL = select(trackier_goals, trackier_campaigns.c.object_id.label("campaign_obj
 
 
 # The request bodies (schema.py; the OpenAPI document).
-PAYOUT_BODY = form(payout=NUMBER, revenue=NUMBER, coverage=array(STRING))
-GOAL_FIELDS = dict(title=STRING, value=STRING, type=STRING, model=STRING, whitelist_pubs=array(STRING),
+PAYOUT_FIELDS = dict(payout=NUMBER, revenue=NUMBER, coverage=array(STRING))
+PAYOUT_BODY = form(**PAYOUT_FIELDS, required=("payout", "revenue"))
+PAYOUT_EDIT_BODY = form(**PAYOUT_FIELDS)
+GOAL_FIELDS = dict(title=STRING, value=STRING, model=choice(GOAL_MODELS), whitelist_pubs=array(STRING),
                    blacklist_pubs=array(STRING))
-GOAL_BODY = form(goal=form(**GOAL_FIELDS, ad_id=STRING), payouts=array(PAYOUT_BODY))
-GOAL_EDIT_BODY = form(**GOAL_FIELDS)
+GOAL_BODY = form(goal=form(**GOAL_FIELDS, type=choice(GOAL_TYPES), ad_id=STRING,
+                           required=("title", "value", "type", "model", "ad_id")),
+                 payouts=array(PAYOUT_BODY), required=("goal",))
+GOAL_EDIT_BODY = form(**GOAL_FIELDS, type=choice(GOAL_TYPES_ON_UPDATE))
 SIMPLE_GOAL_BODY = form(title=STRING, value=STRING, type=STRING, payout=NUMBER, revenue=NUMBER)
 
 

@@ -26,7 +26,7 @@ from polytrack.trackier.campaigns import by_ident
 from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.tables import trackier_conversions, trackier_jobs, trackier_networks
-from polytrack.trackier.schema import BOOLEAN, NUMBER, STRING, array, form
+from polytrack.trackier.schema import BOOLEAN, NUMBER, STRING, array, choice, form
 
 log = logging.getLogger("polytrack.trackier")
 
@@ -41,8 +41,9 @@ METHODS = {"acquisition": tracking.POSTBACK_METHOD, "pixel": tracking.PIXEL_METH
 # The request body (schema.py; the OpenAPI document).
 IMPORT_BODY = form(send_postback=BOOLEAN, conversions=array(form(
     click_id=STRING, conversion_id=STRING, campaign_id=STRING, publisher_id=STRING, goal_value=STRING,
-    txn_id=STRING, status=STRING, payout=NUMBER, revenue=NUMBER, sale_amount=NUMBER, method=STRING, created=STRING,
-    ipaddr=STRING, referer=STRING, **{f"sub{n}": STRING for n in range(1, 11)})))
+    txn_id=STRING, status=choice(tracking.CONVERSION_STATUSES), payout=NUMBER, revenue=NUMBER, sale_amount=NUMBER,
+    method=choice(METHODS), created=STRING, ipaddr=STRING, referer=STRING,
+    **{f"sub{n}": STRING for n in range(1, 11)})), required=("conversions",))
 
 
 def queue_import(db: Db, clock: Clock, network: Network, data: dict, *, user_id: int | None = None) -> Row:

@@ -14,7 +14,7 @@ from polytrack.trackier.campaigns import by_ident, find_publisher
 from polytrack.trackier.domain import Network, new_object_id
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.tables import trackier_referrals, trackier_users
-from polytrack.trackier.schema import BOOLEAN, NUMBER, STRING, form
+from polytrack.trackier.schema import BOOLEAN, NUMBER, STRING, choice, form
 
 BASES = ("payout", "profit")
 TYPES = ("percentage", "amount")
@@ -24,7 +24,10 @@ REFERRAL = select(trackier_referrals, trackier_users.c.object_id.label("user_obj
 
 
 # The request body (schema.py; the OpenAPI document).
-REFERRAL_BODY = form(publisher_id=STRING, recurring=BOOLEAN, base=STRING, type=STRING, rate=NUMBER, live=BOOLEAN)
+REFERRAL_FIELDS = dict(publisher_id=STRING, recurring=BOOLEAN, base=choice(BASES), type=choice(TYPES), rate=NUMBER,
+                       live=BOOLEAN)
+REFERRAL_BODY = form(**REFERRAL_FIELDS, required=("publisher_id",))
+REFERRAL_EDIT_BODY = form(**REFERRAL_FIELDS)
 
 
 def list_referrals(db: Db, network: Network) -> list[Row]:

@@ -61,10 +61,18 @@ def map_of(values: dict) -> dict:
     return {"type": "object", "additionalProperties": values}
 
 
-def form(**properties: dict) -> dict:
-    """A request body: an object with these fields, none required by the document (the server
-    says which are missing, 400 code 20); fields it does not read are ignored."""
-    return {"type": "object", "properties": properties}
+def form(*, required: Iterable[str] = (), **properties: dict) -> dict:
+    """A request body: an object with these fields (the `required` ones must be there; the
+    server names what is missing, 400 code 20); fields it does not read are ignored."""
+    found: dict = {"type": "object", "properties": properties}
+    if required:
+        found["required"] = list(required)
+    return found
+
+
+def choice(values: Iterable[str]) -> dict:
+    """Text, one of `values`."""
+    return {"type": "string", "enum": list(values)}
 
 
 def one_of(*schemas: dict) -> dict:

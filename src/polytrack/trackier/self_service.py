@@ -23,15 +23,15 @@ from polytrack.trackier.domain import (
 )
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.tables import trackier_campaign_access, trackier_campaigns, trackier_links, trackier_users
-from polytrack.trackier.schema import STRING, form
+from polytrack.trackier.schema import STRING, choice, form
 
 ACCOUNT_ACTIONS = ("password", "basic_info")
 
 
 # The request bodies (schema.py; the OpenAPI document).
-ACCOUNT_BODY = form(action=STRING, old_password=STRING, new_password=STRING, name=STRING, username=STRING,
-                    phone=STRING, currency=STRING)
-ACCESS_REQUEST_BODY = form(message=STRING)
+ACCOUNT_BODY = form(action=choice(ACCOUNT_ACTIONS), old_password=STRING, new_password=STRING, name=STRING,
+                    username=STRING, phone=STRING, currency=STRING, required=("action",))
+ACCESS_REQUEST_BODY = form(message=STRING, required=("message",))
 
 
 def own_user(db: Db, network: Network, user_id: int | None) -> UserRow:

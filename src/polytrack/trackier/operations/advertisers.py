@@ -6,7 +6,7 @@ from polytrack.kernel.render import Raw
 from polytrack.trackier import domain
 from polytrack.trackier.operations.base import TrackierCall, operation
 from polytrack.trackier.schema import PAGING, STRING, array, envelope, message_only
-from polytrack.trackier.domain import USER_BODY
+from polytrack.trackier.domain import NEW_USER_BODY, USER_EDIT_BODY
 from polytrack.trackier.shapes import USER, user_answer, user_object, users_answer
 
 USER_TYPE = "advertiser"
@@ -20,7 +20,7 @@ def list_advertisers(call: TrackierCall) -> Raw:
     return users_answer("advertisers", rows, call.network)
 
 
-@operation("POST", "/advertiser", writes=True, body=USER_BODY, answer=envelope({"user": USER, "message": STRING}))
+@operation("POST", "/advertiser", writes=True, body=NEW_USER_BODY, answer=envelope({"user": USER, "message": STRING}))
 def create_advertiser(call: TrackierCall) -> dict:
     row = domain.create_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, data=call.body)
     return {"success": True, "data": {"user": user_object(row, call.network), "message": "Advertiser Added!!"}}
@@ -32,7 +32,7 @@ def get_advertiser(call: TrackierCall) -> Raw:
     return user_answer("advertiser", row, call.network)
 
 
-@operation("POST", "/advertiser/{id}", writes=True, body=USER_BODY,
+@operation("POST", "/advertiser/{id}", writes=True, body=USER_EDIT_BODY,
            answer=envelope({"user": USER, "message": STRING}))
 def edit_advertiser(call: TrackierCall) -> dict:
     # edit: a partial update, by POST

@@ -14,8 +14,8 @@ from polytrack.trackier.operations.advertiser_api import account as own_account,
 from polytrack.trackier.operations.base import AFFILIATE, TrackierCall, operation, report_list
 from polytrack.trackier.operations.network import log_answer, log_fields, log_query, paged_log
 from polytrack.trackier.schema import (
-    ANY, BOOLEAN, DAY, INTEGER, NUMBER, OBJECT_ID, PAGING, PERIOD, STRING, Param, array, enum, envelope, form, ids,
-    map_of, named, nullable, obj, one_of, words,
+    ANY, BOOLEAN, DAY, INTEGER, NUMBER, OBJECT_ID, PAGING, PERIOD, STRING, Param, array, choice, enum, envelope,
+    form, ids, map_of, named, nullable, obj, one_of, words,
 )
 from polytrack.trackier.shapes import (
     CAMPAIGN_FIELDS, LINK, USER, campaign_object, day, link_object, tracking_url, user_object,
@@ -57,7 +57,9 @@ PERMISSION = {"hasPermission": BOOLEAN, "permRequired": BOOLEAN}
 POSTBACK = obj({"org_id": OBJECT_ID, "user_id": OBJECT_ID, "ad_id": nullable(OBJECT_ID), "event": STRING, "data": STRING,
                 "type": STRING, "_id": OBJECT_ID, "live": BOOLEAN, "created": DAY, "modified": nullable(DAY),
                 "meta": map_of(ANY)})
-ACCOUNT_BODY = form(**self_service.ACCOUNT_BODY["properties"], **postbacks.POSTBACK_FIELDS)
+# the self-service account's actions, and `postback` with its fields
+ACCOUNT_BODY = form(**{**self_service.ACCOUNT_BODY["properties"], **postbacks.POSTBACK_FIELDS,
+                       "action": choice((*self_service.ACCOUNT_ACTIONS, "postback"))}, required=("action",))
 PERFORMANCE = {"clicks": INTEGER, "conversions": INTEGER, "impressions": INTEGER}
 
 

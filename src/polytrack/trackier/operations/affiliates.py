@@ -7,19 +7,19 @@ from polytrack.kernel.render import Raw
 from polytrack.trackier import domain, reports
 from polytrack.trackier.operations.base import TrackierCall, operation
 from polytrack.trackier.schema import PAGING, PERIOD, STRING, array, envelope, message_only
-from polytrack.trackier.domain import USER_BODY
+from polytrack.trackier.domain import NEW_USER_BODY, USER_EDIT_BODY
 from polytrack.trackier.shapes import USER, user_answer, user_object, users_answer
 
 USER_TYPE = "publisher"
 
 
-@operation("POST", "/affiliate", writes=True, body=USER_BODY, answer=envelope({"user": USER, "message": STRING}))
+@operation("POST", "/affiliate", writes=True, body=NEW_USER_BODY, answer=envelope({"user": USER, "message": STRING}))
 def create_affiliate(call: TrackierCall) -> dict:
     row = domain.create_user(call.db, call.services.clock, call.network, user_type=USER_TYPE, data=call.body)
     return {"success": True, "data": {"user": user_object(row, call.network), "message": "Publisher Added!!"}}
 
 
-@operation("POST", "/affiliate/{id}", writes=True, body=USER_BODY,
+@operation("POST", "/affiliate/{id}", writes=True, body=USER_EDIT_BODY,
            answer=envelope({"affiliate": USER, "message": STRING}))
 def edit_affiliate(call: TrackierCall) -> dict:
     # edit: a partial update, by POST; the answer's key is `affiliate` (not `user`, as advertisers)

@@ -194,7 +194,7 @@ def get_commission(call: TrackierCall) -> dict:
     return {"success": True, "data": {"commission": commission_object(row, campaign, call.network)}}
 
 
-@operation("POST", "/commissions/{campId}/{id}", writes=True, body=campaigns.COMMISSION_BODY,
+@operation("POST", "/commissions/{campId}/{id}", writes=True, body=campaigns.COMMISSION_EDIT_BODY,
            answer=envelope({"commission": COMMISSION, "message": STRING}))
 def edit_commission(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
@@ -234,7 +234,7 @@ def list_landing_pages(call: TrackierCall) -> dict:
     return _landing_pages(call, campaign, None)
 
 
-@operation("POST", "/campaign/lpages/{campId}/{lpId}", writes=True, body=campaigns.LANDING_PAGE_BODY,
+@operation("POST", "/campaign/lpages/{campId}/{lpId}", writes=True, body=campaigns.LANDING_PAGE_EDIT_BODY,
            answer=LANDING_PAGES)
 def edit_landing_page(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
@@ -277,7 +277,7 @@ def publisher_pub_payouts(call: TrackierCall) -> dict:
     return {"success": True, "data": {"payouts": [pub_payout_object(row, campaign) for row in rows]}}
 
 
-@operation("POST", "/campaign/pub-payout/{campId}/{payoutId}", writes=True, body=campaigns.PUB_PAYOUT_BODY,
+@operation("POST", "/campaign/pub-payout/{campId}/{payoutId}", writes=True, body=campaigns.PUB_PAYOUT_EDIT_BODY,
            answer=PUB_PAYOUTS_SAVED)
 def edit_pub_payout(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])

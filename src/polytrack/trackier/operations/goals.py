@@ -72,7 +72,7 @@ def create_goal_payout(call: TrackierCall) -> dict:
     return {"success": True, "payouts": _payouts(goal, [row])}
 
 
-@operation("POST", "/goal/payout/{goal_id}/{payout_id}", writes=True, body=goals.PAYOUT_BODY,
+@operation("POST", "/goal/payout/{goal_id}/{payout_id}", writes=True, body=goals.PAYOUT_EDIT_BODY,
            answer=envelope({"payout": PAYOUTS, "message": STRING}))
 def edit_goal_payout(call: TrackierCall) -> dict:
     # the singular key `payout` holds a list, as the docs show

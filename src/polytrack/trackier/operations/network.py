@@ -339,7 +339,7 @@ def create_referral(call: TrackierCall) -> dict:
                                       "publishers": _publishers(call)}}
 
 
-@operation("PATCH", "/network/referral/{id}", writes=True, body=referrals.REFERRAL_BODY, answer=REFERRAL_SAVED)
+@operation("PATCH", "/network/referral/{id}", writes=True, body=referrals.REFERRAL_EDIT_BODY, answer=REFERRAL_SAVED)
 def edit_referral(call: TrackierCall) -> dict:
     row = referrals.edit_referral(call.db, call.services.clock, call.network, call.path_params["id"], call.body)
     return {"success": True, "data": {"message": "Referral link Updated!!", "referral": referral_object(row, call),
