@@ -98,7 +98,8 @@ def _operation(operation) -> dict:
                       **_errors(sorted(statuses))},
     }
     if options["body"] is not None:
-        found["requestBody"] = {"required": False, "content": {kind: {"schema": options["body"]} for kind in BODY_TYPES}}
+        found["requestBody"] = {"required": False,
+                                "content": {kind: {"schema": options["body"]} for kind in BODY_TYPES}}
     return found
 
 

@@ -54,9 +54,9 @@ LISTED_CAMPAIGN = named("AffiliateCampaignWithParts", obj({
     **VISIBLE, "commissions": array(COMMISSION), "tracking_link": nullable(TRACKING_LINK), "impressionUrl": STRING,
     "creatives": array(ANY), "goals": array(GOAL)}))
 PERMISSION = {"hasPermission": BOOLEAN, "permRequired": BOOLEAN}
-POSTBACK = obj({"org_id": OBJECT_ID, "user_id": OBJECT_ID, "ad_id": nullable(OBJECT_ID), "event": STRING, "data": STRING,
-                "type": STRING, "_id": OBJECT_ID, "live": BOOLEAN, "created": DAY, "modified": nullable(DAY),
-                "meta": map_of(ANY)})
+POSTBACK = obj({"org_id": OBJECT_ID, "user_id": OBJECT_ID, "ad_id": nullable(OBJECT_ID), "event": STRING,
+                "data": STRING, "type": STRING, "_id": OBJECT_ID, "live": BOOLEAN, "created": DAY,
+                "modified": nullable(DAY), "meta": map_of(ANY)})
 # the self-service account's actions, and `postback` with its fields
 ACCOUNT_BODY = form(**{**self_service.ACCOUNT_BODY["properties"], **postbacks.POSTBACK_FIELDS,
                        "action": choice((*self_service.ACCOUNT_ACTIONS, "postback"))}, required=("action",))

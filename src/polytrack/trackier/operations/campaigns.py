@@ -52,7 +52,8 @@ def edit_campaign(call: TrackierCall) -> dict:
     return {"success": True, "data": {"campaign": found, "message": message}}
 
 
-@operation("GET", "/campaign", cacheable=True, query=(*PAGING, Param("active", enum("0", "1"), "1 (default): active only")),
+@operation("GET", "/campaign", cacheable=True,
+           query=(*PAGING, Param("active", enum("0", "1"), "1 (default): active only")),
            answer=envelope({"campaigns": array(CAMPAIGN_WITH_COMMISSIONS), "total": INTEGER, "page": INTEGER,
                             "limit": INTEGER}))
 def list_campaigns(call: TrackierCall) -> dict:
@@ -69,7 +70,8 @@ def list_campaigns(call: TrackierCall) -> dict:
     return {"success": True, "data": {"campaigns": listed, "total": total, "page": page, "limit": limit}}
 
 
-@operation("GET", "/campaign/{id}", cacheable=True, answer=envelope({"campaign": CAMPAIGN, "commissions": array(COMMISSION)}))
+@operation("GET", "/campaign/{id}", cacheable=True,
+           answer=envelope({"campaign": CAMPAIGN, "commissions": array(COMMISSION)}))
 def get_campaign(call: TrackierCall) -> dict:
     found, commissions = campaign_with_commissions(call, campaigns.find_campaign(call.db, call.network,
                                                                                  call.path_params["id"]))
@@ -252,7 +254,8 @@ def delete_landing_page(call: TrackierCall) -> dict:
 # --- publisher-specific payouts: the second id is a publisher's on GET, a payout's on POST and
 # DELETE. The older /network/pub-payout paths answer the same.
 
-@operation("POST", "/campaign/pub-payout/{campId}", writes=True, body=campaigns.PUB_PAYOUT_BODY, answer=PUB_PAYOUTS_SAVED)
+@operation("POST", "/campaign/pub-payout/{campId}", writes=True, body=campaigns.PUB_PAYOUT_BODY,
+           answer=PUB_PAYOUTS_SAVED)
 def create_pub_payout(call: TrackierCall) -> dict:
     campaign = campaigns.find_campaign(call.db, call.network, call.path_params["campId"])
     row = campaigns.create_pub_payout(call.db, call.services.clock, call.network, campaign, call.body)
