@@ -1,7 +1,7 @@
 """Mapp getAnalysisData over HTTP on a month of hits, beside DuckDB on the same raw hits.
 
     python -m bench mapp-analysis [--hits 10000000] [--days 30] [--calls 40] [--db URL [--reuse]] [--csv PATH]
-                                  [--kinds pages,pages+entries,"pages x days"] [--json]
+                                  [--kinds pages,pages+entries,"pages x days"] [--rebuild] [--json]
 
 Builds `--hits` page impressions (visits of four page impressions over `--days` days, 2,000
 page names, a few browsers) deterministically, writes them into the database (SQLite in a
@@ -19,6 +19,10 @@ on the raw hits and every answer is checked against DuckDB's rows. Reported: a f
 issue's analysis over the whole month (on a database just written it brings the month's daily
 pre-aggregates of Pages up to date), then medians per analysis kind for polytrack and DuckDB,
 and the ratio polytrack / DuckDB for the issue's analysis over the whole month.
+
+`--rebuild` first deletes the bench account's pre-aggregates and times, in this process, what
+the first analysis after a bulk load does: the month's pre-aggregates of Pages and of the days'
+totals computed from the raw hits (seconds each, and this process's CPU seconds).
 """
 
 from __future__ import annotations
@@ -184,6 +188,34 @@ def prepare_database(url: str, args, first_day: date) -> tuple[bool, float]:
     return True, time.perf_counter() - started
 
 
+def rebuild(url: str) -> dict[str, float]:
+    """The bench account's month of pre-aggregates (Pages, then the days' totals) deleted and
+    computed again from the raw hits, each in one transaction as the first analysis after a
+    bulk load does; seconds (wall and this process's CPU) per object."""
+    from polytrack.kernel.dates import zone
+    from polytrack.kernel.db import make_engine
+    from polytrack.kernel.sql import transaction
+    from polytrack.mapp.analysis import daily
+    from polytrack.mapp.analysis.definition import builtin
+
+    engine = make_engine(url)
+    with engine.begin() as db:
+        account_id = db.execute(text("SELECT id FROM mapp_accounts WHERE customer_id = :c"), {"c": CUSTOMER_ID}).scalar()
+        for table in ("mapp_daily", "mapp_daily_fresh"):
+            db.execute(text(f"DELETE FROM {table} WHERE account_id = :a"), {"a": account_id})
+    figures = {}
+    for dimension in (builtin("pages"), None):
+        name = dimension.en if dimension is not None else "day totals"
+        started, cpu = time.perf_counter(), time.process_time()
+        with transaction(engine) as db:
+            days = daily.refresh(db, account_id, zone("UTC"), dimension, date.min, date.max)
+        figures[name] = round(time.perf_counter() - started, 2)
+        print(f"  rebuilt the pre-aggregates of {name}: {days} days in {figures[name]:.1f} s "
+              f"({time.process_time() - cpu:.1f} s CPU in this process)", flush=True)
+    engine.dispose()
+    return figures
+
+
 # --- the mix of calls ---------------------------------------------------------------------------
 
 KINDS = {
@@ -228,6 +260,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--csv", type=Path, help="the hits for DuckDB (default: beside a SQLite --db, else temporary)")
     parser.add_argument("--kinds", default=",".join(KINDS),
                         help=f"the analyses of the mix, comma-separated (default: all of {', '.join(KINDS)})")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="delete the month's pre-aggregates and time computing them again (Pages, day totals)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     kinds = [kind.strip() for kind in args.kinds.split(",") if kind.strip()]
@@ -247,6 +281,7 @@ def main(argv: list[str]) -> int:
         written, build_seconds = prepare_database(db, args, first_day)
         print(f"{'wrote' if written else 'reused'} {args.hits // 4 * 4:,} hits in {db.split('?')[0]}"
               + (f" ({build_seconds:.0f} s)" if written else " (not written again: --reuse)"), flush=True)
+        rebuild_seconds = rebuild(db) if args.rebuild else None
         if not csv_path.exists():
             write_csv(csv_path, args.hits, args.days, first_day)
         duck = duckdb.connect()
@@ -306,7 +341,7 @@ def main(argv: list[str]) -> int:
     headline = medians.get("pages month")
     summary = {"hits": args.hits // 4 * 4, "days": args.days, "database": db.split(":")[0], "written": written,
                "build_seconds": round(build_seconds, 1), "first_call_ms": round(first_call_ms or 0, 1),
-               "calls": len(calls) - 1,
+               "calls": len(calls) - 1, "rebuild_seconds": rebuild_seconds,
                "medians": {name: {"ms": round(ms, 1), "duckdb_ms": round(duck_ms, 1), "calls": count}
                            for name, (ms, duck_ms, count) in medians.items()}}
     if headline:

@@ -23,7 +23,7 @@ from polytrack.kernel.sql import Db
 from polytrack.mapp.analysis import categories, products
 from polytrack.mapp.analysis.definition import Dimension, builtin
 from polytrack.mapp.analysis.metrics import COMPONENTS
-from polytrack.mapp.analysis.sources import daily_key, raw_grouped
+from polytrack.mapp.analysis.sources import daily_key, day_totals, raw_grouped
 from polytrack.mapp.tables import mapp_daily, mapp_daily_fresh, mapp_day_changes
 
 _DAY, _WEEK, _WEEKDAY = builtin("days"), builtin("weeks"), builtin("weekdays")
@@ -68,8 +68,11 @@ def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, 
             continue
         window = (epoch_ms(datetime.combine(date.fromisoformat(days[0]), time()), zone),
                   epoch_ms(datetime.combine(date.fromisoformat(days[-1]) + timedelta(days=1), time()), zone) - 1)
-        dimensions = (_DAY, _WEEK, _WEEKDAY) + ((dimension,) if dimension is not None else ())
-        grouped = raw_grouped(account_id, dimensions, window, (), db.dialect, days=days).subquery("grouped")
+        if dimension is None:
+            grouped = day_totals(account_id, window, days).subquery("grouped")
+        else:
+            grouped = raw_grouped(account_id, (_DAY, _WEEK, _WEEKDAY, dimension), window, (), db.dialect,
+                                  days=days).subquery("grouped")
         db.execute(delete(mapp_daily).where(mapp_daily.c.account_id == account_id, mapp_daily.c.dimension == key,
                                             mapp_daily.c.day.in_(days)))
         db.execute(insert(mapp_daily).from_select(

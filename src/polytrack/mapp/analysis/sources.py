@@ -4,9 +4,10 @@ code runs on SQLite and PostgreSQL, and a columnar engine could be given the sam
 Both sources answer `grouped(...)`: one row per combination of the requested objects' values
 with the metric components of metrics.COMPONENTS, so the engine never knows which one answered.
 
-* Raw: hits joined to their visits (bots have no visit, so they drop out), in two steps: per
-  (object values, visit) first, so visit-level figures (visits, visit duration, campaign visits,
-  unique visitors) are counted once per visit, then per object values.
+* Raw: hits with a visit (bots have none, so they drop out), in two steps: per (object values,
+  visit) first, then those groups joined to their visits, so visit-level figures (visits, visit
+  duration, campaign visits, unique visitors) are counted once per visit, per object values.
+  `day_totals` is the same for the days' totals, computed without the first step.
 * Daily: the pre-aggregates of one object (or of the day's total), grouped by the time objects
   a day decides (days, weeks, weekdays, months, years).
 """
@@ -103,10 +104,12 @@ class Frame:
         self.v = mapp_visits.alias("v" + suffix)
         self.suffix = suffix
         self.parameters: dict[str, Any] = {}
+        self.uses_visits = False  # an object or rule is a visit attribute: the hits are joined to their visits
         # imported category objects by key: (the value column, the outer joins it needs)
         self.categories: dict[str, tuple[ColumnElement, list[tuple[Any, ColumnElement]]]] = {}
 
     def column(self, dimension: Dimension) -> ColumnElement:
+        self.uses_visits = self.uses_visits or is_visit_level(dimension)
         if dimension.imported is not None:
             return self._category(dimension)[0]
         name = dimension.parameter
@@ -141,7 +144,7 @@ class Frame:
         return found
 
     def source(self):
-        joined = self.h.join(self.v, self.v.c.id == self.h.c.visit_id)
+        joined: Any = self.h.join(self.v, self.v.c.id == self.h.c.visit_id) if self.uses_visits else self.h
         for name, alias in self.parameters.items():
             joined = joined.outerjoin(alias, and_(alias.c.hit_id == self.h.c.id, alias.c.name == name))
         for _, joins in self.categories.values():
@@ -203,7 +206,8 @@ def _raw_condition(frame: Frame, rule: Rule, account_id: int, window: tuple[int,
     condition = matches(inner.column(rule.dimension), rule, dialect)
     grouping = inner.h.c.visit_id if scope == "visit" else inner.h.c.visitor
     subquery = select(grouping).select_from(inner.source()).where(
-        inner.h.c.account_id == account_id, inner.h.c.time_ms >= window[0], inner.h.c.time_ms <= window[1], condition)
+        inner.h.c.account_id == account_id, inner.h.c.time_ms >= window[0], inner.h.c.time_ms <= window[1],
+        inner.h.c.visit_id.is_not(None), condition)
     return (frame.h.c.visit_id if scope == "visit" else frame.h.c.visitor).in_(subquery)
 
 
@@ -211,64 +215,90 @@ def _where(conditions: Filter, compile_rule: Callable[[Rule], ColumnElement]) ->
     return [or_(*(compile_rule(rule) for rule in group)) for group in conditions]
 
 
+def _count_of(condition) -> ColumnElement:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _hit_components(h) -> list[ColumnElement]:
+    """The components summed over hits (every hit of a row counts)."""
+    return [
+        _count_of(h.c.kind == "page").label("page_impressions"),
+        _count_of(h.c.is_entry).label("entries"),
+        _count_of(h.c.is_exit).label("exits"),
+        _count_of(h.c.is_bounce).label("bounces"),
+        func.sum(case((h.c.kind == "page", func.coalesce(h.c.duration_ms, 0)), else_=0)).label("duration_ms"),
+        _count_of(h.c.kind == "action").label("clicks"),
+        _count_of(h.c.is_order).label("orders"),
+        func.sum(h.c.order_value_cents).label("order_value_cents"),
+        func.sum(h.c.quantity).label("quantity"),
+        _count_of(h.c.media_view).label("media_views"),
+        _count_of(h.c.media_complete).label("media_views_complete"),
+        func.sum(h.c.play_seconds).label("play_seconds"),
+    ]
+
+
+HIT_COMPONENTS = tuple(column.name for column in _hit_components(mapp_hits))
+
+
+def _visit_components(v) -> list[ColumnElement]:
+    """The components counted once per visit of a row, over rows of visits."""
+    person = case((v.c.customer != "", literal("c:") + v.c.customer), else_=literal("v:") + v.c.visitor)
+    return [
+        func.count().label("visits"),
+        func.count(distinct(person)).label("visitors"),      # customer id (cd), else the visitor
+        func.count(distinct(v.c.visitor)).label("browsers"),
+        func.sum(v.c.end_ms - v.c.start_ms).label("visit_duration_ms"),
+        _count_of(v.c.campaign != "").label("campaign_visits"),
+    ]
+
+
 def raw_grouped(account_id: int, dimensions: tuple[Dimension, ...], window: tuple[int, int], conditions: Filter,
                 dialect: str, *, days: list[str] | None = None) -> Select:
     """Per combination of the objects' values: the components, from the hits in `window`
-    (epoch ms, inclusive) that pass the object rules `conditions` (and lie on `days`)."""
+    (epoch ms, inclusive) that pass the object rules `conditions` (and lie on `days`).
+
+    The hits are grouped per (visit, object values) first, then those groups joined to their
+    visits for the figures counted once per visit. The hits are joined to their visits before
+    that only when an object or rule is a visit attribute: on SQLite the grouping sorts every
+    hit, and a hit's sort record without its visit's columns is narrower (and the visit comes
+    first in the sort key, so comparisons are mostly of integers)."""
     frame = Frame(account_id)
-    h, v = frame.h, frame.v
+    h = frame.h
     # the objects' joins first: a rule on a product category that is an object filters its rows
     columns = [frame.column(dimension) for dimension in dimensions]
-    where = [h.c.account_id == account_id, h.c.time_ms >= window[0], h.c.time_ms <= window[1],
+    where = [h.c.account_id == account_id, h.c.time_ms >= window[0], h.c.time_ms <= window[1], h.c.visit_id.is_not(None),
              *_where(conditions, lambda rule: _raw_condition(frame, rule, account_id, window, dialect))]
     if days is not None:
         where.append(h.c.day.in_(days))
-    person = case((v.c.customer != "", literal("c:") + v.c.customer), else_=literal("v:") + v.c.visitor)
-
-    def count_of(condition) -> ColumnElement:
-        return func.sum(case((condition, 1), else_=0))
-
     facts = select(
         *(column.label(f"d{i}") for i, column in enumerate(columns)),
         h.c.visit_id.label("visit_id"),
-        func.max(v.c.visitor).label("visitor"),
-        func.max(person).label("person"),
-        func.max(v.c.end_ms - v.c.start_ms).label("visit_ms"),
-        func.max(case((v.c.campaign != "", 1), else_=0)).label("campaign_visit"),
-        count_of(h.c.kind == "page").label("page_impressions"),
-        count_of(h.c.is_entry).label("entries"),
-        count_of(h.c.is_exit).label("exits"),
-        count_of(h.c.is_bounce).label("bounces"),
-        func.sum(case((h.c.kind == "page", func.coalesce(h.c.duration_ms, 0)), else_=0)).label("duration_ms"),
-        count_of(h.c.kind == "action").label("clicks"),
-        count_of(h.c.is_order).label("orders"),
-        func.sum(h.c.order_value_cents).label("order_value_cents"),
-        func.sum(h.c.quantity).label("quantity"),
-        count_of(h.c.media_view).label("media_views"),
-        count_of(h.c.media_complete).label("media_views_complete"),
-        func.sum(h.c.play_seconds).label("play_seconds"),
-    ).select_from(frame.source()).where(*where).group_by(*columns, h.c.visit_id).subquery("facts")
+        *_hit_components(h),
+    ).select_from(frame.source()).where(*where).group_by(h.c.visit_id, *columns).subquery("facts")
     keys = [facts.c[f"d{i}"] for i in range(len(columns))]
+    visits = mapp_visits.alias("visits")
     return select(
         *keys,
-        func.sum(facts.c.page_impressions).label("page_impressions"),
-        func.count().label("visits"),
-        func.count(distinct(facts.c.person)).label("visitors"),
-        func.count(distinct(facts.c.visitor)).label("browsers"),
-        func.sum(facts.c.entries).label("entries"),
-        func.sum(facts.c.exits).label("exits"),
-        func.sum(facts.c.bounces).label("bounces"),
-        func.sum(facts.c.duration_ms).label("duration_ms"),
-        func.sum(facts.c.visit_ms).label("visit_duration_ms"),
-        func.sum(facts.c.clicks).label("clicks"),
-        func.sum(facts.c.campaign_visit).label("campaign_visits"),
-        func.sum(facts.c.orders).label("orders"),
-        func.sum(facts.c.order_value_cents).label("order_value_cents"),
-        func.sum(facts.c.quantity).label("quantity"),
-        func.sum(facts.c.media_views).label("media_views"),
-        func.sum(facts.c.media_views_complete).label("media_views_complete"),
-        func.sum(facts.c.play_seconds).label("play_seconds"),
-    ).group_by(*keys)
+        *(func.sum(facts.c[name]).label(name) for name in HIT_COMPONENTS),
+        *_visit_components(visits),
+    ).select_from(facts.join(visits, visits.c.id == facts.c.visit_id)).group_by(*keys)
+
+
+def day_totals(account_id: int, window: tuple[int, int], days: list[str]) -> Select:
+    """The rows `raw_grouped` gives for (Days, Weeks, Weekdays) over whole `days`, without
+    grouping hits per visit: a visit never crosses midnight, so a day's visits are the visits
+    of that day, and its hit components are sums over its hits (about half the work)."""
+    h, v = mapp_hits.alias("h"), mapp_visits.alias("v")
+    hits = select(h.c.day, func.max(h.c.week).label("week"), func.max(h.c.weekday).label("weekday"),
+                  *_hit_components(h)).where(
+        h.c.account_id == account_id, h.c.time_ms >= window[0], h.c.time_ms <= window[1], h.c.visit_id.is_not(None),
+        h.c.day.in_(days)).group_by(h.c.day).subquery("day_hits")
+    visits = select(v.c.day, *_visit_components(v)).where(v.c.account_id == account_id, v.c.day.in_(days)).group_by(
+        v.c.day).subquery("day_visits")
+    return select(hits.c.day.label("d0"), hits.c.week.label("d1"), hits.c.weekday.label("d2"),
+                  *(hits.c[name] for name in HIT_COMPONENTS),
+                  *(visits.c[name] for name in COMPONENTS if name not in HIT_COMPONENTS)).select_from(
+        hits.join(visits, visits.c.day == hits.c.day))
 
 
 _DAILY_TIME: dict[str, Callable[[Any], ColumnElement]] = {
