@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from polytrack.kernel.sql import Db
 from polytrack.mapp.analysis import categories, daily, products
 from polytrack.mapp.analysis.definition import Analysis, Dimension, Filter, object_rules, metric_rules
-from polytrack.mapp.analysis.metrics import ADDITIVE, COMPONENTS, METRICS, UNIQUE_COMPONENTS, ZERO, Values
+from polytrack.mapp.analysis.metrics import COMPONENTS, METRICS, UNIQUE_COMPONENTS, ZERO, Values
 from polytrack.mapp.analysis.sources import DAY_OBJECTS, daily_grouped, daily_object, is_visit_level, raw_grouped
 
 WEEKDAYS = {"en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),

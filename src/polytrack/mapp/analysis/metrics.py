@@ -16,7 +16,6 @@ COMPONENTS = ("page_impressions", "visits", "visitors", "browsers", "entries", "
               "visit_duration_ms", "clicks", "campaign_visits", "orders", "order_value_cents", "quantity", "media_views",
               "media_views_complete", "play_seconds")
 UNIQUE_COMPONENTS = frozenset({"visitors", "browsers"})
-ADDITIVE = tuple(name for name in COMPONENTS if name not in UNIQUE_COMPONENTS)
 ZERO = {name: 0 for name in COMPONENTS}
 _CENT = Decimal("0.01")
 
