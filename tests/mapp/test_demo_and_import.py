@@ -31,6 +31,12 @@ def test_the_demo_month_answers_the_first_analysis_with_real_numbers(http, servi
     assert pages["analysisData"][0][0] == "home" and pages["totalRowCount"] > 10
     campaigns = client.analysis(analysisObjects=[{"title": "Campaigns"}], hideFooters=1)
     assert {row[0] for row in campaigns["analysisData"]} >= {"newsletter.weekly", "google.ads.shoes"}
+    # its imported categories are objects too: products' lines, campaigns' channels, customers' groups
+    for title, values in (("Product line", {"Footwear", "Apparel"}), ("Channel", {"E-Mail", "Paid search"}),
+                          ("Customer group", {"Gold", "Silver", "Bronze"})):
+        rows = client.analysis(analysisObjects=[{"title": title}], metrics=[{"title": "Visits"}, {"title": "Orders"}],
+                               hideFooters=1)["analysisData"]
+        assert {row[0] for row in rows} >= values | {""}, (title, rows)
 
     # the pixel URL of the credentials records into the demo shop
     before = stored(services, "SELECT count(*) FROM mapp_hits")[0][0]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+from typing import Any
 
 from sqlalchemy import select
 
 from polytrack.config import Settings
 from polytrack.kernel.sql import Db
 from polytrack.kernel.dates import zone
-from polytrack.mapp import demo_hits, domain
+from polytrack.mapp import demo_hits, domain, imports
 from polytrack.mapp.collect.importer import ImportReport, store_log
 from polytrack.mapp.collect.store import destination
 from polytrack.mapp.tables import mapp_accounts, mapp_hits, mapp_users
@@ -20,6 +21,11 @@ from polytrack.mapp.tables import mapp_accounts, mapp_hits, mapp_users
 DEMO_ACCOUNTS = (("111111111111111", "Demo shop"), ("222222222222222", "Demo blog"))
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-pass"
+# the shop's uploads (importData): a product line per product, a title and channel per campaign
+PRODUCT_LINES = {"runner-x": "Footwear", "trail-pro": "Footwear", "city-walk": "Footwear", "summer-sandal": "Footwear",
+                 "basic-tee": "Apparel", "linen-shirt": "Apparel", "polo-classic": "Apparel", "rain-jacket": "Apparel"}
+CAMPAIGN_TITLES = {"newsletter.weekly": ("Weekly newsletter", "E-Mail"), "google.ads.shoes": ("Shoes on Google Ads", "Paid search"),
+                   "facebook.summer": ("Summer on Facebook", "Social"), "partner.blog": ("Partner blog", "Affiliate")}
 
 
 def seed(services, db: Db) -> None:
@@ -41,6 +47,22 @@ def seed(services, db: Db) -> None:
         lines = enumerate(demo_hits.hit_log(clock.now(), zone(domain.DEFAULT_TIMEZONE)), start=1)
         store_log(lambda: contextlib.nullcontext(db), lambda track_id: destination(db, track_id), lines,
                   default_track_id=shop, report=report)
+        import_categories(db, clock, account_id)
+
+
+def import_categories(db: Db, clock, account_id: int) -> None:
+    """What a shop uploads with importData, so its columns are analysis objects from the start:
+    a product line per product, a title and channel per campaign, a customer group per
+    logged-in customer (the groups follow the customer ids the month's hits carry)."""
+    products = [["Products", "Category (Text) – Product line"]] + [[product, line] for product, line in PRODUCT_LINES.items()]
+    campaigns = [["Action (delete, suggest)", "Advertising Media Title*", "DataSourceValue*", "Category (Text) – Channel"]] + [
+        ["", title, code, channel] for code, (title, channel) in CAMPAIGN_TITLES.items()]
+    customers: Any = db.execute(select(mapp_hits.c.customer).distinct().where(
+        mapp_hits.c.account_id == account_id, mapp_hits.c.customer != "").order_by(mapp_hits.c.customer))
+    groups = [["Customer", "URM – Customer group"]] + [
+        [customer, ("Gold", "Silver", "Bronze")[int(customer[1:]) % 3]] for (customer,) in customers]
+    for upload_type, rows in (("product_categories", products), ("campaigns", campaigns), ("customer_categories", groups)):
+        imports.import_data(db, clock, account_id, upload_type, rows)
 
 
 def credentials(base_url: str, _settings: Settings | None = None) -> dict:
