@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route, Router
 from polytrack import admin_http
 from polytrack.apis import all_packages
 from polytrack.config import Settings, load_settings
+from polytrack.kernel.hot import WalCheckpointer
 from polytrack.kernel.routing import CaseInsensitiveRoute, ClaimingRoute
 from polytrack.runtime import freeze_startup_heap
 from polytrack.services import Services
@@ -154,20 +155,30 @@ async def _outliving_errors(api: str, run) -> None:
 
 
 async def _housekeeping_forever(services: Services) -> None:
-    """Flush the call log every second; purge expired tokens and stale rate-limit rows now and
+    """Flush the call log every second and checkpoint SQLite's WAL in a thread (off the event
+    loop: kernel.hot.WalCheckpointer); purge expired tokens and stale rate-limit rows now and
     then (every worker does it; the deletes are idempotent)."""
     ticks = 0
-    while True:
-        await asyncio.sleep(CALL_LOG_FLUSH_SECONDS)
-        ticks += 1
-        try:
-            services.calllog.flush()
-            if ticks % PURGE_EVERY_TICKS == 0:
-                with services.transaction() as db:
-                    services.tokens.purge_expired(db)
-                    services.limiter.purge(db)
-        except Exception:  # housekeeping must never take the server down; retry next tick
-            log.exception("housekeeping failed")
+    checkpointer = WalCheckpointer(services.engine)
+    try:
+        while True:
+            await asyncio.sleep(CALL_LOG_FLUSH_SECONDS)
+            ticks += 1
+            await _housekeeping_tick(services, checkpointer, ticks)
+    finally:
+        checkpointer.close()
+
+
+async def _housekeeping_tick(services: Services, checkpointer: WalCheckpointer, ticks: int) -> None:
+    try:
+        services.calllog.flush()
+        await asyncio.to_thread(checkpointer.checkpoint)
+        if ticks % PURGE_EVERY_TICKS == 0:
+            with services.transaction() as db:
+                services.tokens.purge_expired(db)
+                services.limiter.purge(db)
+    except Exception:  # housekeeping must never take the server down; retry next tick
+        log.exception("housekeeping failed")
 
 
 def asgi_factory() -> Starlette:

@@ -1,9 +1,14 @@
 """kernel.hot: the per-thread held driver connection of the hot path."""
 
+import shutil
+import sqlite3
 import threading
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
+from polytrack.kernel.hot import CollectedDB, WalCheckpointer
 from polytrack.kernel.sql import Statement
 
 INSERT = Statement("INSERT INTO kernel_rate_windows (key, window_start, count, previous_count) VALUES (?, ?, ?, 0)")
@@ -66,3 +71,36 @@ def test_a_broken_connection_is_replaced(services, database_url):
         assert services.hot.one(COUNT, ("nothing",)) is None
     assert services.hot.one(COUNT, ("nothing",)) is None
     assert services.hot.driver() is not first
+
+
+def test_the_checkpointer_copies_a_collection_connection_s_wal_into_the_database(services, tmp_path):
+    """A collection connection's commits leave the WAL to the checkpointer (no checkpoint in a
+    commit: it would stall the event loop); a checkpoint puts the rows in the database file
+    itself, and a checkpoint asked while one runs returns at once."""
+    if services.engine.dialect.name != "sqlite":
+        WalCheckpointer(services.engine).checkpoint()  # nothing to do, nothing fails
+        return
+    collected = CollectedDB(services.engine)
+    checkpointer = WalCheckpointer(services.engine)
+    try:
+        checkpointer.checkpoint()  # whatever the fixtures wrote
+        with collected.transaction():
+            collected.many(INSERT, [(f"c{n}", 0, n) for n in range(500)])
+        path = services.engine.url.database
+        assert _rows_in_the_file_alone(path, tmp_path / "before.db") == 0  # still only in the WAL
+        with checkpointer._lock:  # one running: another returns at once, doing nothing
+            checkpointer.checkpoint()
+        assert _rows_in_the_file_alone(path, tmp_path / "during.db") == 0
+        checkpointer.checkpoint()
+        assert _rows_in_the_file_alone(path, tmp_path / "after.db") == 500
+        assert collected.one(COUNT, ("c499",)) == (499,)
+    finally:
+        collected.close()
+        checkpointer.close()
+
+
+def _rows_in_the_file_alone(path: str, copy: Path) -> int:
+    """The rows a copy of the database file holds without its WAL."""
+    shutil.copyfile(path, copy)
+    with closing(sqlite3.connect(copy)) as conn:
+        return conn.execute("SELECT count(*) FROM kernel_rate_windows WHERE key LIKE 'c%'").fetchone()[0]

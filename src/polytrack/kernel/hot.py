@@ -182,16 +182,19 @@ class HotDB:
 
 
 # SQLite copies the WAL back into the database (a checkpoint, with two fsyncs) when a commit
-# leaves more than this many pages in it; at SQLite's default (1000) a collection load checkpointed
-# every few dozen group commits, a third of PAYT's ingest's database time (bench/RESULTS.md).
-COLLECTED_WAL_AUTOCHECKPOINT_PAGES = 10_000
+# leaves more than this many pages in it. A checkpoint inside a commit stalls the event loop
+# for tens of milliseconds (every request of the worker waits: the tail of the latency), so a
+# serving worker checkpoints from a thread instead (`WalCheckpointer`, every second); this
+# bound only catches a WAL the thread cannot keep up with, and writers with no server around
+# them (`polytrack mapp import`, the demo's seeding).
+COLLECTED_WAL_AUTOCHECKPOINT_PAGES = 40_000
 
 
 class CollectedDB(HotDB):
     """The held connection of a collection endpoint (GPS fixes, pixel hits, clicks, calls and
     visits): it writes only collected data, so its commits move only the `collected` marker
-    (kernel.coherence) and leave the caches of credentials and settings warm; on SQLite it
-    checkpoints the WAL less often than the kernel's hot-path connection."""
+    (kernel.coherence) and leave the caches of credentials and settings warm; on SQLite its
+    commits leave the WAL's checkpoints to the worker's `WalCheckpointer`."""
 
     collected = True
 
@@ -200,3 +203,47 @@ class CollectedDB(HotDB):
         if self.dialect == "sqlite":
             driver.execute(f"PRAGMA wal_autocheckpoint={COLLECTED_WAL_AUTOCHECKPOINT_PAGES}")
         return driver
+
+
+class WalCheckpointer:
+    """Copies a SQLite database's WAL back into it (a PASSIVE checkpoint: it never waits for,
+    nor blocks, readers and writers) on a connection of its own, meant to run in a thread:
+    the event loop goes on answering while the checkpoint writes and syncs. Several workers'
+    checkpointers do not queue behind each other: one busy with it is enough. Nothing to do on
+    PostgreSQL."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._driver = None
+        self._lock = threading.Lock()
+
+    def checkpoint(self) -> None:
+        if self.engine.dialect.name != "sqlite" or not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self._driver is None:
+                cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+                # used from whichever thread of the executor runs it, one call at a time (the lock)
+                self._driver = self.engine.dialect.loaded_dbapi.connect(*cargs, **{**cparams,
+                                                                              "check_same_thread": False})
+                self._driver.isolation_level = None
+                self._driver.execute("PRAGMA busy_timeout=0")
+            self._driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception:
+            self._close()  # a new connection next time
+            raise
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Close the connection, after a checkpoint running in another thread ends."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
+            try:
+                driver.close()
+            except Exception:  # closing a broken connection: nothing left to save
+                pass
