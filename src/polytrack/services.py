@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ContextManager
+from dataclasses import dataclass, field
+from typing import Any, Callable, ContextManager, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -16,6 +16,8 @@ from polytrack.kernel.hot import HotDB
 from polytrack.kernel.ratelimit import RateLimiter
 from polytrack.kernel.sql import Transaction, transaction
 from polytrack.kernel.tokens import TokenStore
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,6 +33,16 @@ class Services:
     # changes when any process commits a change the APIs read (kernel/coherence.py)
     generation: Generation
     read_cache_on: bool
+    _shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, name: str, make: Callable[[], T]) -> T:
+        """The one object called `name` of these services, made on first use: how an API's
+        endpoints and its background tasks, built apart, reach the same object (a queue's
+        sender, a pixel's activity)."""
+        found = self._shared.get(name)
+        if found is None:
+            found = self._shared[name] = make()
+        return found
 
     def transaction(self) -> ContextManager[Transaction]:
         """One transaction that may write (kernel.sql.transaction): `with services.transaction()

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from polytrack.trackier import admin as trackier_admin
-from polytrack.trackier.tables import trackier_clicks, trackier_conversions, trackier_impressions
+from polytrack.kernel.hot import CollectedDB
+from polytrack.trackier import tracking
+from polytrack.trackier.tables import trackier_clicks, trackier_conversions, trackier_impressions, trackier_unique_clicks
 from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
@@ -132,6 +134,32 @@ def test_unique_clicks_per_address_and_day(http, services, world, clock):
     clock.advance(86400)
     click(http, f"/{world['link']['_id']}?ipaddr=10.1.1.1")
     assert [row.is_unique for row in rows(services, trackier_clicks)] == [True, False, True]
+
+
+def test_unique_click_keys_of_past_days_are_pruned(http, services, world, clock):
+    """Only keys of days still current somewhere go; a visitor's click today stays not unique
+    after its first, and the stored clicks keep their marks."""
+    for day in range(4):
+        for _ in range(2):
+            click(http, f"/{world['link']['_id']}?ipaddr=10.1.1.{day}")
+        clock.advance(86400)
+    click(http, f"/{world['link']['_id']}?ipaddr=10.1.1.3")  # day 4, a visitor of day 3
+    kept_before = len(rows_of_keys(services))
+    db = CollectedDB(services.engine)
+    try:
+        pruned = [tracking.prune_visits(db, clock.timestamp(), 1) for _ in range(4)]
+    finally:
+        db.close()
+    assert (kept_before, pruned) == (5, [1, 1, 0, 0])  # days 0 and 1 are over everywhere; 2, 3, 4 are not
+    assert sorted(row.address for row in rows_of_keys(services)) == ["10.1.1.2", "10.1.1.3", "10.1.1.3"]
+    click(http, f"/{world['link']['_id']}?ipaddr=10.1.1.3")
+    marks = [row.is_unique for row in rows(services, trackier_clicks)]
+    assert marks == [True, False] * 4 + [True, False]
+
+
+def rows_of_keys(services):
+    with services.engine.connect() as conn:
+        return conn.execute(select(trackier_unique_clicks)).all()
 
 
 def test_impressions(http, services, world):

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import ipaddress
 import json
 import logging
-import weakref
 from functools import lru_cache
+from typing import NamedTuple
 
 import httpx
 from starlette.requests import Request
@@ -54,6 +55,28 @@ def _query(request: Request) -> dict[str, str]:
     return {name: value.replace("\x00", "") for name, value in parse_query(raw)} if raw else {}
 
 
+class Sent(NamedTuple):
+    """What the tracking endpoints read of a request's headers, found in one pass over them
+    (Starlette's `request.headers` costs a scan and a decode per name asked)."""
+
+    host: str  # without the port
+    user_agent: str
+    referer: str | None
+    country: str | None  # the configured country header
+
+
+def _sent(request: Request, country_header: bytes) -> Sent:
+    found: dict[bytes, bytes] = {}
+    for name, value in request.scope["headers"]:
+        if name in (b"host", b"user-agent", b"referer", country_header):
+            found.setdefault(name, value)  # the first of repeated headers, as Starlette's `get`
+    referer, country = found.get(b"referer"), found.get(country_header)
+    return Sent(found.get(b"host", b"").decode("latin-1").split(":")[0],
+                found.get(b"user-agent", b"").decode("latin-1"),
+                None if referer is None else referer.decode("latin-1"),
+                None if country is None else country.decode("latin-1"))
+
+
 @lru_cache(maxsize=4096)  # a server-side click's `ipaddr`: parsing costs more than the rest of a click's checks
 def _address(text: str | None) -> str | None:
     """An IP address as text, or None for anything else."""
@@ -78,16 +101,16 @@ class Collector:
         # clicks are stored by group commit: the clicks of concurrent requests in one transaction
         self.clicks = GroupCommit(self._store_clicks, self._store_clicks)
         self.country_header = services.settings.api_setting("trackier.country_header",
-                                                            DEFAULT_COUNTRY_HEADER).lower()
+                                                            DEFAULT_COUNTRY_HEADER).lower().encode("latin-1")
         self.sender = sender_for(services)
 
-    def visitor(self, request: Request, query: dict[str, str]) -> tracking.Visitor:
+    def visitor(self, request: Request, sent: Sent, query: dict[str, str]) -> tracking.Visitor:
         """Who clicked: the TCP peer (or `ipaddr` for a server-side click), the user agent (or
         `user_agent`), the country from the configured header."""
         client = request.scope.get("client")
-        address = _address(query.get("ipaddr")) or (client[0] if client else None)
-        user_agent = query.get("user_agent") or request.headers.get("user-agent", "")
-        return tracking.visitor(address, user_agent, request.headers.get(self.country_header))
+        address = _address(query["ipaddr"]) if "ipaddr" in query else None
+        return tracking.visitor(address or (client[0] if client else None), query.get("user_agent") or sent.user_agent,
+                                sent.country)
 
     def setup(self, campaign_id: int, comm_model: str) -> tracking.CampaignSetup:
         return tracking.setup_for(self.setups, self.db, campaign_id, comm_model == "cps")
@@ -99,26 +122,26 @@ class Collector:
     # --- clicks and impressions ---------------------------------------------------------------
 
     async def click(self, request: Request) -> Response:
-        query = _query(request)
-        target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""),
-                                        request.headers.get("host", "").split(":")[0], self.targets)
-        return await self._click(request, target, query)
+        query, sent = _query(request), _sent(request, self.country_header)
+        target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""), sent.host,
+                                        self.targets)
+        return await self._click(request, sent, target, query)
 
     async def link_click(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "GET"})
-        query = _query(request)
-        return await self._click(request, tracking.target_by_link(self.db, request.scope["path"].strip("/"),
-                                                                  self.targets), query)
+        query, sent = _query(request), _sent(request, self.country_header)
+        return await self._click(request, sent, tracking.target_by_link(self.db, request.scope["path"].strip("/"),
+                                                                        self.targets), query)
 
-    async def _click(self, request: Request, target: tracking.Target | None, query: dict[str, str]) -> Response:
+    async def _click(self, request: Request, sent: Sent, target: tracking.Target | None,
+                     query: dict[str, str]) -> Response:
         if target is None:
             return PlainTextResponse("Invalid tracking link", status_code=404)
-        who = self.visitor(request, query)
+        who = self.visitor(request, sent, query)
         setup = self.setup(target.campaign_id, target.comm_model)
-        headers = request.headers
         click = tracking.prepare_click(self.services.clock, target, setup, who, query,
-                                       user_agent=headers.get("user-agent", ""), referer=headers.get("referer"))
+                                       user_agent=sent.user_agent, referer=sent.referer)
         await self.clicks.submit([click])  # answered once the click is committed
         if click.rejected == "cap":
             self._changed_campaigns()
@@ -139,11 +162,11 @@ class Collector:
     async def impression(self, request: Request) -> Response:
         """Counts an impression of a running campaign; a GIF whatever the ids (a broken pixel
         must not break the page showing it)."""
-        query = _query(request)
-        target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""),
-                                        request.headers.get("host", "").split(":")[0], self.targets)
+        query, sent = _query(request), _sent(request, self.country_header)
+        target = tracking.target_by_ids(self.db, query.get("campaign_id", ""), query.get("pub_id", ""), sent.host,
+                                        self.targets)
         if target is not None:
-            who = self.visitor(request, query)
+            who = self.visitor(request, sent, query)
             setup = self.setup(target.campaign_id, target.comm_model)
             if tracking.refusal(target, setup, who, "0000-00-00") is None:  # caps aside
                 with self.db.transaction():
@@ -253,24 +276,41 @@ class Sender:
                     pass
 
 
-# id(services) -> (a weak reference to them, their sender); Services is not hashable
-_senders: dict[int, tuple[weakref.ref, Sender]] = {}
-
-
 def sender_for(services: Services) -> Sender:
     """The one sender of an app's services: the endpoints wake it, the background task runs it."""
-    found = _senders.get(id(services))
-    if found is None or found[0]() is not services:
-        for key in [key for key, (ref, _) in _senders.items() if ref() is None]:
-            del _senders[key]  # apps built and dropped (the tests build many)
-        found = _senders[id(services)] = (weakref.ref(services), Sender(services))
-    return found[1]
+    return services.shared("trackier.sender", lambda: Sender(services))
+
+
+# Pruning the unique-click keys of past days: how many per transaction, how long between two
+# (clicks take the write lock in between), and how long between two rounds.
+PRUNE_BATCH = 2000
+PRUNE_PAUSE_SECONDS = 0.05
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+async def prune_unique_clicks(services: Services) -> None:
+    """Every hour, delete the unique-click keys of days that are over in every time zone (a
+    click only ever consults its own day's), so the table holds about two days of visitors."""
+    db = CollectedDB(services.engine)
+    try:
+        while True:
+            while True:
+                with db.transaction():
+                    pruned = tracking.prune_visits(db, services.clock.timestamp(), PRUNE_BATCH)
+                if pruned < PRUNE_BATCH:
+                    break
+                await asyncio.sleep(PRUNE_PAUSE_SECONDS)
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)
+    finally:
+        db.close()
 
 
 def background_tasks(services: Services) -> list:
-    """What each worker runs while it serves: the postback sender."""
+    """What each worker runs while it serves: the postback sender and the pruning of past
+    days' unique-click keys."""
     sender = sender_for(services)
-    return [sender.run] if sender.interval > 0 else []
+    tasks = [sender.run] if sender.interval > 0 else []
+    return [*tasks, functools.partial(prune_unique_clicks, services)]
 
 
 class LinkClickRoute(ClaimingRoute):

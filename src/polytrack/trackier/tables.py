@@ -313,12 +313,14 @@ trackier_clicks = Table(
 # Unique clicks: the first click of an address (its text; "" for none) on a campaign and
 # publisher on a day of the network's time zone. A click is unique when it inserted its key
 # here; the primary key decides between simultaneous first clicks, on both databases.
+# The day comes first: a past day's keys are never consulted again, and go in one range
+# (collect.py prunes them).
 trackier_unique_clicks = Table(
     "trackier_unique_clicks",
     metadata,
+    Column("day", Integer, primary_key=True),  # YYYYMMDD
     Column("campaign_id", Integer, primary_key=True),
     Column("publisher_id", Integer, primary_key=True),
-    Column("day", Integer, primary_key=True),  # YYYYMMDD
     Column("address", String(45), primary_key=True),
     Column("click_id", String(24), nullable=False),  # the unique click's object_id
 )

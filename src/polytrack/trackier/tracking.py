@@ -18,6 +18,7 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import time
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -332,10 +333,16 @@ def fill_macros(template: str, values: dict[str, str | None] | Callable[[str], s
     for index in range(1, len(parts), 2):
         name = parts[index]
         try:
-            filled[index] = quote(str(value_of(name) or ""), safe="")
+            value = str(value_of(name) or "")
         except KeyError:
             filled[index] = "{" + name + "}"
+            continue
+        filled[index] = value if _URL_SAFE(value) else quote(value, safe="")
     return "".join(filled)
+
+
+# what `quote(value, safe="")` leaves as it is: most macro values (ids, sub-ids) need no quoting
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
 def referer_host(referer: str | None) -> str | None:
@@ -592,7 +599,7 @@ def prepare_click(clock: Clock, target: Target, setup: CampaignSetup, who: Visit
         price = commission_for(setup, who.country)
         if price is not None:
             payout, revenue = price.payout, price.revenue or 0
-    params = {name: query[name][:255] for name in CLICK_PARAMS if query.get(name)}
+    params = {name: value[:255] for name, value in query.items() if value and name in _CLICK_MACROS}
     params["ua"] = user_agent[:512]
     if referer:
         params["referer"] = referer[:1024]
@@ -631,6 +638,21 @@ _INSERT_CLICK = Statement(
     "referer_host, is_unique) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LOCK_CAMPAIGN = Statement("SELECT id FROM trackier_campaigns WHERE id = ? FOR UPDATE")
 _PAUSE_CAMPAIGN = Statement("UPDATE trackier_campaigns SET status = 'paused' WHERE id = ?")
+
+
+# A click consults only its own day's keys, so the keys of days over in every time zone (two
+# days before today in UTC: no zone is more than 14 hours away) are pruned, a bounded number
+# per transaction so that clicks never wait long for the write lock.
+_PRUNE_VISITS = Statement(
+    "DELETE FROM trackier_unique_clicks WHERE (day, campaign_id, publisher_id, address) IN "
+    "(SELECT day, campaign_id, publisher_id, address FROM trackier_unique_clicks WHERE day < ? LIMIT ?)")
+
+
+def prune_visits(db: Db, now: float, limit: int) -> int:
+    """Delete up to `limit` unique-click keys of days no click can still fall on; returns how
+    many went."""
+    before = time.gmtime(now - 2 * 86400)
+    return db.run(_PRUNE_VISITS, (before.tm_year * 10000 + before.tm_mon * 100 + before.tm_mday, limit)).rowcount
 
 
 def _visit_key(visit: Sequence) -> tuple:
