@@ -22,6 +22,7 @@ taken before the pending hits are read, so the second batch sees what the first 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -46,6 +47,13 @@ BACKGROUND_PAUSE_SECONDS = 0.002
 CATCH_UP_MAX_HITS = 50_000   # what one analysis call sessionises at most before it answers
 IDLE_SECONDS = 0.25          # the background task's pause when nothing is pending
 REFRESH_SECONDS = 5.0        # the background task refreshes an account's pre-aggregates this often at most
+# While the worker's pixel is storing hits (some in the last BUSY_SECONDS), the background task
+# leaves it the worker's CPU: sessionising costs about as much per hit as the pixel's whole
+# request, so doing both halves the rate a burst of hits is acknowledged at. It waits at most
+# MAX_DEFERRAL_SECONDS, then works through the backlog whatever the load (a flood that lasts
+# must share the CPU). Analyses catch up on their own account anyway (`catch_up`).
+BUSY_SECONDS = 0.1
+MAX_DEFERRAL_SECONDS = 15.0
 
 _PENDING_ACCOUNTS = Statement("SELECT DISTINCT account_id FROM mapp_hits WHERE pending")
 _PENDING = Statement("SELECT visitor, time_ms FROM mapp_hits WHERE account_id = ? AND pending ORDER BY id LIMIT ?")
@@ -163,12 +171,42 @@ class Sessioniser:
                 self.changed.discard(account_id)
         return done
 
-    async def run(self) -> None:
-        """The background task of a worker (ApiPackage.background_tasks)."""
+    async def run(self, pixel: PixelActivity) -> None:
+        """The background task of a worker (ApiPackage.background_tasks); yields to the
+        worker's pixel while it is busy, for up to MAX_DEFERRAL_SECONDS of backlog."""
+        deferred_since: float | None = None
         while True:
+            if pixel.busy():
+                now = time.monotonic()
+                deferred_since = deferred_since or now
+                if now - deferred_since < MAX_DEFERRAL_SECONDS:
+                    await asyncio.sleep(BUSY_SECONDS)
+                    continue
             # in a thread: a batch takes milliseconds, and the pixel keeps answering meanwhile
             done = await asyncio.to_thread(self.work_once)
+            if not done:
+                deferred_since = None  # caught up
             await asyncio.sleep(BACKGROUND_PAUSE_SECONDS if done else IDLE_SECONDS)
+
+
+class PixelActivity:
+    """When the worker's pixel last stored hits (the pixel notes it, the background
+    sessionisation reads it)."""
+
+    __slots__ = ("stored_at",)
+
+    def __init__(self) -> None:
+        self.stored_at = float("-inf")
+
+    def note(self) -> None:
+        self.stored_at = time.monotonic()
+
+    def busy(self) -> bool:
+        return time.monotonic() - self.stored_at < BUSY_SECONDS
+
+
+def pixel_activity(services) -> PixelActivity:
+    return services.shared("mapp.pixel_activity", PixelActivity)
 
 
 def background_tasks(services) -> list:
@@ -177,4 +215,4 @@ def background_tasks(services) -> list:
     measures the pixel alone that way."""
     if not services.settings.api_setting("mapp.background_sessions", True):
         return []
-    return [Sessioniser(services).run]
+    return [functools.partial(Sessioniser(services).run, pixel_activity(services))]

@@ -28,6 +28,7 @@ from polytrack.kernel.params import BadInput, read_body
 from polytrack.kernel.routing import ClaimingRoute
 from polytrack.mapp.collect.pixel import Hit, Malformed, parse_hit, raw_pairs
 from polytrack.kernel.hot import CollectedDB
+from polytrack.mapp.collect.sessions import pixel_activity
 from polytrack.mapp.collect.store import Destination, Rejection, count_rejected, destination, store_hits
 from polytrack.services import Services
 
@@ -64,13 +65,14 @@ def _batch_lines(body: bytes) -> list[str]:
 
 
 class Pixel:
-    __slots__ = ("services", "db", "destinations", "group_commit")
+    __slots__ = ("services", "db", "destinations", "group_commit", "activity")
 
     def __init__(self, services: Services):
         self.services = services
         self.db = CollectedDB(services.engine)
         self.destinations = services.read_cache()  # Track ID -> Destination (follows account changes)
         self.group_commit = GroupCommit(self._store, self._store)
+        self.activity = pixel_activity(services)  # the background sessionisation yields to the pixel
 
     def _store(self, hits: list[tuple[Destination, Hit]]) -> list[None]:
         """One transaction (the group commit's batch, or one request's hits after a failed one)."""
@@ -130,6 +132,7 @@ class Pixel:
                 with self.db.transaction(bookkeeping=True):
                     count_rejected(self.db, rejections, now_ms)
             if stored:
+                self.activity.note()
                 await self.group_commit.submit(stored)
         except Exception:
             log.exception("storing %d hits failed", len(stored))
