@@ -142,3 +142,22 @@ def test_swap_bad_input(hooks, site, services):
     raw = hooks.get(f"/dni/swap?k={key}&vid={VISITOR}&url=%FF%ED%A0%80&ref=%C0%00&ts=2024-06-12+10:00:00")
     assert raw.status_code == 200
     assert swapped(hooks, key, vid="visitor-broken", url="http://[broken", ref="::::")["channel"] == "direct"
+
+
+def test_a_swap_for_an_account_deleted_after_its_site_was_read_is_unknown(hooks, site, services, monkeypatch):
+    """The site is read (and kept) before the page load is stored: an account deleted in
+    between is answered like an unknown key, never a failure, and nothing is stored for it."""
+    from sqlalchemy import text
+
+    from polytrack.avidtrak import dni
+    from polytrack.avidtrak.site_script import SiteScript
+
+    _, key = site
+    stale = dni.site_by_key(services.hot, key)
+    monkeypatch.setattr(SiteScript, "_site", lambda self, site_key: stale)
+    with services.engine.begin() as connection:
+        connection.execute(text("DELETE FROM avidtrak_accounts WHERE id = :id"), {"id": stale.account.id})
+    response = swap(hooks, key)
+    assert (response.status_code, response.json()) == (404, {"error": "unknown_site_key"})
+    with services.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM avidtrak_visits")).scalar_one() == 0

@@ -70,10 +70,15 @@ class SiteScript:
         if site is None:
             return self._answer({"error": "unknown_site_key"}, 404, callback)
         client = request.scope.get("client")
-        visit, swaps = await self.store.run(partial(
-            dni.page_load, site=site, visitor_id=visitor_id, url=_clean(query.get("url", "")),
-            referrer=_clean(query.get("ref", "")), at=at, ip=client[0] if client else "",
-            user_agent=_clean(request.headers.get("user-agent", ""))))
+        try:
+            visit, swaps = await self.store.run(partial(
+                dni.page_load, site=site, visitor_id=visitor_id, url=_clean(query.get("url", "")),
+                referrer=_clean(query.get("ref", "")), at=at, ip=client[0] if client else "",
+                user_agent=_clean(request.headers.get("user-agent", ""))))
+        except self.store.driver_errors.IntegrityError:
+            # the account went after its site was read (deleted by the operator meanwhile): the
+            # visit has nothing left to belong to
+            return self._answer({"error": "unknown_site_key"}, 404, callback)
         return self._answer({
             "vid": visitor_id, "visit_id": visit.id, "channel": visit.channel, "keyword": visit.keyword,
             "swaps": [{"site_number": s.site_number, "tracking_number": s.number,
