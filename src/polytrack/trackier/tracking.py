@@ -240,8 +240,8 @@ def window_starts(now: float, timezone: str) -> dict[str, float]:
 
 
 _CAP_SUMS = {
-    "click": "SELECT COUNT(*) FROM trackier_clicks k WHERE k.campaign_id = ? AND k.rejected IS NULL "
-             "AND k.created_at >= ?",
+    # clicks by their local day (the index is (campaign_id, day)), conversions by their moment
+    "click": "SELECT COUNT(*) FROM trackier_clicks k WHERE k.campaign_id = ? AND k.day >= ? AND k.rejected IS NULL",
     "conversion": "SELECT COUNT(*) FROM trackier_conversions v JOIN trackier_clicks k ON k.id = v.click_id "
                   "WHERE v.campaign_id = ? AND v.status = 'approved' AND v.created_at >= ?",
     "payout": "SELECT COALESCE(SUM(v.payout_micros), 0) FROM trackier_conversions v JOIN trackier_clicks k "
@@ -270,7 +270,8 @@ _CAP_SUMMARY_SUMS = {"click": "gross_clicks", "conversion": "approved", "approve
 @lru_cache(maxsize=256)
 def _cap_statement(cap_type: str, publishers: int, countries: int) -> Statement:
     """The sum a cap compares, narrowed to some publishers and countries; without countries from
-    the daily summary (its second parameter is then a day key, else a moment)."""
+    the daily summary. Its second parameter is a day key, or for conversions on some countries
+    a moment (`window_starts`)."""
     if countries:
         text = _CAP_SUMS[cap_type]
         publisher_column = "k.publisher_id"
@@ -304,7 +305,7 @@ def cap_reached(db: Db, cap: Cap, *, campaign_id: int, publisher_object_id: str,
     publishers = (publisher_object_id,) if cap.each else () if ALL in cap.pids else cap.pids
     countries = () if ALL in cap.geo else cap.geo
     statement = _cap_statement(cap.type, len(publishers), len(countries))
-    starts: dict = window_starts(now, timezone) if countries else window_days(now, timezone)
+    starts: dict = window_starts(now, timezone) if countries and cap.type != "click" else window_days(now, timezone)
     scale = fields.MICROS if cap.type in MONEY_CAPS else 1
     for window, limit in cap.limits:
         so_far = db.one(statement, (campaign_id, starts[window], *publishers, *countries))[0]
