@@ -1,9 +1,8 @@
 """kernel.hot: the per-thread held driver connection of the hot path."""
 
-import shutil
-import sqlite3
+import subprocess
+import sys
 import threading
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -100,7 +99,11 @@ def test_the_checkpointer_copies_a_collection_connection_s_wal_into_the_database
 
 
 def _rows_in_the_file_alone(path: str, copy: Path) -> int:
-    """The rows a copy of the database file holds without its WAL."""
-    shutil.copyfile(path, copy)
-    with closing(sqlite3.connect(copy)) as conn:
-        return conn.execute("SELECT count(*) FROM kernel_rate_windows WHERE key LIKE 'c%'").fetchone()[0]
+    """The rows a copy of the database file holds without its WAL. The copy is made by another
+    process: closing a descriptor of the database file here would drop every SQLite lock this
+    process holds on it (POSIX locks belong to the process), and that corrupts databases."""
+    script = ("import shutil, sqlite3, sys; shutil.copyfile(sys.argv[1], sys.argv[2]); "
+              "print(sqlite3.connect(sys.argv[2]).execute("
+              "\"SELECT count(*) FROM kernel_rate_windows WHERE key LIKE 'c%'\").fetchone()[0])")
+    done = subprocess.run([sys.executable, "-c", script, path, str(copy)], capture_output=True, text=True, check=True)
+    return int(done.stdout)
