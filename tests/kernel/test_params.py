@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from polytrack.kernel.params import Params, parse_query, read_params
+from polytrack.kernel.params import Params, parse_query, picked_headers, read_params
 
 
 def params(query: str, **kwargs) -> Params:
@@ -157,3 +158,13 @@ def test_parse_query_reads_what_parse_qsl_reads(query):
 @pytest.mark.parametrize("query", ["a=1&&b", "a+b=c+d&x=%41%ff", "=x&y=", "a=b=c", "", "&", "a;b=c", "%zz=1"])
 def test_parse_query_examples(query):
     assert parse_query(query) == parse_qsl(query, keep_blank_values=True)
+
+
+def test_picked_headers_are_the_first_of_each_name_decoded_like_starlette():
+    raw = [(b"host", b"a.example:8080"), (b"user-agent", b"Agent/1 \xe9"), (b"host", b"b.example"),
+           (b"x-other", b"1")]
+    scope = {"type": "http", "headers": raw}
+    picked = picked_headers(scope, (b"host", b"user-agent", b"referer"))
+    headers = Request(scope).headers
+    assert picked == {b"host": headers["host"], b"user-agent": headers["user-agent"]}
+    assert picked[b"host"] == "a.example:8080" and picked[b"user-agent"] == "Agent/1 é"

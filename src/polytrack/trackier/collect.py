@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from polytrack.kernel.groupcommit import GroupCommit
 from polytrack.kernel.hot import CollectedDB
-from polytrack.kernel.params import parse_query
+from polytrack.kernel.params import parse_query, picked_headers
 from polytrack.kernel.routing import ClaimingRoute
 from polytrack.services import Services
 from polytrack.trackier import postbacks, tracking
@@ -56,8 +56,7 @@ def _query(request: Request) -> dict[str, str]:
 
 
 class Sent(NamedTuple):
-    """What the tracking endpoints read of a request's headers, found in one pass over them
-    (Starlette's `request.headers` costs a scan and a decode per name asked)."""
+    """What the tracking endpoints read of a request's headers (in one pass: picked_headers)."""
 
     host: str  # without the port
     user_agent: str
@@ -66,15 +65,9 @@ class Sent(NamedTuple):
 
 
 def _sent(request: Request, country_header: bytes) -> Sent:
-    found: dict[bytes, bytes] = {}
-    for name, value in request.scope["headers"]:
-        if name in (b"host", b"user-agent", b"referer", country_header):
-            found.setdefault(name, value)  # the first of repeated headers, as Starlette's `get`
-    referer, country = found.get(b"referer"), found.get(country_header)
-    return Sent(found.get(b"host", b"").decode("latin-1").split(":")[0],
-                found.get(b"user-agent", b"").decode("latin-1"),
-                None if referer is None else referer.decode("latin-1"),
-                None if country is None else country.decode("latin-1"))
+    found = picked_headers(request.scope, (b"host", b"user-agent", b"referer", country_header))
+    return Sent(found.get(b"host", "").split(":")[0], found.get(b"user-agent", ""), found.get(b"referer"),
+                found.get(country_header))
 
 
 @lru_cache(maxsize=4096)  # a server-side click's `ipaddr`: parsing costs more than the rest of a click's checks

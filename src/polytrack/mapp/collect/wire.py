@@ -20,11 +20,11 @@ from __future__ import annotations
 import logging
 import re
 
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 
 from polytrack.kernel.groupcommit import GroupCommit
-from polytrack.kernel.params import BadInput, read_body
+from polytrack.kernel.params import BadInput, picked_headers, read_body
 from polytrack.kernel.routing import ClaimingRoute
 from polytrack.mapp.collect.pixel import Hit, Malformed, parse_hit, raw_pairs
 from polytrack.kernel.hot import CollectedDB
@@ -52,6 +52,17 @@ def _gif(status: int = 200) -> Response:
 
 # Built once: a Response holds no per-request state, and building its headers is a tenth of a hit's cost.
 GIF_200 = _gif()
+
+
+_READ_HEADERS = (b"user-agent", b"cookie")
+
+
+def _eid_cookie(header: str) -> str:
+    """The visitor id of the Webtrekk cookies, if the Cookie header holds one."""
+    if "_eid" not in header:  # most hits: parsing the header is not needed
+        return ""
+    cookies = cookie_parser(header)
+    return next((cookies[name] for name in EID_COOKIES if cookies.get(name)), "")
 
 
 def _batch_lines(body: bytes) -> list[str]:
@@ -109,9 +120,10 @@ class Pixel:
             rejections.extend(Rejection(track_id, "batch too large", extra) for track_id in track_ids)
 
         client = request.scope.get("client")
-        user_agent = request.headers.get("user-agent", "")
+        sent = picked_headers(request.scope, _READ_HEADERS)
+        user_agent = sent.get(b"user-agent", "")
         address = client[0] if client else ""
-        cookie_eid = next((request.cookies[name] for name in EID_COOKIES if request.cookies.get(name)), "")
+        cookie_eid = _eid_cookie(sent.get(b"cookie", ""))
         hits: list[Hit] = []
         for line in lines[:MAX_BATCH_LINES]:
             try:
