@@ -44,6 +44,10 @@ BATCH_HITS = 2_000           # pending hits per transaction
 # every hit in flight waits too (2,000-hit batches put the pixel's p99 near 300 ms under load).
 BACKGROUND_BATCH_HITS = 200
 BACKGROUND_PAUSE_SECONDS = 0.002
+# Working through a backlog while the pixel stays busy: shorter transactions and longer pauses,
+# so that a hit waits for the write lock a few milliseconds at most
+BUSY_BATCH_HITS = 50
+BUSY_PAUSE_SECONDS = 0.005
 CATCH_UP_MAX_HITS = 50_000   # what one analysis call sessionises at most before it answers
 IDLE_SECONDS = 0.25          # the background task's pause when nothing is pending
 REFRESH_SECONDS = 5.0        # the background task refreshes an account's pre-aggregates this often at most
@@ -156,12 +160,12 @@ class Sessioniser:
         for kept_by in daily.kept_objects(self.db, account_id):
             self.freshen(account_id, kept_by, date.min, date.max)
 
-    def work_once(self) -> int:
+    def work_once(self, batch: int = BACKGROUND_BATCH_HITS) -> int:
         """One round of the background task: a small batch of every account's pending hits, and
         the pre-aggregates of those that changed, at most every REFRESH_SECONDS per account."""
         done = 0
         for (account_id,) in self.db.all(_PENDING_ACCOUNTS):
-            done += self.settle(account_id, BACKGROUND_BATCH_HITS, BACKGROUND_BATCH_HITS)
+            done += self.settle(account_id, batch, batch)
             self.changed.add(account_id)
         now = time.monotonic()
         for account_id in sorted(self.changed):
@@ -176,17 +180,20 @@ class Sessioniser:
         worker's pixel while it is busy, for up to MAX_DEFERRAL_SECONDS of backlog."""
         deferred_since: float | None = None
         while True:
-            if pixel.busy():
+            busy = pixel.busy()
+            if busy:
                 now = time.monotonic()
                 deferred_since = deferred_since or now
                 if now - deferred_since < MAX_DEFERRAL_SECONDS:
                     await asyncio.sleep(BUSY_SECONDS)
                     continue
             # in a thread: a batch takes milliseconds, and the pixel keeps answering meanwhile
-            done = await asyncio.to_thread(self.work_once)
+            done = await asyncio.to_thread(self.work_once, BUSY_BATCH_HITS if busy else BACKGROUND_BATCH_HITS)
             if not done:
                 deferred_since = None  # caught up
-            await asyncio.sleep(BACKGROUND_PAUSE_SECONDS if done else IDLE_SECONDS)
+                await asyncio.sleep(IDLE_SECONDS)
+            else:
+                await asyncio.sleep(BUSY_PAUSE_SECONDS if busy else BACKGROUND_PAUSE_SECONDS)
 
 
 class PixelActivity:
