@@ -214,7 +214,7 @@ class WalCheckpointer:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._driver = None
+        self._driver: Any = None  # a sqlite3 connection, once made
         self._lock = threading.Lock()
 
     def checkpoint(self) -> None:
@@ -224,10 +224,10 @@ class WalCheckpointer:
             if self._driver is None:
                 cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
                 # used from whichever thread of the executor runs it, one call at a time (the lock)
-                self._driver = self.engine.dialect.loaded_dbapi.connect(*cargs, **{**cparams,
-                                                                              "check_same_thread": False})
-                self._driver.isolation_level = None
-                self._driver.execute("PRAGMA busy_timeout=0")
+                driver = self.engine.dialect.loaded_dbapi.connect(*cargs, **{**cparams, "check_same_thread": False})
+                driver.isolation_level = None
+                driver.execute("PRAGMA busy_timeout=0")
+                self._driver = driver
             self._driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except Exception:
             self._close()  # a new connection next time
