@@ -18,7 +18,6 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import time
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -322,6 +321,10 @@ def _macro_parts(template: str) -> tuple[str, ...]:
     return tuple(MACRO_RE.split(template))
 
 
+# what `quote(value, safe="")` leaves as it is: most macro values (ids, sub-ids) need no quoting
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
 def fill_macros(template: str, values: dict[str, str | None] | Callable[[str], str | None]) -> str:
     """{name} -> its value, URL-encoded; an unknown macro stays as it is (Trackier stores
     unreplaced macros verbatim). `values`: a dict, or a function raising KeyError for an
@@ -340,10 +343,6 @@ def fill_macros(template: str, values: dict[str, str | None] | Callable[[str], s
             continue
         filled[index] = value if _URL_SAFE(value) else quote(value, safe="")
     return "".join(filled)
-
-
-# what `quote(value, safe="")` leaves as it is: most macro values (ids, sub-ids) need no quoting
-_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 
 
 def referer_host(referer: str | None) -> str | None:
@@ -652,8 +651,7 @@ _PRUNE_VISITS = Statement(
 def prune_visits(db: Db, now: float, limit: int) -> int:
     """Delete up to `limit` unique-click keys of days no click can still fall on; returns how
     many went."""
-    before = time.gmtime(now - 2 * 86400)
-    return db.run(_PRUNE_VISITS, (before.tm_year * 10000 + before.tm_mon * 100 + before.tm_mday, limit)).rowcount
+    return db.run(_PRUNE_VISITS, (local_day_of(now - 2 * 86400, "UTC").key, limit)).rowcount
 
 
 def _visit_key(visit: Sequence) -> tuple:
