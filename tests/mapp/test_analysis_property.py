@@ -1,6 +1,7 @@
 """The daily pre-aggregates and the raw hits (forceRawData) agree on every metric that is not a
 unique count, for any hits and any analysis the pre-aggregates can answer, imported categories
-(customer, product, media, campaign) included."""
+(customer, product, media, campaign, and the time-dependent content, product and campaign ones)
+included."""
 
 import itertools
 from datetime import date
@@ -37,7 +38,8 @@ hits_strategy = st.lists(st.fixed_dictionaries({
 
 analyses = st.fixed_dictionaries({
     "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months",
-                               "Media", "Gender", "Product group", "Genre", "Channel"]),
+                               "Media", "Gender", "Product group", "Genre", "Channel", "Theme", "Season",
+                               "Partner"]),
     "by_day": st.sampled_from([None, "before", "after"]),  # a pivot with Days before or after the object
     "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
     "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),
@@ -55,10 +57,22 @@ UPLOADS = {
     "media_categories": [["Media", "Category (Text) – Genre"], ["pod", "Podcast"], ["clip", "News"]],
     "campaigns": [["Action (delete, suggest)", "Advertising Media Title*", "DataSourceValue*", "Category (Text) – Channel"],
                   ["", "Newsletter", "news", "Email"], ["", "Sale", "sale", "Social"]],
+    # time-dependent: versions that start and end within the three days, overlapping ones, open ones
+    "content_categories_time": [["Pages", "Valid from", "Valid to", "Category (Text) – Theme"],
+                                ["home", "", "2024-06-11 12:00", "Summer"], ["home", "2024-06-11 06:00", "", "Sale"],
+                                ["list", "2024-06-10 10:00", "2024-06-12", "Shop"], ["Über uns", "2024-06-11", "", "Old"]],
+    "basket_categories_time": [["Products", "Valid from", "Category (Text) – Season"], ["shirt", "", "Spring"],
+                               ["shirt", "2024-06-11 08:00", "Summer"], ["hat", "2024-06-12", "Winter"], ["x", "", "Basics"]],
+    "campaigns_time": [["Action (delete, suggest)", "Advertising Media Title*", "DataSourceValue*", "Valid from",
+                        "Category (Text) – Partner"],
+                       ["", "Newsletter", "news", "2024-06-10 12:00", "Old"], ["", "Newsletter", "news", "2024-06-11 12:00", "New"],
+                       ["", "Sale", "sale", "", "Shop"]],
 }
 
 CATEGORY_OBJECTS = {"gender": Dimension("customer:Gender", "Gender"), "product group": Dimension("product:Product group", "Product group"),
-                    "genre": Dimension("media:Genre", "Genre"), "channel": Dimension("campaign:Channel", "Channel")}
+                    "genre": Dimension("media:Genre", "Genre"), "channel": Dimension("campaign:Channel", "Channel"),
+                    "theme": Dimension("category_time:Theme", "Theme"), "season": Dimension("product_time:Season", "Season"),
+                    "partner": Dimension("campaign_time:Partner", "Partner")}
 
 
 def without_unique_columns(result):

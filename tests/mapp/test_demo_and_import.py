@@ -1,10 +1,12 @@
 """The demo month of hits (seeded through the import path) and `polytrack mapp import FILE`."""
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
 from polytrack import cli
+from polytrack.kernel.dates import zone
 from polytrack.mapp import demo as mapp_demo
 from polytrack.mapp.client import MappClient
 from tests.mapp.helpers import NOW_MS, PATH, SHOP, p, stored
@@ -33,10 +35,16 @@ def test_the_demo_month_answers_the_first_analysis_with_real_numbers(http, servi
     assert {row[0] for row in campaigns["analysisData"]} >= {"newsletter.weekly", "google.ads.shoes"}
     # its imported categories are objects too: products' lines, campaigns' channels, customers' groups
     for title, values in (("Product line", {"Footwear", "Apparel"}), ("Channel", {"E-Mail", "Paid search"}),
-                          ("Customer group", {"Gold", "Silver", "Bronze"})):
+                          ("Customer group", {"Gold", "Silver", "Bronze"}), ("Pricing", {"Full price", "Sale"})):
         rows = client.analysis(analysisObjects=[{"title": title}], metrics=[{"title": "Visits"}, {"title": "Orders"}],
                                hideFooters=1)["analysisData"]
         assert {row[0] for row in rows} >= values | {""}, (title, rows)
+    # the pricing is time-dependent: a sale only in the last two weeks
+    by_day = client.analysis(analysisObjects=[{"title": "Days"}, {"title": "Pricing"}], hideFooters=1)["analysisData"]
+    sale_days = {datetime.strptime(row[0], "%d.%m.%Y").date() for row in by_day if row[1] == "Sale"}
+    sale_start = services.clock.now().astimezone(zone("Europe/Berlin")).date() - timedelta(days=mapp_demo.SALE_DAYS)
+    assert sale_days and min(sale_days) >= sale_start
+    assert any(row[1] == "Full price" and datetime.strptime(row[0], "%d.%m.%Y").date() < sale_start for row in by_day)
 
     # the pixel URL of the credentials records into the demo shop
     before = stored(services, "SELECT count(*) FROM mapp_hits")[0][0]
@@ -45,8 +53,7 @@ def test_the_demo_month_answers_the_first_analysis_with_real_numbers(http, servi
 
 
 def test_the_demo_is_the_same_for_the_same_day():
-    from datetime import datetime, timezone
-    from polytrack.kernel.dates import zone
+    from datetime import timezone
     from polytrack.mapp import demo_hits
 
     now = datetime(2024, 6, 12, 12, tzinfo=timezone.utc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +25,10 @@ DEMO_PASSWORD = "demo-pass"
 # the shop's uploads (importData): a product line per product, a title and channel per campaign
 PRODUCT_LINES = {"runner-x": "Footwear", "trail-pro": "Footwear", "city-walk": "Footwear", "summer-sandal": "Footwear",
                  "basic-tee": "Apparel", "linen-shirt": "Apparel", "polo-classic": "Apparel", "rain-jacket": "Apparel"}
+# a time-dependent upload (basket_categories_time): these products are on sale for the last two
+# weeks, the others (and these before) at full price
+ON_SALE = ("summer-sandal", "linen-shirt", "basic-tee")
+SALE_DAYS = 14
 CAMPAIGN_TITLES = {"newsletter.weekly": ("Weekly newsletter", "E-Mail"), "google.ads.shoes": ("Shoes on Google Ads", "Paid search"),
                    "facebook.summer": ("Summer on Facebook", "Social"), "partner.blog": ("Partner blog", "Affiliate")}
 
@@ -53,7 +58,12 @@ def seed(services, db: Db) -> None:
 def import_categories(db: Db, clock, account_id: int) -> None:
     """What a shop uploads with importData, so its columns are analysis objects from the start:
     a product line per product, a title and channel per campaign, a customer group per
-    logged-in customer (the groups follow the customer ids the month's hits carry)."""
+    logged-in customer (the groups follow the customer ids the month's hits carry), and a
+    pricing per product that changed two weeks ago (time-dependent)."""
+    account_zone = zone(domain.DEFAULT_TIMEZONE)
+    sale_start = (clock.now().astimezone(account_zone).date() - timedelta(days=SALE_DAYS)).isoformat()
+    pricing = [["Products", "Valid from", "Category (Text) – Pricing"]] + [
+        [product, "", "Full price"] for product in PRODUCT_LINES] + [[product, sale_start, "Sale"] for product in ON_SALE]
     products = [["Products", "Category (Text) – Product line"]] + [[product, line] for product, line in PRODUCT_LINES.items()]
     campaigns = [["Action (delete, suggest)", "Advertising Media Title*", "DataSourceValue*", "Category (Text) – Channel"]] + [
         ["", title, code, channel] for code, (title, channel) in CAMPAIGN_TITLES.items()]
@@ -61,8 +71,9 @@ def import_categories(db: Db, clock, account_id: int) -> None:
         mapp_hits.c.account_id == account_id, mapp_hits.c.customer != "").order_by(mapp_hits.c.customer))
     groups = [["Customer", "URM – Customer group"]] + [
         [customer, ("Gold", "Silver", "Bronze")[int(customer[1:]) % 3]] for (customer,) in customers]
-    for upload_type, rows in (("product_categories", products), ("campaigns", campaigns), ("customer_categories", groups)):
-        imports.import_data(db, clock, account_id, upload_type, rows)
+    for upload_type, rows in (("product_categories", products), ("campaigns", campaigns), ("customer_categories", groups),
+                              ("basket_categories_time", pricing)):
+        imports.import_data(db, clock, account_id, account_zone, upload_type, rows)
 
 
 def credentials(base_url: str, _settings: Settings | None = None) -> dict:

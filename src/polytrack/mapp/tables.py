@@ -310,6 +310,8 @@ mapp_custom_metrics = Table(
 # One cell of an importData upload: the row's key (its first column: a page, page URL, customer
 # id, media code, product, order id ...), the column (`name`, without the "Category (Text) – "
 # style prefix that `header` keeps) and the value. Content categories are analysis objects.
+# Cells of time-dependent uploads (`*_time`) hold from `valid_from_ms` to `valid_to_ms`
+# (inclusive; NULL: open); the other uploads' cells hold always (0, NULL).
 mapp_categories = Table(
     "mapp_categories",
     metadata,
@@ -321,5 +323,7 @@ mapp_categories = Table(
     Column("header", String(300), nullable=False),
     Column("value", Text, nullable=False),
     Column("uploaded_at", Float, nullable=False),
+    Column("valid_from_ms", BigInteger, nullable=False, server_default="0"),
+    Column("valid_to_ms", BigInteger, nullable=True),
     Index("ix_mapp_categories_cell", "account_id", "upload_type", "name", "key"),
 )

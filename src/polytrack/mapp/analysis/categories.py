@@ -11,9 +11,15 @@ its `Category (Text) – ` / `URM – ` prefix); a hit takes the value its key h
 | product  | product_categories, basket_categories               | each of its products (`ba`)              |
 | media    | media_categories                                    | its media (`mi`)                         |
 | campaign | campaigns                                           | its visit's media code (`mc`)            |
+| category_time | content_categories_time                        | its page, at the hit's time              |
+| product_time  | basket_categories_time                         | each of its products, at the hit's time  |
+| campaign_time | campaigns_time                                 | its visit's media code, at the visit's start |
 
 Customer and campaign categories are visit attributes (a filter on them keeps or drops whole
-visits, like Campaigns). A hit with products in two categories is in both rows.
+visits, like Campaigns). A hit with products in two categories is in both rows. The cells of
+time-dependent uploads (`*_time`) hold for a time (`valid_from_ms`..`valid_to_ms`); a hit takes
+the value valid at its time (a visit attribute at its visit's start, so a whole visit keeps one
+value), the latest started one when several are.
 """
 
 from __future__ import annotations
@@ -34,14 +40,19 @@ class Kind:
     name: str                      # the object key's prefix ("customer" -> "customer:Gender")
     upload_types: tuple[str, ...]  # where its cells come from; the first that has one wins
     visit_level: bool              # keyed by an attribute of the visit
+    by_product: bool = False       # keyed by each product of a hit (analysis/products.py)
+    timed: bool = False            # its cells hold for a time (valid_from_ms..valid_to_ms)
 
 
 KINDS = (  # in this order when two kinds have a column of the same title
     Kind("category", ("content_categories",), False),
     Kind("customer", ("customer_categories", "customer_categories_deid"), True),
-    Kind("product", ("product_categories", "basket_categories"), False),
+    Kind("product", ("product_categories", "basket_categories"), False, by_product=True),
     Kind("media", ("media_categories",), False),
     Kind("campaign", ("campaigns",), True),
+    Kind("category_time", ("content_categories_time",), False, timed=True),
+    Kind("product_time", ("basket_categories_time",), False, by_product=True, timed=True),
+    Kind("campaign_time", ("campaigns_time",), True, timed=True),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_UPLOAD_TYPE = {upload_type: kind for kind in KINDS for upload_type in kind.upload_types}

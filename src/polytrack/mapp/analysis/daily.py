@@ -57,7 +57,7 @@ def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, 
     key = daily_key(dimension)
     stale = stale_days(db, account_id, dimension, first_day, last_day)
     kind = categories.kind_of(dimension) if dimension is not None else None
-    if stale and kind is not None and kind.name == "product":  # computed from the days' filed products
+    if stale and kind is not None and kind.by_product:  # computed from the days' filed products
         refresh(db, account_id, zone, products.FILED, date.fromisoformat(stale[0][0]), date.fromisoformat(stale[-1][0]))
     for start in range(0, len(stale), CHUNK_DAYS):
         chunk = stale[start:start + CHUNK_DAYS]

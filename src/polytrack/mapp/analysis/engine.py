@@ -301,7 +301,7 @@ def _uses_product_categories(analysis: Analysis) -> bool:
     rules = [rule for conditions in (analysis.filter, *(column.filter for column in analysis.metrics))
              for group in object_rules(conditions) for rule in group]
     dimensions = [*analysis.dimensions, *(rule.dimension for rule in rules if rule.dimension is not None)]
-    return any((kind := categories.kind_of(dimension)) is not None and kind.name == "product" for dimension in dimensions)
+    return any((kind := categories.kind_of(dimension)) is not None and kind.by_product for dimension in dimensions)
 
 
 def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datetime) -> dict:

@@ -70,7 +70,23 @@ _CATEGORY_KEYS: dict[str, Callable[[Any, Any], ColumnElement]] = {
     "customer_categories_deid": lambda h, v: v.c.visitor,
     "media_categories": lambda h, v: h.c.media,
     "campaigns": lambda h, v: v.c.campaign,
+    "content_categories_time": lambda h, v: h.c.page,
+    "campaigns_time": lambda h, v: v.c.campaign,
 }
+
+
+def _valid_at(cell, moment: ColumnElement) -> ColumnElement:
+    """The cell (of a time-dependent upload) is the version of its key and column valid at
+    `moment`: started by then, not ended before, and no later-started version is valid then."""
+    def holds(version) -> ColumnElement:
+        return and_(version.c.valid_from_ms <= moment,
+                    or_(version.c.valid_to_ms.is_(None), version.c.valid_to_ms >= moment))
+
+    later = mapp_categories.alias(f"{cell.name}_later")
+    return and_(holds(cell), ~exists().where(
+        later.c.account_id == cell.c.account_id, later.c.upload_type == cell.c.upload_type,
+        later.c.name == cell.c.name, later.c.key == cell.c.key, later.c.valid_from_ms > cell.c.valid_from_ms,
+        holds(later)))
 
 
 def is_visit_level(dimension: Dimension) -> bool:
@@ -80,14 +96,19 @@ def is_visit_level(dimension: Dimension) -> bool:
 
 def product_values(account_id: int, kind: categories.Kind, name: str, suffix: str):
     """(hit_id, value) of every hit with products: the imported value of each product (`""`
-    when none has one), once per distinct value."""
+    when none has one; for a time-dependent kind the value valid at the hit's time), once per
+    distinct value."""
     products = mapp_hit_products.alias(f"hp{suffix}")
     joined: Any = products
+    hits = mapp_hits.alias(f"hph{suffix}")
+    if kind.timed:
+        joined = joined.join(hits, hits.c.id == products.c.hit_id)
     cells: list[ColumnElement] = []
     for upload_type in kind.upload_types:
         cell = mapp_categories.alias(f"pc{len(cells)}{suffix}")
-        joined = joined.outerjoin(cell, and_(cell.c.account_id == account_id, cell.c.upload_type == upload_type,
-                                             cell.c.name == name, cell.c.key == products.c.product))
+        condition = and_(cell.c.account_id == account_id, cell.c.upload_type == upload_type,
+                         cell.c.name == name, cell.c.key == products.c.product)
+        joined = joined.outerjoin(cell, and_(condition, _valid_at(cell, hits.c.time_ms)) if kind.timed else condition)
         cells.append(cell.c.value)
     return select(products.c.hit_id, func.coalesce(*cells, "").label("value")).select_from(joined).where(
         products.c.account_id == account_id).distinct().subquery(f"products{suffix}")
@@ -128,16 +149,19 @@ class Frame:
         assert imported is not None
         kind, name = categories.BY_NAME[imported[0]], imported[1]
         suffix = f"{len(self.categories)}{self.suffix}"
-        if kind.name == "product":
+        if kind.by_product:
             values = product_values(self.account_id, kind, name, suffix)
             found = (func.coalesce(values.c.value, ""), [(values, values.c.hit_id == self.h.c.id)])
         else:
             joins: list[tuple[Any, ColumnElement]] = []
             cells: list[ColumnElement] = []
+            # a visit attribute's value is the one valid when the visit began: one per visit
+            moment = self.v.c.start_ms if kind.visit_level else self.h.c.time_ms
             for upload_type in kind.upload_types:
                 cell = mapp_categories.alias(f"c{len(joins)}_{suffix}")
-                joins.append((cell, and_(cell.c.account_id == self.account_id, cell.c.upload_type == upload_type,
-                                         cell.c.name == name, cell.c.key == _CATEGORY_KEYS[upload_type](self.h, self.v))))
+                condition = and_(cell.c.account_id == self.account_id, cell.c.upload_type == upload_type,
+                                 cell.c.name == name, cell.c.key == _CATEGORY_KEYS[upload_type](self.h, self.v))
+                joins.append((cell, and_(condition, _valid_at(cell, moment)) if kind.timed else condition))
                 cells.append(cell.c.value)
             found = (func.coalesce(*cells, ""), joins)
         self.categories[dimension.key] = found
@@ -198,7 +222,7 @@ def _raw_condition(frame: Frame, rule: Rule, account_id: int, window: tuple[int,
     scope = rule.scope
     if scope in ("", "page", "action") or (scope == "visit" and is_visit_level(rule.dimension)):
         kind = categories.kind_of(rule.dimension)
-        if kind is not None and kind.name == "product" and rule.dimension.key not in frame.categories:
+        if kind is not None and kind.by_product and rule.dimension.key not in frame.categories:
             return _product_rule(frame, rule, dialect)
         return matches(frame.column(rule.dimension), rule, dialect)
     # visit / visitor scope: every hit of a visit (visitor) that has a matching hit

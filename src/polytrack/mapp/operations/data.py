@@ -20,10 +20,21 @@ def export_data(call: MappCall) -> list[list[str]]:
     if end_row < start_row or end_row - start_row + 1 > imports.MAX_ROWS:
         raise invalid_parameter("endRow")
     empty_only = params.bool01("emptyRowsOnly") or params.bool01("onlyEmpty")
-    # accepted, and nothing to narrow: time_start/time_stop (startTime/stopTime), parameter,
-    # onlyActive, dataSourceType
-    return imports.export_data(call.db, call.caller.account_id, export_type, start_row, end_row,
-                               name_filter=params.text("filter"), empty_only=empty_only)
+    account_zone = zone(call.caller.timezone)
+    # time_start / time_stop narrow time-dependent types to the versions valid then (one alone
+    # stands for that day); accepted, and nothing to narrow: parameter, onlyActive, dataSourceType
+    start = params.date_time("time_start") or params.date_time("startTime")
+    stop = params.date_time("time_stop", end_of_day=True) or params.date_time("stopTime", end_of_day=True)
+    window_ms = None
+    bound = start or stop
+    if bound is not None:
+        start = start or bound.replace(hour=0, minute=0, second=0)
+        stop = stop or bound.replace(hour=23, minute=59, second=59)
+        if start > stop:
+            raise invalid_parameter("time_stop")
+        window_ms = (epoch_ms(start, account_zone), epoch_ms(stop, account_zone) + 999)
+    return imports.export_data(call.db, call.caller.account_id, account_zone, export_type, start_row, end_row,
+                               name_filter=params.text("filter"), empty_only=empty_only, window_ms=window_ms)
 
 
 @registry.operation("importData", writes=True, auth=AUTH_TOKEN)
@@ -33,7 +44,8 @@ def import_data(call: MappCall) -> list:
     rows = call.params.raw("uploadData")
     if rows is None:
         raise missing_parameter("uploadData")
-    return imports.import_data(call.db, call.services.clock, call.caller.account_id, upload_type, rows)
+    return imports.import_data(call.db, call.services.clock, call.caller.account_id, zone(call.caller.timezone),
+                               upload_type, rows)
 
 
 @registry.operation("deleteTvData", writes=True, auth=AUTH_ACCOUNT)
