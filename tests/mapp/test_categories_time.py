@@ -109,6 +109,11 @@ def test_a_new_version_replaces_the_one_of_the_same_start_and_moves_the_pre_aggr
     assert rows(client, ["Theme"]) == [["Summer", "2", "2"], ["", "1", "1"], ["Cart", "1", "1"], ["Promo", "1", "1"]]
     client.import_data("content_categories_time", [["Pages", "Valid from", "Theme"], ["home", "2024-06-12 11:15", ""]])
     assert rows(client, ["Theme"]) == [["Summer", "3", "3"], ["", "1", "1"], ["Cart", "1", "1"]]
+    # a value for one day (a `Date` column) starts later than the June one, so it wins that day
+    client.import_data("content_categories_time", [["Pages", "Date", "Theme"], ["home", "2024-06-12", "Today"],
+                                                   ["list", "2024-06-11", "Yesterday"]])
+    assert rows(client, ["Theme"]) == [["Today", "3", "3"], ["", "1", "1"], ["Cart", "1", "1"]]
+    assert ["home", "2024-06-12", "2024-06-12", "Today"] in client.export_data("content_categories_time")
 
 
 @pytest.mark.parametrize("bad", ["12/06/2024", "2024-13-01", "2024-06-12 25:00"])

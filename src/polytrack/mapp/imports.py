@@ -9,7 +9,8 @@ cells of the columns it names, and an empty value deletes that cell. Campaign up
 
 Time-dependent uploads (`*_time`) may have a `Valid from` and a `Valid to` column (German
 `Gültig ab`, `Gültig bis`): dates or dates and times in the account's time zone, from the start
-of the day / through the end of the day (or that second); empty: from always / open. A cell is
+of the day / through the end of the day (or that second); empty: from always / open. A `Date`
+column (`Datum`, `Day`, `Tag`) stands for both: a value for that day. A cell is
 then one version of its key and column; uploading the same key, column and `Valid from` again
 replaces that version. exportData lists each version as a row with its validity.
 """
@@ -56,6 +57,8 @@ TIMED_TYPES = ("content_categories_time", "basket_categories_time", "campaigns_t
 VALID_FROM, VALID_TO = "Valid from", "Valid to"
 _VALID_FROM = re.compile(r"^\s*(?:valid from|gültig ab)\s*$", re.IGNORECASE)
 _VALID_TO = re.compile(r"^\s*(?:valid to|valid until|gültig bis)\s*$", re.IGNORECASE)
+# a value per day (how Mapp describes time-based categories): valid from and through that date
+_VALID_ON = re.compile(r"^\s*(?:date|datum|day|tag)\s*$", re.IGNORECASE)
 MAX_ROWS = 10_000
 MAX_KEY_CHARS = 400     # keys and names are indexed: PostgreSQL's index entries stay small
 MAX_VALUE_CHARS = 1000
@@ -118,10 +121,14 @@ def import_data(db: Db, clock: Clock, account_id: int, account_zone: tzinfo, upl
     if key_column is None:
         raise invalid_parameter("uploadData")
     validity_columns: tuple[int | None, int | None] = (None, None)
+    not_cells = {key_column, *([0] if campaign else [])}
     if upload_type in TIMED_TYPES:
-        validity_columns = (next((i for i, header in enumerate(headers) if _VALID_FROM.match(header)), None),
-                            next((i for i, header in enumerate(headers) if _VALID_TO.match(header)), None))
-    not_cells = {key_column, *(index for index in validity_columns if index is not None), *([0] if campaign else [])}
+        def column(pattern: re.Pattern) -> int | None:
+            return next((i for i, header in enumerate(headers) if pattern.match(header)), None)
+
+        valid_from, valid_to, valid_on = column(_VALID_FROM), column(_VALID_TO), column(_VALID_ON)
+        validity_columns = (valid_from if valid_from is not None else valid_on, valid_to if valid_to is not None else valid_on)
+        not_cells |= {index for index in (valid_from, valid_to, valid_on) if index is not None}
     for row in rows[1:]:
         values = [_cell(value) for value in row] + [""] * (len(headers) - len(row))
         key = values[key_column][:MAX_KEY_CHARS]
