@@ -1,7 +1,7 @@
 """The daily pre-aggregates and the raw hits (forceRawData) agree on every metric that is not a
 unique count, for any hits and any analysis the pre-aggregates can answer, imported categories
-(customer, product, media, campaign, and the time-dependent content, product and campaign ones)
-included."""
+(customer, product, media, campaign, the time-dependent content, product and campaign ones, and
+e-commerce parameters by order id) included."""
 
 import itertools
 from datetime import date
@@ -32,14 +32,15 @@ hits_strategy = st.lists(st.fixed_dictionaries({
                               {"mi": "pod", "mk": "play", "mt1": "30"}, {"mi": "pod", "mk": "eof", "mt1": "60"},
                               {"mi": "clip", "mk": "play", "mt1": "5"}, {"cd": "cust-1"}, {"cd": "cust-2"},
                               {"ba": "shirt;socks"}, {"ba": "hat;shirt", "st": "conf", "co": "5;7", "qn": "1;1"},
-                              {"mc": "sale"}]),
+                              {"mc": "sale"}, {"st": "conf", "oi": "o-1", "ov": "12.50"}, {"oi": "o-2", "ba": "shirt"},
+                              {"oi": "o-3"}]),
     "agent": st.sampled_from([CHROME, IPHONE]),
 }), min_size=1, max_size=16)
 
 analyses = st.fixed_dictionaries({
     "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months",
                                "Media", "Gender", "Product group", "Genre", "Channel", "Theme", "Season",
-                               "Partner"]),
+                               "Partner", "Payment method"]),
     "by_day": st.sampled_from([None, "before", "after"]),  # a pivot with Days before or after the object
     "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
     "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),
@@ -67,12 +68,14 @@ UPLOADS = {
                         "Category (Text) – Partner"],
                        ["", "Newsletter", "news", "2024-06-10 12:00", "Old"], ["", "Newsletter", "news", "2024-06-11 12:00", "New"],
                        ["", "Sale", "sale", "", "Shop"]],
+    "ecommerce_parameters": [["Order ID", "Parameter (Text) - Payment method"], ["o-1", "invoice"], ["o-2", "cash"]],
 }
 
 CATEGORY_OBJECTS = {"gender": Dimension("customer:Gender", "Gender"), "product group": Dimension("product:Product group", "Product group"),
                     "genre": Dimension("media:Genre", "Genre"), "channel": Dimension("campaign:Channel", "Channel"),
                     "theme": Dimension("category_time:Theme", "Theme"), "season": Dimension("product_time:Season", "Season"),
-                    "partner": Dimension("campaign_time:Partner", "Partner")}
+                    "partner": Dimension("campaign_time:Partner", "Partner"),
+                    "payment method": Dimension("order:Payment method", "Payment method")}
 
 
 def without_unique_columns(result):

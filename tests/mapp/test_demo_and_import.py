@@ -35,7 +35,8 @@ def test_the_demo_month_answers_the_first_analysis_with_real_numbers(http, servi
     assert {row[0] for row in campaigns["analysisData"]} >= {"newsletter.weekly", "google.ads.shoes"}
     # its imported categories are objects too: products' lines, campaigns' channels, customers' groups
     for title, values in (("Product line", {"Footwear", "Apparel"}), ("Channel", {"E-Mail", "Paid search"}),
-                          ("Customer group", {"Gold", "Silver", "Bronze"}), ("Pricing", {"Full price", "Sale"})):
+                          ("Customer group", {"Gold", "Silver", "Bronze"}), ("Pricing", {"Full price", "Sale"}),
+                          ("Return status", {"Kept", "Returned"})):
         rows = client.analysis(analysisObjects=[{"title": title}], metrics=[{"title": "Visits"}, {"title": "Orders"}],
                                hideFooters=1)["analysisData"]
         assert {row[0] for row in rows} >= values | {""}, (title, rows)

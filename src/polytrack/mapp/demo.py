@@ -14,6 +14,7 @@ from polytrack.config import Settings
 from polytrack.kernel.sql import Db
 from polytrack.kernel.dates import zone
 from polytrack.mapp import demo_hits, domain, imports
+from polytrack.mapp.analysis import hit_keys
 from polytrack.mapp.collect.importer import ImportReport, store_log
 from polytrack.mapp.collect.store import destination
 from polytrack.mapp.tables import mapp_accounts, mapp_hits, mapp_users
@@ -58,8 +59,9 @@ def seed(services, db: Db) -> None:
 def import_categories(db: Db, clock, account_id: int) -> None:
     """What a shop uploads with importData, so its columns are analysis objects from the start:
     a product line per product, a title and channel per campaign, a customer group per
-    logged-in customer (the groups follow the customer ids the month's hits carry), and a
-    pricing per product that changed two weeks ago (time-dependent)."""
+    logged-in customer (the groups follow the customer ids the month's hits carry), a pricing
+    per product that changed two weeks ago (time-dependent), and whether each order of the month
+    was returned (an e-commerce parameter by order id, as a shop learns it after the order)."""
     account_zone = zone(domain.DEFAULT_TIMEZONE)
     sale_start = (clock.now().astimezone(account_zone).date() - timedelta(days=SALE_DAYS)).isoformat()
     pricing = [["Products", "Valid from", "Category (Text) – Pricing"]] + [
@@ -71,8 +73,13 @@ def import_categories(db: Db, clock, account_id: int) -> None:
         mapp_hits.c.account_id == account_id, mapp_hits.c.customer != "").order_by(mapp_hits.c.customer))
     groups = [["Customer", "URM – Customer group"]] + [
         [customer, ("Gold", "Silver", "Bronze")[int(customer[1:]) % 3]] for (customer,) in customers]
+    orders: Any = db.execute(select(mapp_hits.c.query).where(
+        mapp_hits.c.account_id == account_id, mapp_hits.c.query.like("%oi=%")).order_by(mapp_hits.c.id))
+    order_ids = sorted({order_id for (query,) in orders for order_id in hit_keys.ORDERS.keys_of(query)})
+    returns = [["Order ID", "Parameter (Text) - Return status"]] + [
+        [order_id, "Returned" if index % 12 == 5 else "Kept"] for index, order_id in enumerate(order_ids)]
     for upload_type, rows in (("product_categories", products), ("campaigns", campaigns), ("customer_categories", groups),
-                              ("basket_categories_time", pricing)):
+                              ("basket_categories_time", pricing), ("ecommerce_parameters", returns)):
         imports.import_data(db, clock, account_id, account_zone, upload_type, rows)
 
 

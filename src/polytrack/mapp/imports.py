@@ -49,7 +49,7 @@ EXPORT_TYPES: dict[str, tuple[str, str, Any]] = {
     "campaigns": ("campaigns", "DataSourceValue*", None),
     "campaigns_time": ("campaigns_time", "DataSourceValue*", None),
     "ecommerce_parameters": ("ecommerce_parameters", "Order ID", None),
-    "time_categories": ("time_categories", "Days", None),
+    "time_categories": ("time_categories", "Time (YYYY-MM-DD HH)", None),  # the key Mapp documents
 }
 CAMPAIGN_TYPES = ("campaigns", "campaigns_time")
 TIMED_TYPES = ("content_categories_time", "basket_categories_time", "campaigns_time")

@@ -141,7 +141,7 @@ mapp_hit_params = Table(
 )
 
 # The products (`ba`, `;`-separated) of each hit that named some, read again from the hit's query
-# text per day (analysis/products.py): product categories are imported per product.
+# text per day (analysis/hit_keys.py): product categories are imported per product.
 mapp_hit_products = Table(
     "mapp_hit_products",
     metadata,
@@ -150,6 +150,18 @@ mapp_hit_products = Table(
     Column("account_id", Integer, nullable=False),
     Column("day", String(10), nullable=False),
     Index("ix_mapp_hit_products_day", "account_id", "day"),
+)
+
+# The order id (`oi`) of each hit that sent one, read again from the hit's query text per day
+# (analysis/hit_keys.py): e-commerce parameters are imported per order id.
+mapp_hit_orders = Table(
+    "mapp_hit_orders",
+    metadata,
+    Column("hit_id", BigInteger, ForeignKey("mapp_hits.id", ondelete="CASCADE"), primary_key=True),
+    Column("order_id", String(400), nullable=False),
+    Column("account_id", Integer, nullable=False),
+    Column("day", String(10), nullable=False),
+    Index("ix_mapp_hit_orders_day", "account_id", "day"),
 )
 
 # Every custom parameter name an account's hits have carried (`cg1`, `cp12` ...): the content

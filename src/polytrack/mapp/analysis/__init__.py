@@ -10,7 +10,8 @@
                  its hits changed since)
 * categories.py  imported category columns (customer, product, media, campaign, content) as
                  objects: what each is keyed by, their titles
-* products.py    the products of each hit, read again from its text per day (product categories)
+* hit_keys.py    the products and order id of each hit, read again from its text per day (product
+                 categories, e-commerce parameters)
 * engine.py      running an analysis: which source answers, the queries per level, sorting,
                  paging, footers, and the result object clients read
 """

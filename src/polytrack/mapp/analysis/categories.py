@@ -14,6 +14,7 @@ its `Category (Text) – ` / `URM – ` prefix); a hit takes the value its key h
 | category_time | content_categories_time                        | its page, at the hit's time              |
 | product_time  | basket_categories_time                         | each of its products, at the hit's time  |
 | campaign_time | campaigns_time                                 | its visit's media code, at the visit's start |
+| order    | ecommerce_parameters                                | its order id (`oi`)                      |
 
 Customer and campaign categories are visit attributes (a filter on them keeps or drops whole
 visits, like Campaigns). A hit with products in two categories is in both rows. The cells of
@@ -40,19 +41,26 @@ class Kind:
     name: str                      # the object key's prefix ("customer" -> "customer:Gender")
     upload_types: tuple[str, ...]  # where its cells come from; the first that has one wins
     visit_level: bool              # keyed by an attribute of the visit
-    by_product: bool = False       # keyed by each product of a hit (analysis/products.py)
+    # keyed by what analysis/hit_keys.py reads again from each hit's text: "products" (several
+    # per hit) or "orders" (the order id); None: by a column the hits or visits have
+    filed: str | None = None
     timed: bool = False            # its cells hold for a time (valid_from_ms..valid_to_ms)
+
+    @property
+    def by_product(self) -> bool:
+        return self.filed == "products"
 
 
 KINDS = (  # in this order when two kinds have a column of the same title
     Kind("category", ("content_categories",), False),
     Kind("customer", ("customer_categories", "customer_categories_deid"), True),
-    Kind("product", ("product_categories", "basket_categories"), False, by_product=True),
+    Kind("product", ("product_categories", "basket_categories"), False, filed="products"),
     Kind("media", ("media_categories",), False),
     Kind("campaign", ("campaigns",), True),
     Kind("category_time", ("content_categories_time",), False, timed=True),
-    Kind("product_time", ("basket_categories_time",), False, by_product=True, timed=True),
+    Kind("product_time", ("basket_categories_time",), False, filed="products", timed=True),
     Kind("campaign_time", ("campaigns_time",), True, timed=True),
+    Kind("order", ("ecommerce_parameters",), False, filed="orders"),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_UPLOAD_TYPE = {upload_type: kind for kind in KINDS for upload_type in kind.upload_types}
@@ -61,8 +69,9 @@ MAX_NAME_CHARS = 100
 # The headline's prefix before the column's name, in the vendor's English and German exports
 # (`Category (Text) – Main category`, `Kategorie (Zahl) - Preis`, `URM – Gender`), en dash or hyphen.
 _PREFIX = re.compile(r"^\s*(?:(?:Category|Kategorie|Parameter) \((?:Text|Figure|Zahl)\)|URM)\s*[–-]\s*", re.IGNORECASE)
-# Campaign uploads' set-up columns (how the media code is recognised) are no category of it.
-_SET_UP_COLUMN = re.compile(r"^\s*datasourcetype\b", re.IGNORECASE)
+# Campaign uploads' set-up columns (how the media code is recognised) and the product of
+# multi-value e-commerce parameters are no category of their key.
+_SET_UP_COLUMN = re.compile(r"^\s*(?:datasourcetype\b|productname$)", re.IGNORECASE)
 
 
 def column_name(header: str) -> str:

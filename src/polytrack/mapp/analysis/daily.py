@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, literal, or_, select
 
 from polytrack.kernel.sql import Db
-from polytrack.mapp.analysis import categories, products
+from polytrack.mapp.analysis import categories, hit_keys
 from polytrack.mapp.analysis.definition import Dimension, builtin
 from polytrack.mapp.analysis.metrics import COMPONENTS
 from polytrack.mapp.analysis.sources import daily_key, day_totals, raw_grouped
@@ -52,18 +52,21 @@ def stale_days(db: Db, account_id: int, dimension: Dimension | None, first_day: 
 
 def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, first_day: date, last_day: date) -> int:
     """Recompute the stale days of [first_day, last_day] for `dimension` (None: the day's
-    total; products.FILED: the days' products, which product categories are computed from), in
-    the caller's transaction. Returns how many days were recomputed."""
+    total; a filing's `filed` object: the days' products or order ids, which the categories keyed
+    by them are computed from), in the caller's transaction. Returns how many days were
+    recomputed."""
     key = daily_key(dimension)
     stale = stale_days(db, account_id, dimension, first_day, last_day)
     kind = categories.kind_of(dimension) if dimension is not None else None
-    if stale and kind is not None and kind.by_product:  # computed from the days' filed products
-        refresh(db, account_id, zone, products.FILED, date.fromisoformat(stale[0][0]), date.fromisoformat(stale[-1][0]))
+    if stale and kind is not None and kind.filed is not None:  # computed from the days' filed keys
+        refresh(db, account_id, zone, hit_keys.BY_NAME[kind.filed].filed, date.fromisoformat(stale[0][0]),
+                date.fromisoformat(stale[-1][0]))
+    filing = hit_keys.BY_FILED.get(dimension) if dimension is not None else None
     for start in range(0, len(stale), CHUNK_DAYS):
         chunk = stale[start:start + CHUNK_DAYS]
         days = [day for day, _ in chunk]
-        if dimension == products.FILED:  # no pre-aggregates: the days' products filed again
-            products.file_days(db, account_id, zone, days)
+        if filing is not None:  # no pre-aggregates: the days' keys filed again
+            filing.file_days(db, account_id, zone, days)
             _mark_fresh(db, account_id, key, chunk)
             continue
         window = (epoch_ms(datetime.combine(date.fromisoformat(days[0]), time()), zone),
@@ -94,7 +97,7 @@ def _mark_fresh(db: Db, account_id: int, key: str, chunk: list[tuple[str, int]])
 
 def kept_objects(db: Db, account_id: int) -> list[Dimension | None]:
     """Every object the account's pre-aggregates are kept by (those analyses have asked for),
-    products.FILED included once a raw analysis by a product category asked for it."""
+    a filing's `filed` object included once a raw analysis by a category keyed by it asked for it."""
     keys = db.execute(select(mapp_daily_fresh.c.dimension).where(mapp_daily_fresh.c.account_id == account_id)
                       .distinct().order_by(mapp_daily_fresh.c.dimension)).scalars().all()
     # the SQL of a pre-aggregate needs only the object's key (built-in, param:..., category:...)

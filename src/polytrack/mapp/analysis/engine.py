@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from polytrack.kernel.sql import Db
-from polytrack.mapp.analysis import categories, daily, products
+from polytrack.mapp.analysis import categories, daily, hit_keys
 from polytrack.mapp.analysis.definition import Analysis, Dimension, Filter, object_rules, metric_rules
 from polytrack.mapp.analysis.metrics import COMPONENTS, METRICS, UNIQUE_COMPONENTS, ZERO, Values
 from polytrack.mapp.analysis.sources import DAY_OBJECTS, daily_grouped, daily_object, is_visit_level, raw_grouped
@@ -290,18 +290,21 @@ class Builder:
 
 def pre_aggregates_read(analysis: Analysis) -> list[Dimension | None]:
     """The objects whose daily pre-aggregates `run` reads for the analysis's days (None: the
-    days' totals; products.FILED: the products of the days' hits, which a raw analysis by a
-    product category reads); they must be current first (collect/sessions.py `freshen`)."""
+    days' totals; a filing's `filed` object: the products or order ids of the days' hits, which
+    a raw analysis by a category keyed by them reads); they must be current first
+    (collect/sessions.py `freshen`)."""
     if not uses_daily(analysis):
-        return [products.FILED] if _uses_product_categories(analysis) else []
+        return [hit_keys.BY_NAME[filing].filed for filing in _filings_used(analysis)]
     return list(dict.fromkeys([daily_object(analysis.dimensions), None]))
 
 
-def _uses_product_categories(analysis: Analysis) -> bool:
+def _filings_used(analysis: Analysis) -> list[str]:
+    """The filings (hit_keys.BY_NAME) of the categories the analysis's objects and rules name."""
     rules = [rule for conditions in (analysis.filter, *(column.filter for column in analysis.metrics))
              for group in object_rules(conditions) for rule in group]
     dimensions = [*analysis.dimensions, *(rule.dimension for rule in rules if rule.dimension is not None)]
-    return any((kind := categories.kind_of(dimension)) is not None and kind.by_product for dimension in dimensions)
+    kinds = [kind for dimension in dimensions if (kind := categories.kind_of(dimension)) is not None]
+    return list(dict.fromkeys(kind.filed for kind in kinds if kind.filed is not None))
 
 
 def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datetime) -> dict:

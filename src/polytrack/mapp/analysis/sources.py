@@ -24,7 +24,8 @@ from sqlalchemy.sql import Select
 from polytrack.mapp.analysis import categories
 from polytrack.mapp.analysis.definition import Dimension, Filter, Rule
 from polytrack.mapp.analysis.metrics import COMPONENTS
-from polytrack.mapp.tables import mapp_categories, mapp_daily, mapp_hit_params, mapp_hit_products, mapp_hits, mapp_visits
+from polytrack.mapp.tables import (mapp_categories, mapp_daily, mapp_hit_orders, mapp_hit_params, mapp_hit_products, mapp_hits,
+                                   mapp_visits)
 
 # Objects that are attributes of the visit (from its first hit): a filter on them keeps or drops
 # whole visits. (So are customer and campaign categories: is_visit_level.)
@@ -157,10 +158,16 @@ class Frame:
             cells: list[ColumnElement] = []
             # a visit attribute's value is the one valid when the visit began: one per visit
             moment = self.v.c.start_ms if kind.visit_level else self.h.c.time_ms
+            order_id = None
+            if kind.filed == "orders":  # the hit's order id, filed from its text (at most one)
+                orders = mapp_hit_orders.alias(f"ho{suffix}")
+                joins.append((orders, orders.c.hit_id == self.h.c.id))
+                order_id = orders.c.order_id
             for upload_type in kind.upload_types:
                 cell = mapp_categories.alias(f"c{len(joins)}_{suffix}")
+                key = order_id if order_id is not None else _CATEGORY_KEYS[upload_type](self.h, self.v)
                 condition = and_(cell.c.account_id == self.account_id, cell.c.upload_type == upload_type,
-                                 cell.c.name == name, cell.c.key == _CATEGORY_KEYS[upload_type](self.h, self.v))
+                                 cell.c.name == name, cell.c.key == key)
                 joins.append((cell, and_(condition, _valid_at(cell, moment)) if kind.timed else condition))
                 cells.append(cell.c.value)
             found = (func.coalesce(*cells, ""), joins)
