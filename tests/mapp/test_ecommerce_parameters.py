@@ -46,8 +46,11 @@ def test_an_order_hit_takes_its_order_ids_values(client, services):
 
 
 def test_they_are_listed_and_a_new_upload_moves_them(client):
+    # a multi-value upload's product is part of its key, no object
+    client.import_data("ecommerce_parameters", [["Order ID", "Productname", "Parameter (Text) - Size"], ["o-1", "shirt", "M"]])
     objects = client.objects_and_metrics()["analysisObjects"]
-    assert objects.count("Payment method") == 1 and "Shipping" in objects
+    assert objects.count("Payment method") == 1 and "Shipping" in objects and "Size" in objects
+    assert "Productname" not in objects
     client.import_data("ecommerce_parameters", [["Order ID", "Parameter (Text) - Payment method"], ["o-3", "paypal"]])
     assert rows(client, ["Payment method"], ("Orders",)) == [["", "1"], ["card", "1"], ["invoice", "1"], ["paypal", "1"]]
 

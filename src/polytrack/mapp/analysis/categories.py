@@ -71,7 +71,8 @@ MAX_NAME_CHARS = 100
 _PREFIX = re.compile(r"^\s*(?:(?:Category|Kategorie|Parameter) \((?:Text|Figure|Zahl)\)|URM)\s*[–-]\s*", re.IGNORECASE)
 # Campaign uploads' set-up columns (how the media code is recognised) and the product of
 # multi-value e-commerce parameters are no category of their key.
-_SET_UP_COLUMN = re.compile(r"^\s*(?:datasourcetype\b|productname$)", re.IGNORECASE)
+_SET_UP_COLUMN = re.compile(r"^\s*datasourcetype\b", re.IGNORECASE)
+_ORDER_PRODUCT = re.compile(r"^\s*productname\s*$", re.IGNORECASE)
 
 
 def column_name(header: str) -> str:
@@ -102,8 +103,9 @@ def objects(db: Db, account_id: int) -> dict[str, Dimension]:
         mapp_categories.c.account_id == account_id, mapp_categories.c.upload_type.in_(list(BY_UPLOAD_TYPE))))
     names_by_kind: dict[str, set[str]] = {}
     for upload_type, name in rows:
-        if not _SET_UP_COLUMN.match(name):
-            names_by_kind.setdefault(BY_UPLOAD_TYPE[upload_type].name, set()).add(name)
+        kind = BY_UPLOAD_TYPE[upload_type]
+        if not _SET_UP_COLUMN.match(name) and not (kind.filed == "orders" and _ORDER_PRODUCT.match(name)):
+            names_by_kind.setdefault(kind.name, set()).add(name)
     found: dict[str, Dimension] = {}
     for kind in KINDS:
         for name in sorted(names_by_kind.get(kind.name, ())):
