@@ -1,7 +1,7 @@
 """The daily pre-aggregates and the raw hits (forceRawData) agree on every metric that is not a
 unique count, for any hits and any analysis the pre-aggregates can answer, imported categories
 (customer, product, media, campaign, the time-dependent content, product and campaign ones, and
-e-commerce parameters by order id) included."""
+single- and multi-value e-commerce parameters by order id) included."""
 
 import itertools
 from datetime import date
@@ -33,14 +33,14 @@ hits_strategy = st.lists(st.fixed_dictionaries({
                               {"mi": "clip", "mk": "play", "mt1": "5"}, {"cd": "cust-1"}, {"cd": "cust-2"},
                               {"ba": "shirt;socks"}, {"ba": "hat;shirt", "st": "conf", "co": "5;7", "qn": "1;1"},
                               {"mc": "sale"}, {"st": "conf", "oi": "o-1", "ov": "12.50"}, {"oi": "o-2", "ba": "shirt"},
-                              {"oi": "o-3"}]),
+                              {"oi": "o-3", "ba": "hat;socks"}, {"oi": "o-4"}]),
     "agent": st.sampled_from([CHROME, IPHONE]),
 }), min_size=1, max_size=16)
 
 analyses = st.fixed_dictionaries({
     "object": st.sampled_from(["Pages", "Entry Pages", "Exit Pages", "Campaigns", "CG1", "Hours", "Devices", "Days", "Months",
                                "Media", "Gender", "Product group", "Genre", "Channel", "Theme", "Season",
-                               "Partner", "Payment method"]),
+                               "Partner", "Payment method", "Size"]),
     "by_day": st.sampled_from([None, "before", "after"]),  # a pivot with Days before or after the object
     "filter": st.sampled_from([None, ("=", "*o*"), ("!=", "*s*"), ("=", "home"), ("=", "*")]),
     "metrics": st.lists(st.sampled_from(METRICS), min_size=1, max_size=6),
@@ -68,14 +68,18 @@ UPLOADS = {
                         "Category (Text) – Partner"],
                        ["", "Newsletter", "news", "2024-06-10 12:00", "Old"], ["", "Newsletter", "news", "2024-06-11 12:00", "New"],
                        ["", "Sale", "sale", "", "Shop"]],
-    "ecommerce_parameters": [["Order ID", "Parameter (Text) - Payment method"], ["o-1", "invoice"], ["o-2", "cash"]],
+    # single-value (no product) and multi-value (by order id and product) e-commerce parameters
+    "ecommerce_parameters": [["Order ID", "Productname", "Parameter (Text) - Payment method", "Parameter (Text) - Size"],
+                             ["o-1", "", "invoice", ""], ["o-2", "", "cash", ""], ["o-2", "shirt", "", "Small"],
+                             ["o-3", "hat", "", "Large"], ["o-3", "socks", "", "Small"]],
 }
 
 CATEGORY_OBJECTS = {"gender": Dimension("customer:Gender", "Gender"), "product group": Dimension("product:Product group", "Product group"),
                     "genre": Dimension("media:Genre", "Genre"), "channel": Dimension("campaign:Channel", "Channel"),
                     "theme": Dimension("category_time:Theme", "Theme"), "season": Dimension("product_time:Season", "Season"),
                     "partner": Dimension("campaign_time:Partner", "Partner"),
-                    "payment method": Dimension("order:Payment method", "Payment method")}
+                    "payment method": Dimension("order:Payment method", "Payment method"),
+                    "size": Dimension("order_product:Size", "Size")}
 
 
 def without_unique_columns(result):

@@ -53,6 +53,8 @@ EXPORT_TYPES: dict[str, tuple[str, str, Any]] = {
 }
 CAMPAIGN_TYPES = ("campaigns", "campaigns_time")
 TIMED_TYPES = ("content_categories_time", "basket_categories_time", "campaigns_time")
+ECOMMERCE_TYPE = "ecommerce_parameters"
+PRODUCT_HEADLINE = "Productname"  # multi-value e-commerce parameters' second key, as the vendor names it
 # the validity columns of time-dependent uploads, as exportData writes them and in German
 VALID_FROM, VALID_TO = "Valid from", "Valid to"
 _VALID_FROM = re.compile(r"^\s*(?:valid from|gültig ab)\s*$", re.IGNORECASE)
@@ -120,15 +122,20 @@ def import_data(db: Db, clock: Clock, account_id: int, account_zone: tzinfo, upl
     key_column = next((i for i, header in enumerate(headers) if header.lower().startswith("datasourcevalue")), None) if campaign else 0
     if key_column is None:
         raise invalid_parameter("uploadData")
+
+    def column(pattern: re.Pattern) -> int | None:
+        return next((i for i, header in enumerate(headers) if pattern.match(header)), None)
+
     validity_columns: tuple[int | None, int | None] = (None, None)
     not_cells = {key_column, *([0] if campaign else [])}
     if upload_type in TIMED_TYPES:
-        def column(pattern: re.Pattern) -> int | None:
-            return next((i for i, header in enumerate(headers) if pattern.match(header)), None)
-
         valid_from, valid_to, valid_on = column(_VALID_FROM), column(_VALID_TO), column(_VALID_ON)
         validity_columns = (valid_from if valid_from is not None else valid_on, valid_to if valid_to is not None else valid_on)
         not_cells |= {index for index in (valid_from, valid_to, valid_on) if index is not None}
+    # multi-value e-commerce parameters: keyed by order id and product
+    product_column = column(categories.PRODUCT_COLUMN) if upload_type == ECOMMERCE_TYPE else None
+    if product_column is not None:
+        not_cells.add(product_column)
     for row in rows[1:]:
         values = [_cell(value) for value in row] + [""] * (len(headers) - len(row))
         key = values[key_column][:MAX_KEY_CHARS]
@@ -138,23 +145,24 @@ def import_data(db: Db, clock: Clock, account_id: int, account_zone: tzinfo, upl
             deleted_keys.append(key)
             continue
         valid_from, valid_to = _validity(values, validity_columns, account_zone)
+        product = values[product_column][:MAX_KEY_CHARS] if product_column is not None else ""
         for index, header in enumerate(headers):
             if index not in not_cells:
-                cells.append((key, column_name(header), header[:300], values[index], valid_from, valid_to))
+                cells.append({"account_id": account_id, "upload_type": upload_type, "key": key, "product": product,
+                              "name": column_name(header), "header": header[:300], "value": values[index],
+                              "uploaded_at": now, "valid_from_ms": valid_from, "valid_to_ms": valid_to})
     table = mapp_categories
     for key in deleted_keys:
         db.execute(delete(table).where(table.c.account_id == account_id, table.c.upload_type == upload_type, table.c.key == key))
-    for key, name, _, _, valid_from, _ in cells:
+    for cell in cells:  # a cell of the same key, product, column and start is replaced
         db.execute(delete(table).where(table.c.account_id == account_id, table.c.upload_type == upload_type,
-                                       table.c.name == name, table.c.key == key, table.c.valid_from_ms == valid_from))
-    kept = [{"account_id": account_id, "upload_type": upload_type, "key": key, "name": name, "header": header,
-             "value": value, "uploaded_at": now, "valid_from_ms": valid_from, "valid_to_ms": valid_to}
-            for key, name, header, value, valid_from, valid_to in cells if value]
+                                       table.c.name == cell["name"], table.c.key == cell["key"],
+                                       table.c.product == cell["product"], table.c.valid_from_ms == cell["valid_from_ms"]))
+    kept = [cell for cell in cells if cell["value"]]
     for start in range(0, len(kept), 1000):
         db.execute(insert(table).values(kept[start:start + 1000]))
     # the upload's columns are analysis objects: their pre-aggregates are computed again
-    prefix = categories.key_prefix_of(upload_type)
-    if prefix is not None:
+    for prefix in categories.key_prefixes_of(upload_type):
         db.execute(delete(mapp_daily_fresh).where(mapp_daily_fresh.c.account_id == account_id,
                                                   mapp_daily_fresh.c.dimension.like(prefix + "%")))
     return []
@@ -165,11 +173,14 @@ def export_data(db: Db, account_id: int, account_zone: tzinfo, export_type: str,
                 window_ms: tuple[int, int] | None = None) -> list[list[str]]:
     """Row 0 the headlines, then rows start_row..end_row (1-based, inclusive) by key; for a
     time-dependent type one row per version of a key (its validity after the key), only the
-    versions valid at some time of `window_ms` (epoch ms, inclusive) when it is given."""
+    versions valid at some time of `window_ms` (epoch ms, inclusive) when it is given; for
+    e-commerce parameters one row per order id and product (`Productname` after the order id,
+    empty for single-value parameters)."""
     if export_type not in EXPORT_TYPES:
         raise invalid_parameter("type")
     upload_type, first_column, collected = EXPORT_TYPES[export_type]
     timed = upload_type in TIMED_TYPES
+    per_product = upload_type == ECOMMERCE_TYPE
     table = mapp_categories
     of_type = and_(table.c.account_id == account_id, table.c.upload_type == upload_type)
     if timed and window_ms is not None:
@@ -177,33 +188,36 @@ def export_data(db: Db, account_id: int, account_zone: tzinfo, export_type: str,
                        or_(table.c.valid_to_ms.is_(None), table.c.valid_to_ms >= window_ms[0]))
     columns: Any = db.execute(select(table.c.name, func.min(table.c.header)).where(of_type).group_by(table.c.name)
                          .order_by(table.c.name)).all()
-    sources = [select(table.c.key.label("key"), table.c.valid_from_ms.label("valid_from_ms"),
+    sources = [select(table.c.key.label("key"), table.c.product.label("product"), table.c.valid_from_ms.label("valid_from_ms"),
                       table.c.valid_to_ms.label("valid_to_ms")).where(of_type)]
     if collected is not None:  # the keys the pixel collected, with or without cells
         uncovered = [~collected.in_(select(table.c.key).where(of_type))] if timed else []  # a version is their row
-        sources.append(select(collected.label("key"), literal(0).label("valid_from_ms"), null().label("valid_to_ms")).where(
-            mapp_hits.c.account_id == account_id, collected != "", *uncovered))
+        sources.append(select(collected.label("key"), literal("").label("product"), literal(0).label("valid_from_ms"),
+                              null().label("valid_to_ms")).where(mapp_hits.c.account_id == account_id, collected != "",
+                                                                 *uncovered))
     found = (union(*sources) if len(sources) > 1 else sources[0]).subquery("keys")
-    query = select(found.c.key, found.c.valid_from_ms, found.c.valid_to_ms).distinct().order_by(
-        found.c.key, found.c.valid_from_ms)
+    query = select(found.c.key, found.c.product, found.c.valid_from_ms, found.c.valid_to_ms).distinct().order_by(
+        found.c.key, found.c.product, found.c.valid_from_ms)
     if name_filter and name_filter != "*":
         pattern = name_filter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
         query = query.where(func.lower(found.c.key).like(pattern.lower(), escape="\\"))
     if empty_only:
         query = query.where(~found.c.key.in_(select(table.c.key).where(of_type)))
     page: Any = db.execute(query.offset(start_row - 1).limit(end_row - start_row + 1)).all()
-    cells: dict[tuple[str, int, str], str] = {}
+    cells: dict[tuple[str, str, int, str], str] = {}
     if page and columns:
-        found_cells: Any = db.execute(select(table.c.key, table.c.valid_from_ms, table.c.name, table.c.value).where(
-            of_type, table.c.key.in_({key for key, _, _ in page})))
-        for key, valid_from, name, value in found_cells:
-            cells[(key, valid_from, name)] = value
-    head = [first_column, *([VALID_FROM, VALID_TO] if timed else []), *(header for _, header in columns)]
+        found_cells: Any = db.execute(select(table.c.key, table.c.product, table.c.valid_from_ms, table.c.name,
+                                             table.c.value).where(of_type, table.c.key.in_({row[0] for row in page})))
+        for key, product, valid_from, name, value in found_cells:
+            cells[(key, product, valid_from, name)] = value
+    head = [first_column, *([PRODUCT_HEADLINE] if per_product else []), *([VALID_FROM, VALID_TO] if timed else []),
+            *(header for _, header in columns)]
     rows = []
-    for key, valid_from, valid_to in page:
+    for key, product, valid_from, valid_to in page:
         validity = [_validity_text(valid_from, account_zone, end=False) if valid_from else "",
                     _validity_text(valid_to, account_zone, end=True) if valid_to is not None else ""] if timed else []
-        rows.append([key, *validity, *(cells.get((key, valid_from, name), "") for name, _ in columns)])
+        rows.append([key, *([product] if per_product else []), *validity,
+                     *(cells.get((key, product, valid_from, name), "") for name, _ in columns)])
     return [head, *rows]
 
 

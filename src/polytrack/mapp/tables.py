@@ -323,7 +323,8 @@ mapp_custom_metrics = Table(
 # id, media code, product, order id ...), the column (`name`, without the "Category (Text) – "
 # style prefix that `header` keeps) and the value. Content categories are analysis objects.
 # Cells of time-dependent uploads (`*_time`) hold from `valid_from_ms` to `valid_to_ms`
-# (inclusive; NULL: open); the other uploads' cells hold always (0, NULL).
+# (inclusive; NULL: open); the other uploads' cells hold always (0, NULL). Multi-value
+# e-commerce parameters are keyed by order id and `product` ("" for every other cell).
 mapp_categories = Table(
     "mapp_categories",
     metadata,
@@ -337,5 +338,6 @@ mapp_categories = Table(
     Column("uploaded_at", Float, nullable=False),
     Column("valid_from_ms", BigInteger, nullable=False, server_default="0"),
     Column("valid_to_ms", BigInteger, nullable=True),
+    Column("product", String(400), nullable=False, server_default=""),
     Index("ix_mapp_categories_cell", "account_id", "upload_type", "name", "key"),
 )

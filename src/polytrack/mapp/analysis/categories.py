@@ -15,6 +15,7 @@ its `Category (Text) – ` / `URM – ` prefix); a hit takes the value its key h
 | product_time  | basket_categories_time                         | each of its products, at the hit's time  |
 | campaign_time | campaigns_time                                 | its visit's media code, at the visit's start |
 | order    | ecommerce_parameters                                | its order id (`oi`)                      |
+| order_product | ecommerce_parameters with a `Productname` (multi-value) | its order id and each of its products |
 
 Customer and campaign categories are visit attributes (a filter on them keeps or drops whole
 visits, like Campaigns). A hit with products in two categories is in both rows. The cells of
@@ -42,28 +43,35 @@ class Kind:
     upload_types: tuple[str, ...]  # where its cells come from; the first that has one wins
     visit_level: bool              # keyed by an attribute of the visit
     # keyed by what analysis/hit_keys.py reads again from each hit's text: "products" (several
-    # per hit) or "orders" (the order id); None: by a column the hits or visits have
-    filed: str | None = None
+    # per hit), "orders" (the order id) or both; (): by a column the hits or visits have
+    filed: tuple[str, ...] = ()
     timed: bool = False            # its cells hold for a time (valid_from_ms..valid_to_ms)
 
     @property
     def by_product(self) -> bool:
-        return self.filed == "products"
+        """Keyed by each product of a hit: several rows per hit."""
+        return "products" in self.filed
 
 
 KINDS = (  # in this order when two kinds have a column of the same title
     Kind("category", ("content_categories",), False),
     Kind("customer", ("customer_categories", "customer_categories_deid"), True),
-    Kind("product", ("product_categories", "basket_categories"), False, filed="products"),
+    Kind("product", ("product_categories", "basket_categories"), False, filed=("products",)),
     Kind("media", ("media_categories",), False),
     Kind("campaign", ("campaigns",), True),
     Kind("category_time", ("content_categories_time",), False, timed=True),
-    Kind("product_time", ("basket_categories_time",), False, filed="products", timed=True),
+    Kind("product_time", ("basket_categories_time",), False, filed=("products",), timed=True),
     Kind("campaign_time", ("campaigns_time",), True, timed=True),
-    Kind("order", ("ecommerce_parameters",), False, filed="orders"),
+    Kind("order", ("ecommerce_parameters",), False, filed=("orders",)),
+    # multi-value e-commerce parameters: the cells that have a product
+    Kind("order_product", ("ecommerce_parameters",), False, filed=("products", "orders")),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
-BY_UPLOAD_TYPE = {upload_type: kind for kind in KINDS for upload_type in kind.upload_types}
+KINDS_BY_UPLOAD_TYPE: dict[str, list[Kind]] = {}
+for _kind in KINDS:
+    for _upload_type in _kind.upload_types:
+        KINDS_BY_UPLOAD_TYPE.setdefault(_upload_type, []).append(_kind)
+ORDER_PRODUCT = BY_NAME["order_product"]
 assert set(BY_NAME) == IMPORTED_KINDS
 MAX_NAME_CHARS = 100
 # The headline's prefix before the column's name, in the vendor's English and German exports
@@ -72,7 +80,7 @@ _PREFIX = re.compile(r"^\s*(?:(?:Category|Kategorie|Parameter) \((?:Text|Figure|
 # Campaign uploads' set-up columns (how the media code is recognised) and the product of
 # multi-value e-commerce parameters are no category of their key.
 _SET_UP_COLUMN = re.compile(r"^\s*datasourcetype\b", re.IGNORECASE)
-_ORDER_PRODUCT = re.compile(r"^\s*productname\s*$", re.IGNORECASE)
+PRODUCT_COLUMN = re.compile(r"^\s*productname\s*$", re.IGNORECASE)
 
 
 def column_name(header: str) -> str:
@@ -99,12 +107,13 @@ def title_of(name: str) -> str:
 
 def objects(db: Db, account_id: int) -> dict[str, Dimension]:
     """The account's imported category objects by casefolded title."""
-    rows: Any = db.execute(select(mapp_categories.c.upload_type, mapp_categories.c.name).distinct().where(
-        mapp_categories.c.account_id == account_id, mapp_categories.c.upload_type.in_(list(BY_UPLOAD_TYPE))))
+    cells = mapp_categories.c
+    rows: Any = db.execute(select(cells.upload_type, cells.name, cells.product != "").distinct().where(
+        cells.account_id == account_id, cells.upload_type.in_(list(KINDS_BY_UPLOAD_TYPE))))
     names_by_kind: dict[str, set[str]] = {}
-    for upload_type, name in rows:
-        kind = BY_UPLOAD_TYPE[upload_type]
-        if not _SET_UP_COLUMN.match(name) and not (kind.filed == "orders" and _ORDER_PRODUCT.match(name)):
+    for upload_type, name, per_product in rows:
+        kind = ORDER_PRODUCT if per_product else KINDS_BY_UPLOAD_TYPE[upload_type][0]
+        if not _SET_UP_COLUMN.match(name) and not ("orders" in kind.filed and PRODUCT_COLUMN.match(name)):
             names_by_kind.setdefault(kind.name, set()).add(name)
     found: dict[str, Dimension] = {}
     for kind in KINDS:
@@ -113,7 +122,6 @@ def objects(db: Db, account_id: int) -> dict[str, Dimension]:
     return found
 
 
-def key_prefix_of(upload_type: str) -> str | None:
-    """The object key prefix (`customer:`) of the objects an upload type feeds, if any."""
-    kind = BY_UPLOAD_TYPE.get(upload_type)
-    return f"{kind.name}:" if kind is not None else None
+def key_prefixes_of(upload_type: str) -> list[str]:
+    """The object key prefixes (`customer:`) of the objects an upload type feeds."""
+    return [f"{kind.name}:" for kind in KINDS_BY_UPLOAD_TYPE.get(upload_type, ())]

@@ -58,8 +58,8 @@ def refresh(db: Db, account_id: int, zone: tzinfo, dimension: Dimension | None, 
     key = daily_key(dimension)
     stale = stale_days(db, account_id, dimension, first_day, last_day)
     kind = categories.kind_of(dimension) if dimension is not None else None
-    if stale and kind is not None and kind.filed is not None:  # computed from the days' filed keys
-        refresh(db, account_id, zone, hit_keys.BY_NAME[kind.filed].filed, date.fromisoformat(stale[0][0]),
+    for filed in (kind.filed if stale and kind is not None else ()):  # computed from the days' filed keys
+        refresh(db, account_id, zone, hit_keys.BY_NAME[filed].filed, date.fromisoformat(stale[0][0]),
                 date.fromisoformat(stale[-1][0]))
     filing = hit_keys.BY_FILED.get(dimension) if dimension is not None else None
     for start in range(0, len(stale), CHUNK_DAYS):

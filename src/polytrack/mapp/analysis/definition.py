@@ -10,7 +10,7 @@ from polytrack.mapp.catalog import ANALYSIS_OBJECTS, Entry
 # The kinds of imported category columns an object key may name (analysis/categories.py says
 # what each is keyed by).
 IMPORTED_KINDS = frozenset({"category", "customer", "product", "media", "campaign", "category_time", "product_time",
-                            "campaign_time", "order"})
+                            "campaign_time", "order", "order_product"})
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,7 @@ def _filings_used(analysis: Analysis) -> list[str]:
              for group in object_rules(conditions) for rule in group]
     dimensions = [*analysis.dimensions, *(rule.dimension for rule in rules if rule.dimension is not None)]
     kinds = [kind for dimension in dimensions if (kind := categories.kind_of(dimension)) is not None]
-    return list(dict.fromkeys(kind.filed for kind in kinds if kind.filed is not None))
+    return list(dict.fromkeys(filed for kind in kinds for filed in kind.filed))
 
 
 def run(db: Db, analysis: Analysis, *, account_id: int, zone: tzinfo, now: datetime) -> dict:

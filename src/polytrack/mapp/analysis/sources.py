@@ -96,19 +96,25 @@ def is_visit_level(dimension: Dimension) -> bool:
 
 
 def product_values(account_id: int, kind: categories.Kind, name: str, suffix: str):
-    """(hit_id, value) of every hit with products: the imported value of each product (`""`
-    when none has one; for a time-dependent kind the value valid at the hit's time), once per
-    distinct value."""
+    """(hit_id, value) of every hit with products (for multi-value e-commerce parameters: with
+    products and an order id): the imported value of each product (`""` when none has one; for
+    a time-dependent kind the value valid at the hit's time), once per distinct value."""
     products = mapp_hit_products.alias(f"hp{suffix}")
     joined: Any = products
     hits = mapp_hits.alias(f"hph{suffix}")
     if kind.timed:
         joined = joined.join(hits, hits.c.id == products.c.hit_id)
+    orders = mapp_hit_orders.alias(f"hpo{suffix}")
+    if "orders" in kind.filed:
+        joined = joined.join(orders, orders.c.hit_id == products.c.hit_id)
     cells: list[ColumnElement] = []
     for upload_type in kind.upload_types:
         cell = mapp_categories.alias(f"pc{len(cells)}{suffix}")
-        condition = and_(cell.c.account_id == account_id, cell.c.upload_type == upload_type,
-                         cell.c.name == name, cell.c.key == products.c.product)
+        if "orders" in kind.filed:
+            key = and_(cell.c.key == orders.c.order_id, cell.c.product == products.c.product)
+        else:
+            key = cell.c.key == products.c.product
+        condition = and_(cell.c.account_id == account_id, cell.c.upload_type == upload_type, cell.c.name == name, key)
         joined = joined.outerjoin(cell, and_(condition, _valid_at(cell, hits.c.time_ms)) if kind.timed else condition)
         cells.append(cell.c.value)
     return select(products.c.hit_id, func.coalesce(*cells, "").label("value")).select_from(joined).where(
@@ -159,15 +165,18 @@ class Frame:
             # a visit attribute's value is the one valid when the visit began: one per visit
             moment = self.v.c.start_ms if kind.visit_level else self.h.c.time_ms
             order_id = None
-            if kind.filed == "orders":  # the hit's order id, filed from its text (at most one)
+            if "orders" in kind.filed:  # the hit's order id, filed from its text (at most one)
                 orders = mapp_hit_orders.alias(f"ho{suffix}")
                 joins.append((orders, orders.c.hit_id == self.h.c.id))
                 order_id = orders.c.order_id
             for upload_type in kind.upload_types:
                 cell = mapp_categories.alias(f"c{len(joins)}_{suffix}")
-                key = order_id if order_id is not None else _CATEGORY_KEYS[upload_type](self.h, self.v)
+                if order_id is not None:  # a single-value e-commerce parameter: no product
+                    key = and_(cell.c.key == order_id, cell.c.product == "")
+                else:
+                    key = cell.c.key == _CATEGORY_KEYS[upload_type](self.h, self.v)
                 condition = and_(cell.c.account_id == self.account_id, cell.c.upload_type == upload_type,
-                                 cell.c.name == name, cell.c.key == key)
+                                 cell.c.name == name, key)
                 joins.append((cell, and_(condition, _valid_at(cell, moment)) if kind.timed else condition))
                 cells.append(cell.c.value)
             found = (func.coalesce(*cells, ""), joins)
@@ -212,15 +221,14 @@ def matches(column: ColumnElement, rule: Rule, dialect: str) -> ColumnElement:
 
 def _product_rule(frame: Frame, rule: Rule, dialect: str) -> ColumnElement:
     """A rule on a product category that is not an object of the query: the hits one of whose
-    products' values matches (a join would count a hit once per value), or, without products,
-    whose `""` does; `!=` keeps the others."""
+    products' values matches (a join would count a hit once per value), or, without any value
+    (no products), whose `""` does; `!=` keeps the others."""
     assert rule.dimension is not None and rule.dimension.imported is not None
     kind, name = categories.BY_NAME[rule.dimension.imported[0]], rule.dimension.imported[1]
     positive = replace(rule, comparator="=")
     values = product_values(frame.account_id, kind, name, f"_r{id(rule) % 10_000}{frame.suffix}")
-    filed = mapp_hit_products.alias(f"hpr{id(rule) % 10_000}{frame.suffix}")
     condition = or_(frame.h.c.id.in_(select(values.c.hit_id).where(matches(values.c.value, positive, dialect))),
-                    and_(matches(literal(""), positive, dialect), ~exists().where(filed.c.hit_id == frame.h.c.id)))
+                    and_(matches(literal(""), positive, dialect), frame.h.c.id.not_in(select(values.c.hit_id))))
     return not_(condition) if rule.comparator == "!=" else condition
 
 
