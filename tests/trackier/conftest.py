@@ -2,7 +2,9 @@
 
 import pytest
 
+from polytrack.kernel.hot import CollectedDB
 from polytrack.trackier import admin as trackier_admin
+from polytrack.trackier import spool
 
 
 @pytest.fixture
@@ -61,3 +63,12 @@ def no_background_sender(settings):
     """Tests send postbacks themselves (postbacks.deliver_due), deterministically; the served
     process's sender has its own test."""
     settings.api["trackier.postback_interval"] = 0
+
+
+def settle(services) -> None:
+    """Fold the click spool, as every reader of clicks does first (a test reading the tables)."""
+    db = CollectedDB(services.engine)
+    try:
+        spool.settle(db)
+    finally:
+        db.close()

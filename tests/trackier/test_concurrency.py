@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from polytrack.trackier import tracking
 from polytrack.kernel.hot import CollectedDB
 from polytrack.trackier.tables import trackier_clicks, trackier_conversions
-from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign
+from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign, settle
 
 THREADS = 50
 
@@ -21,11 +21,13 @@ def _setup(http, auth, services, **campaign_fields):
     return campaign, link["data"]["link"]["_id"]
 
 
-def _clicks(http, link: str, count: int) -> list[str]:
+def _clicks(http, services, link: str, count: int) -> list[str]:
+    """Click ids of `count` clicks, folded from the spool (find_click reads the click table)."""
     found = []
     for _ in range(count):
         location = http.get(f"/{link}", follow_redirects=False).headers["location"]
         found.append(location.split("cid=")[1].split("&")[0])
+    settle(services)
     return found
 
 
@@ -75,7 +77,7 @@ def test_fifty_simultaneous_postbacks_of_one_click_and_goal_store_one(http, auth
     campaign, link = _setup(http, auth, services)
     http.post("/goal", headers=auth, json={"goal": {"title": "Deposit", "value": "deposit", "type": "public",
                                                     "ad_id": campaign["_id"], "model": "fixed"}})
-    [click_id] = _clicks(http, link, 1)
+    [click_id] = _clicks(http, services, link, 1)
     outcomes = _at_once(services, _convert(services, [click_id], {"goal_value": "deposit"}))
     assert sorted(outcomes) == ["Duplicate conversion"] * (THREADS - 1) + ["approved"]
     assert _stored(services) == ["approved"]
@@ -84,7 +86,7 @@ def test_fifty_simultaneous_postbacks_of_one_click_and_goal_store_one(http, auth
 def test_fifty_simultaneous_postbacks_never_pass_a_cap(http, auth, services):
     campaign, link = _setup(http, auth, services)
     http.post(f"/caps/{campaign['_id']}", headers=auth, json={"caps": [{"type": "conversion", "lifetime": 7}]})
-    click_ids = _clicks(http, link, THREADS)
+    click_ids = _clicks(http, services, link, THREADS)
     _at_once(services, _convert(services, click_ids, {}))
     with services.engine.connect() as conn:
         counts = dict(conn.execute(select(trackier_conversions.c.status, func.count())

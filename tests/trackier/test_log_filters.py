@@ -42,7 +42,8 @@ def conversions(http, auth, network, clock, services):
             params.update(goal_value="deposit", sale_amount="12.5" if n % 2 else "0")
         if n % 7 == 3:
             params["status"] = "pending"
-        assert http.get("/acquisition", params=params).json()["success"]
+        answer = http.get("/acquisition", params=params).json()
+        assert answer["success"], answer
     return {"first": first, "campaign": campaign}
 
 

@@ -11,7 +11,7 @@ from polytrack.trackier import admin as trackier_admin
 from polytrack.kernel.hot import CollectedDB
 from polytrack.trackier import tracking
 from polytrack.trackier.tables import trackier_clicks, trackier_conversions, trackier_impressions, trackier_unique_clicks
-from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign
+from tests.trackier.conftest import new_advertiser, new_affiliate, new_campaign, settle
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36"
@@ -30,6 +30,7 @@ def world(http, auth, services, network):
 
 
 def rows(services, table, **where):
+    settle(services)
     with services.engine.connect() as conn:
         query = select(table)
         for name, value in where.items():
@@ -158,6 +159,7 @@ def test_unique_click_keys_of_past_days_are_pruned(http, services, world, clock)
 
 
 def rows_of_keys(services):
+    settle(services)
     with services.engine.connect() as conn:
         return conn.execute(select(trackier_unique_clicks)).all()
 

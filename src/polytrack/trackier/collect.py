@@ -18,6 +18,7 @@ import functools
 import ipaddress
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -31,7 +32,7 @@ from polytrack.kernel.hot import CollectedDB
 from polytrack.kernel.params import parse_query, picked_headers
 from polytrack.kernel.routing import ClaimingRoute
 from polytrack.services import Services
-from polytrack.trackier import postbacks, tracking
+from polytrack.trackier import postbacks, spool, tracking
 from polytrack.trackier.routing import ID_RE
 
 log = logging.getLogger("polytrack.trackier")
@@ -150,7 +151,16 @@ class Collector:
     def _store_clicks(self, clicks: list[tracking.Click]) -> list[str | None]:
         """One transaction of the group commit (on the event loop's thread, the held connection)."""
         with self.db.transaction():
-            return tracking.store_clicks(self.db, clicks)
+            return tracking.store_or_spool_clicks(self.db, clicks)
+
+    def find_click(self, click_object_id: str) -> tracking.ClickRow | None:
+        """A click by its id, also one still in the spool: not found, the spool is folded and
+        the click looked for again (also when another worker's fold moved it meanwhile)."""
+        click = tracking.find_click(self.db, click_object_id)
+        if click is None:
+            spool.settle(self.db)
+            click = tracking.find_click(self.db, click_object_id)
+        return click
 
     async def impression(self, request: Request) -> Response:
         """Counts an impression of a running campaign; a GIF whatever the ids (a broken pixel
@@ -174,7 +184,7 @@ class Collector:
         if request.method == "POST":
             body = (await request.body())[:MAX_QUERY].decode("utf-8", "replace")
             query.update(parse_query(body))
-        click = tracking.find_click(self.db, query.get("click_id", ""))
+        click = self.find_click(query.get("click_id", ""))
         if click is None:
             return self._answer(False, "Invalid click")
         if not tracking.token_matches(click.security_token, query.get("security_token")):
@@ -188,7 +198,7 @@ class Collector:
         campaign = (query.get("adid") or "").strip().lower()
         click = None
         if ID_RE.match(campaign) and len(campaign) == 24:
-            click = tracking.find_click(self.db, request.cookies.get(tracking.cookie_name(campaign), ""))
+            click = self.find_click(request.cookies.get(tracking.cookie_name(campaign), ""))
         if click is not None and click.campaign_object_id == campaign:
             outcome = self._convert(request, click, query, method=tracking.PIXEL_METHOD,
                                     referer=request.headers.get("referer"))
@@ -298,12 +308,35 @@ async def prune_unique_clicks(services: Services) -> None:
         db.close()
 
 
+# How often a worker folds the click spool (spool.py), by default: readers fold what is pending
+# anyway, so this only decides how many clicks a fold shares its pages among, and how long the
+# spool gets.
+DEFAULT_FOLD_INTERVAL = 0.5
+
+
+async def fold_spooled_clicks(services: Services) -> None:
+    """Every `trackier.fold_interval` seconds (0: not in this process), fold the spooled clicks,
+    in a thread (the fold is SQL: the database works while the event loop answers)."""
+    interval = services.settings.api_setting("trackier.fold_interval", DEFAULT_FOLD_INTERVAL)
+    if interval <= 0:
+        return
+    db = CollectedDB(services.engine)
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trackier-fold") as thread:  # one held connection
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                await loop.run_in_executor(thread, spool.settle, db)
+        finally:
+            thread.submit(db.close)
+
+
 def background_tasks(services: Services) -> list:
-    """What each worker runs while it serves: the postback sender and the pruning of past
-    days' unique-click keys."""
+    """What each worker runs while it serves: the postback sender, the folding of spooled
+    clicks and the pruning of past days' unique-click keys."""
     sender = sender_for(services)
     tasks = [sender.run] if sender.interval > 0 else []
-    return [*tasks, functools.partial(prune_unique_clicks, services)]
+    return [*tasks, functools.partial(fold_spooled_clicks, services), functools.partial(prune_unique_clicks, services)]
 
 
 class LinkClickRoute(ClaimingRoute):

@@ -70,6 +70,12 @@ def add_clicks(db: Db, totals: dict[tuple, list[int]]) -> None:
     db.many(_ADD_CLICKS, [(*key, *sums) for key, sums in sorted(totals.items())])
 
 
+def add_folded_clicks(db: Db) -> None:
+    """Add the clicks a fold of the spool just stored (spool.py), by their keys in the fold's
+    temporary table."""
+    db.run(_ADD_FOLDED_CLICKS)
+
+
 def add_impression(db: Db, network_id: int, campaign_id: int, publisher_id: int, day: int) -> None:
     db.run(_ADD_IMPRESSION, (network_id, campaign_id, publisher_id, day))
 
@@ -86,6 +92,10 @@ _CLICK_SUMS = ("SUM(CASE WHEN rejected IS NULL THEN 1 ELSE 0 END), "
                "SUM(CASE WHEN rejected IS NULL THEN 0 ELSE 1 END), "
                "SUM(CASE WHEN rejected IS NULL THEN payout_micros ELSE 0 END), "
                "SUM(CASE WHEN rejected IS NULL THEN revenue_micros ELSE 0 END)")
+_ADD_FOLDED_CLICKS = Statement(_upsert(
+    CLICK_COLUMNS, f"SELECT network_id, campaign_id, publisher_id, 0, day, {_CLICK_SUMS} FROM trackier_clicks "
+                   "WHERE object_id IN (SELECT object_id FROM trackier_fold) "
+                   "GROUP BY network_id, campaign_id, publisher_id, day ORDER BY campaign_id, publisher_id, day"))
 REBUILD = (
     "DELETE FROM trackier_daily_stats",
     _upsert(CLICK_COLUMNS, f"SELECT network_id, campaign_id, publisher_id, 0, day, {_CLICK_SUMS} FROM trackier_clicks "

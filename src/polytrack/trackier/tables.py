@@ -312,6 +312,34 @@ trackier_clicks = Table(
     Index("ix_trackier_clicks_campaign_day", "campaign_id", "day"),
 )
 
+# Clicks accepted by the tracking endpoints and not yet folded into trackier_clicks (spool.py):
+# a click's row as trackier_clicks holds it, less is_unique, which the fold decides. No index
+# and no foreign key: storing a click appends to one B-tree, and the fold moves the rows into
+# the tables with indexes in batches, where their scattered pages are shared by many clicks.
+trackier_click_spool = Table(
+    "trackier_click_spool",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("object_id", String(24), nullable=False),
+    Column("network_id", Integer, nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("publisher_id", Integer, nullable=False),
+    Column("landing_page_id", Integer, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("ipaddr", String(45), nullable=True),
+    Column("country", String(2), nullable=False),
+    Column("device", String(16), nullable=False),
+    Column("os", String(64), nullable=False),
+    Column("browser", String(64), nullable=False),
+    Column("source", String(255), nullable=True),
+    Column("rejected", String(32), nullable=True),
+    Column("payout_micros", BigInteger, nullable=False),
+    Column("revenue_micros", BigInteger, nullable=False),
+    Column("params", Text, nullable=False),
+    Column("day", Integer, nullable=False),
+    Column("referer_host", String(255), nullable=True),
+)
+
 # Unique clicks: the first click of an address (its text; "" for none) on a campaign and
 # publisher on a day of the network's time zone. A click is unique when it inserted its key
 # here; the primary key decides between simultaneous first clicks, on both databases.

@@ -31,7 +31,7 @@ from polytrack.kernel.clock import Clock
 from polytrack.kernel.coherence import CoherentCache, read_through
 from polytrack.kernel.dates import zone
 from polytrack.kernel.sql import Db, Statement
-from polytrack.trackier import fields, summary
+from polytrack.trackier import fields, spool, summary
 from polytrack.trackier.campaigns import ALL
 from polytrack.trackier.domain import new_object_id
 from polytrack.trackier.tables import (
@@ -690,6 +690,24 @@ def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
     if rest:
         db.many(_INSERT_CLICK, [(*click.row, click.click_id in unique) for click in rest])
         summary.add_clicks(db, _click_totals(rest, unique))
+    return [click.rejected for click in clicks]
+
+
+def store_or_spool_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
+    """The live clicks of a group commit's batch, in the caller's transaction: those that count
+    against click caps are stored at once (the next one's cap counts them), the rest go to the
+    spool (spool.py). Returns each click's refusal, as store_clicks."""
+    capped: list[Click] = []
+    spooled: list[list] = []
+    for click in clicks:
+        if click.click_caps:
+            capped.append(click)
+        else:
+            spooled.append(click.row)
+    if capped:
+        store_clicks(db, capped)
+    if spooled:
+        spool.spool(db, spooled)
     return [click.rejected for click in clicks]
 
 

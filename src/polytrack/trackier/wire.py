@@ -29,7 +29,7 @@ from polytrack.kernel.params import BadInput, Params, parse_json, parse_query, r
 from polytrack.kernel.params import read_body as read_raw_body
 from polytrack.kernel.render import JSON_TYPE, Raw, TextResponse
 from polytrack.services import Services
-from polytrack.trackier import collect, domain, errors, openapi
+from polytrack.trackier import collect, domain, errors, openapi, spool
 from polytrack.trackier.errors import TrackierError
 from polytrack.trackier.operations import registries
 from polytrack.trackier.operations.base import TrackierCall, per_key_limit
@@ -139,8 +139,9 @@ class TrackierEndpoint:
     """The one endpoint behind every Trackier path, built once per app (routes()): the settings,
     the runner, the route table, the key cache and the failed-key throttle."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, collector: collect.Collector):
         self.services = services
+        self.collector = collector  # its connection folds the click spool before each call
         setting = services.settings.api_setting
         self.calls_per_minute = setting("trackier.calls_per_minute", DEFAULT_CALLS_PER_MINUTE)
         [registry] = registries()
@@ -197,6 +198,7 @@ class TrackierEndpoint:
                     except TrackierError as unreadable:  # refused when the handler reads it
                         body = unreadable
                 call = TrackierCall(self.services, resolved.operation, key, resolved.path_params, query_string, body)
+                spool.settle(self.collector.db)  # every click answered so far is in what the call reads
                 try:
                     answer = self.runner.run(call)
                 except NotImplementedYet:
@@ -219,6 +221,6 @@ class TrackierEndpoint:
 def routes(services: Services) -> list:
     """The API's paths, and the tracking side's (collect.py) at the root."""
     collector = collect.Collector(services)
-    endpoint = TrackierEndpoint(services)
+    endpoint = TrackierEndpoint(services, collector)
     return [TrackierPathsRoute(endpoint.handle, endpoint.routes), *collect.routes(services, collector),
             Route("/_polytrack/openapi/trackier.json", openapi.serve, methods=["GET"])]
