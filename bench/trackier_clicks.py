@@ -18,8 +18,10 @@ Throughput: polytrack and the hello app on Granian with one worker each; wrk cyc
 clicks (a Lua request function) and GET / of hello, alternating, median of the rounds. Latency:
 h2load (bench/fixedrate.py) sends the same clicks at a fixed `--rate` requests per second for
 `--duration` seconds, whatever the answers' pace, and reports p50 / p99 / max of every click
-(its user agent is h2load's own; the paths vary as above). `--scale` multiplies duration and
-rate (0.05 for a quick check).
+(its user agent is h2load's own; the paths vary as above), once with h2load's clients in step
+(bursts of 20 every 20 ms at 1,000/s) and once spread (one request every millisecond; see
+bench/fixedrate.py). `--scale` multiplies duration and rate (0.05 for a quick check);
+`--rounds 0` measures latency only.
 
 `--in-process` calls both ASGI apps directly (no HTTP server, no sockets) with the same clicks,
 `--connections` at a time, and reports µs per request (wall and CPU time of the process; the
@@ -224,19 +226,32 @@ def main(argv: list[str]) -> int:
                     figures[name].append(result)
                     print(f"round {round_number + 1}: {name:<6} {result.requests_per_second:9.0f} req/s",
                           file=sys.stderr)
-            latency = fixedrate.run(polytrack_url, [path for path, _ in clicks], rate=rate, duration=duration)
-            if latency.failures:
-                raise SystemExit(f"click: {latency.failures} of {latency.requests} failed at a fixed rate")
+            paths = [path for path, _ in clicks]
+            latency = fixedrate.run(polytrack_url, paths, rate=rate, duration=duration)
+            spread = fixedrate.run(polytrack_url, paths, rate=rate, duration=duration, spread=True)
+            for result in (latency, spread):
+                if result.failures:
+                    raise SystemExit(f"click: {result.failures} of {result.requests} failed at a fixed rate")
+            # the floor: the same rates against the bare hello app
+            hello_latency = fixedrate.run(hello_url, ["/"], rate=rate, duration=duration)
+            hello_spread = fixedrate.run(hello_url, ["/"], rate=rate, duration=duration, spread=True)
 
-    hello_rps = statistics.median(r.requests_per_second for r in figures["hello"])
-    click_rps = statistics.median(r.requests_per_second for r in figures["click"])
-    summary = {"hello_req_per_s": round(hello_rps), "click_req_per_s": round(click_rps),
-               "ratio": round(click_rps / hello_rps, 2), "fixed_rate": latency.as_dict()}
-    print(f"\nwrk -t1 -c{args.connections} -d{duration:g}s, {args.rounds} rounds (median), Granian 1 worker, SQLite\n")
-    print(f"| target | req/s | ratio |\n|---|---|---|\n| hello GET / | {round(hello_rps)} | 1.00 |\n"
-          f"| varied clicks (302, recorded) | {round(click_rps)} | {summary['ratio']:.2f} |")
-    print(f"\nh2load at {latency.rate:g} req/s ({latency.achieved_rate:g} sent) for {duration:g} s: "
-          f"p50 {latency.p50_ms} ms, p99 {latency.p99_ms} ms, max {latency.max_ms} ms, {latency.requests} clicks")
+    summary: dict = {"fixed_rate": latency.as_dict(), "fixed_rate_spread": spread.as_dict(),
+                     "hello_fixed_rate": hello_latency.as_dict(), "hello_fixed_rate_spread": hello_spread.as_dict()}
+    if args.rounds:
+        hello_rps = statistics.median(r.requests_per_second for r in figures["hello"])
+        click_rps = statistics.median(r.requests_per_second for r in figures["click"])
+        summary.update(hello_req_per_s=round(hello_rps), click_req_per_s=round(click_rps),
+                       ratio=round(click_rps / hello_rps, 2))
+        print(f"\nwrk -t1 -c{args.connections} -d{duration:g}s, {args.rounds} rounds (median), Granian 1 worker, "
+              "SQLite\n")
+        print(f"| target | req/s | ratio |\n|---|---|---|\n| hello GET / | {round(hello_rps)} | 1.00 |\n"
+              f"| varied clicks (302, recorded) | {round(click_rps)} | {summary['ratio']:.2f} |")
+    print(f"\nh2load at {latency.rate:g} req/s for {duration:g} s\n\n| target | clients | p50 ms | p99 ms | max ms |"
+          "\n|---|---|---|---|---|")
+    for target, name, result in (("clicks", "in step", latency), ("clicks", "spread", spread),
+                                 ("hello GET /", "in step", hello_latency), ("hello GET /", "spread", hello_spread)):
+        print(f"| {target} | {name} | {result.p50_ms} | {result.p99_ms} | {result.max_ms} |")
     if args.json:
         print(json.dumps(summary, indent=2))
     return 0
