@@ -25,7 +25,9 @@ bench/fixedrate.py). `--scale` multiplies duration and rate (0.05 for a quick ch
 
 `--in-process` calls both ASGI apps directly (no HTTP server, no sockets) with the same clicks,
 `--connections` at a time, and reports µs per request (wall and CPU time of the process; the
-CPU figure moves less when the machine is shared), also with one at a time.
+CPU figure moves less when the machine is shared), also with one at a time, and what folding
+the spooled clicks into the click table costs per click (`click_fold`: a worker does it in a
+thread, every half second).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import random
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -139,6 +142,8 @@ def _lua(requests: list[tuple[str, str]]) -> str:
 def in_process(args) -> int:
     from bench.hello_app import create_app as hello_app
     from polytrack.app import create_app
+    from polytrack.kernel.hot import CollectedDB
+    from polytrack.trackier import spool
     from polytrack.config import Settings
     from polytrack.services import Services
 
@@ -159,17 +164,29 @@ def in_process(args) -> int:
             headers = ((b"host", b"127.0.0.1"), (b"user-agent", agent.encode()))
             return Call("GET", path, headers + (((b"cf-ipcountry", country.encode()),) if country else ()))
 
+        fold_db = CollectedDB(services.engine)
+
+        def fold(clicks: int) -> tuple[float, float]:
+            """Fold the spooled clicks (what the worker does in a thread); µs per click."""
+            wall, cpu = time.perf_counter(), time.process_time()
+            spool.settle(fold_db)
+            return (time.perf_counter() - wall) / clicks * 1e6, (time.process_time() - cpu) / clicks * 1e6
+
         async def rounds():
             clicked = (200, 302)
             await cost(app, next_click, 8000, args.connections, accepted=clicked)  # warm caches (every link's target)
-            figures: dict[str, list] = {"hello": [], "click": [], "click_one_at_a_time": []}
+            fold(8000)
+            figures: dict[str, list] = {"hello": [], "click": [], "click_fold": [], "click_one_at_a_time": []}
             for _ in range(args.rounds):
                 figures["hello"].append(await cost(hello, lambda: Call("GET", "/"), 3200, args.connections))
                 figures["click"].append(await cost(app, next_click, 3200, args.connections, accepted=clicked))
+                figures["click_fold"].append(fold(3200))
                 figures["click_one_at_a_time"].append(await cost(app, next_click, 640, 1, accepted=clicked))
+                fold(640)
             return figures
 
         figures = asyncio.run(rounds())
+        fold_db.close()
         services.engine.dispose()
     inprocess.report(figures, "click", as_json=args.json)
     return 0
