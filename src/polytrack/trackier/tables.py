@@ -320,24 +320,9 @@ trackier_click_spool = Table(
     "trackier_click_spool",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("object_id", String(24), nullable=False),
-    Column("network_id", Integer, nullable=False),
-    Column("campaign_id", Integer, nullable=False),
-    Column("publisher_id", Integer, nullable=False),
-    Column("landing_page_id", Integer, nullable=True),
-    Column("created_at", Float, nullable=False),
-    Column("ipaddr", String(45), nullable=True),
-    Column("country", String(2), nullable=False),
-    Column("device", String(16), nullable=False),
-    Column("os", String(64), nullable=False),
-    Column("browser", String(64), nullable=False),
-    Column("source", String(255), nullable=True),
-    Column("rejected", String(32), nullable=True),
-    Column("payout_micros", BigInteger, nullable=False),
-    Column("revenue_micros", BigInteger, nullable=False),
-    Column("params", Text, nullable=False),
-    Column("day", Integer, nullable=False),
-    Column("referer_host", String(255), nullable=True),
+    # trackier_clicks' columns without its key, its indexes and its foreign keys
+    *(Column(column.name, column.type, nullable=column.nullable) for column in trackier_clicks.columns
+      if column.name not in ("id", "is_unique")),
 )
 
 # Unique clicks: the first click of an address (its text; "" for none) on a campaign and

@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column('payout_micros', sa.BigInteger(), nullable=False),
         sa.Column('revenue_micros', sa.BigInteger(), nullable=False),
         sa.Column('params', sa.Text(), nullable=False),
-        sa.Column('day', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Integer(), nullable=True),
         sa.Column('referer_host', sa.String(length=255), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
