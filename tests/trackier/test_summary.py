@@ -78,3 +78,26 @@ def test_a_rebuild_gives_the_rows_kept_along_the_way(services, more_traffic):
     with services.transaction() as db:
         summary.rebuild(db)
     assert stored() == kept and kept
+
+
+def test_the_stats_count_maps_agree_with_the_clicks(services, network, more_traffic):
+    """The device, OS, referer and country maps of /network/stats, from the summary and from the
+    clicks: the same counts, whole network and filtered, also after a rebuild."""
+    def both(filters=reports.Filters()):
+        with services.transaction() as db:
+            first = domain.network_by_object_id(db, network["_id"])
+            period = reports.Range("2024-06-01", "2024-06-30", 20240601, 20240630)
+            return [sorted((day, dimension, value or "", int(count)) for day, dimension, value, count in
+                           reports.meta_counts(db, first, period, filters, source=source))
+                    for source in ("summary", "raw")]
+    from_summary, from_raw = both()
+    assert from_summary == from_raw and {row[1] for row in from_raw} == {"device", "os", "referer", "country"}
+    # every dimension counts every accepted click once (7, as test_summary_and_raw_events_agree)
+    assert all(sum(row[3] for row in from_raw if row[1] == dimension) == 7
+               for dimension in ("device", "os", "referer", "country"))
+    with services.transaction() as db:
+        campaign_id = db.execute(select(trackier_daily_stats.c.campaign_id)).scalars().first()
+    assert both(reports.Filters(campaigns=(campaign_id,)))[0] == both(reports.Filters(campaigns=(campaign_id,)))[1]
+    with services.transaction() as db:
+        summary.rebuild(db)
+    assert both() == [from_summary, from_raw]

@@ -1,6 +1,8 @@
 """The daily summary: clicks, impressions and conversions pre-summed per campaign, publisher,
 goal and local day (`trackier_daily_stats`), so that reports grouped by those (and by what they
-imply: advertiser, month) read a few rows per day instead of every event.
+imply: advertiser, month) read a few rows per day instead of every event; and the count maps of
+the stats (`trackier_daily_click_meta`: accepted clicks per campaign, publisher, day and device,
+OS, referer host or country).
 
 Kept in the same transaction as the events it sums: a group commit's batch of clicks adds one
 upsert per distinct key (not per click), a conversion one upsert, a status or amount edit takes
@@ -9,6 +11,8 @@ tables (the migration does the same); a test compares summary and raw answers.
 """
 
 from __future__ import annotations
+
+import json
 
 from polytrack.kernel.sql import Db, Statement
 
@@ -72,8 +76,15 @@ def add_clicks(db: Db, totals: dict[tuple, list[int]]) -> None:
 
 def add_folded_clicks(db: Db) -> None:
     """Add the clicks a fold of the spool just stored (spool.py), by their keys in the fold's
-    temporary table."""
+    temporary table: their sums and their count maps."""
     db.run(_ADD_FOLDED_CLICKS)
+    db.run(_ADD_FOLDED_META)
+
+
+def add_click_meta(db: Db, click_object_ids: list[str]) -> None:
+    """Add stored clicks (by their `_id`s) to the count maps: clicks stored in the click table
+    at once (capped campaigns, the demo)."""
+    db.run(_ADD_META[db.dialect], (json.dumps(click_object_ids),))
 
 
 def add_impression(db: Db, network_id: int, campaign_id: int, publisher_id: int, day: int) -> None:
@@ -92,12 +103,39 @@ _CLICK_SUMS = ("SUM(CASE WHEN rejected IS NULL THEN 1 ELSE 0 END), "
                "SUM(CASE WHEN rejected IS NULL THEN 0 ELSE 1 END), "
                "SUM(CASE WHEN rejected IS NULL THEN payout_micros ELSE 0 END), "
                "SUM(CASE WHEN rejected IS NULL THEN revenue_micros ELSE 0 END)")
+# the count maps of some accepted clicks: one row per key, dimension and value
+META_DIMENSIONS = (("device", "device"), ("os", "os"), ("referer", "COALESCE(referer_host, '')"),
+                   ("country", "country"))
+
+
+def _meta_upsert(where: str) -> str:
+    """Add the count maps of the accepted clicks `where` picks (its one parameter, if any)."""
+    counts = " UNION ALL ".join(
+        f"SELECT network_id, campaign_id, publisher_id, day, '{dimension}' AS dimension, {value} AS value, "
+        f"COUNT(*) AS clicks FROM picked GROUP BY network_id, campaign_id, publisher_id, day, {value}"
+        for dimension, value in META_DIMENSIONS)
+    # keys sorted: PostgreSQL takes the rows' locks in one order
+    return ("WITH picked AS (SELECT network_id, campaign_id, publisher_id, day, device, os, referer_host, country "
+            f"FROM trackier_clicks WHERE {where} AND rejected IS NULL AND day IS NOT NULL) "
+            "INSERT INTO trackier_daily_click_meta (network_id, campaign_id, publisher_id, day, dimension, value, "
+            f"clicks) SELECT * FROM ({counts}) AS counts WHERE true ORDER BY campaign_id, publisher_id, day, "
+            "dimension, value ON CONFLICT (campaign_id, publisher_id, day, dimension, value) "
+            "DO UPDATE SET clicks = trackier_daily_click_meta.clicks + excluded.clicks")
+
+
+_ADD_META = {
+    "sqlite": Statement(_meta_upsert("object_id IN (SELECT value FROM json_each(?))")),
+    "postgresql": Statement(_meta_upsert("object_id IN (SELECT jsonb_array_elements_text(?::jsonb))")),
+}
+_ADD_FOLDED_META = Statement(_meta_upsert("object_id IN (SELECT object_id FROM trackier_fold)"))
 _ADD_FOLDED_CLICKS = Statement(_upsert(
     CLICK_COLUMNS, f"SELECT network_id, campaign_id, publisher_id, 0, day, {_CLICK_SUMS} FROM trackier_clicks "
                    "WHERE object_id IN (SELECT object_id FROM trackier_fold) "
                    "GROUP BY network_id, campaign_id, publisher_id, day ORDER BY campaign_id, publisher_id, day"))
 REBUILD = (
     "DELETE FROM trackier_daily_stats",
+    "DELETE FROM trackier_daily_click_meta",
+    _meta_upsert("true"),
     _upsert(CLICK_COLUMNS, f"SELECT network_id, campaign_id, publisher_id, 0, day, {_CLICK_SUMS} FROM trackier_clicks "
                            "WHERE day IS NOT NULL GROUP BY network_id, campaign_id, publisher_id, day"),
     _upsert(("impressions",), "SELECT network_id, campaign_id, publisher_id, 0, day, COUNT(*) FROM "

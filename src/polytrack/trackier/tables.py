@@ -359,6 +359,23 @@ trackier_daily_stats = Table(
     Index("ix_trackier_daily_stats_network_day", "network_id", "day"),
 )
 
+# The daily summary's count maps (summary.py): accepted clicks per campaign, publisher, local day
+# and value of a dimension (device, os, referer host, country; "" for no referer), what the
+# stats' `meta` maps show. Kept by the transactions that store clicks (the spool's folds,
+# capped clicks, the demo).
+trackier_daily_click_meta = Table(
+    "trackier_daily_click_meta",
+    metadata,
+    Column("network_id", Integer, nullable=False),
+    Column("campaign_id", Integer, primary_key=True),
+    Column("publisher_id", Integer, primary_key=True),
+    Column("day", Integer, primary_key=True),  # YYYYMMDD in the network's time zone
+    Column("dimension", String(8), primary_key=True),  # device | os | referer | country
+    Column("value", String(255), primary_key=True),
+    Column("clicks", BigInteger, nullable=False),
+    Index("ix_trackier_daily_click_meta_network_day", "network_id", "day"),
+)
+
 # Conversions. At most one per click and goal (goal_slot: the goal's id, 0 for the default
 # event) and per campaign and txn_id, enforced by the database so concurrent postbacks of one
 # event store one row.

@@ -690,6 +690,9 @@ def store_clicks(db: Db, clicks: list[Click]) -> list[str | None]:
     if rest:
         db.many(_INSERT_CLICK, [(*click.row, click.click_id in unique) for click in rest])
         summary.add_clicks(db, _click_totals(rest, unique))
+    accepted = [click.click_id for click in clicks if click.rejected is None]
+    if accepted:
+        summary.add_click_meta(db, accepted)
     return [click.rejected for click in clicks]
 
 
