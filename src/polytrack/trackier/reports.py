@@ -402,15 +402,16 @@ def meta_counts(db: Db, network: Network, period: Range, filters: Filters = Filt
     """(day, dimension, value, accepted clicks) of the stats' count maps: from the daily
     summary's count maps, or (`source` "raw", which the tests compare) from the clicks."""
     if source == "summary":
-        return [tuple(row) for row in db.execute(
-            select(M.c.day, M.c.dimension, M.c.value, func.sum(M.c.clicks))
-            .select_from(M.join(C, C.c.id == M.c.campaign_id)).where(*_where(M, network, period, filters))
-            .group_by(M.c.day, M.c.dimension, M.c.value))]
-    found = []
+        rows = db.execute(select(M.c.day, M.c.dimension, M.c.value, func.sum(M.c.clicks))
+                          .select_from(M.join(C, C.c.id == M.c.campaign_id)).where(*_where(M, network, period, filters))
+                          .group_by(M.c.day, M.c.dimension, M.c.value))
+        return [(day, dimension, value, int(count)) for day, dimension, value, count in map(tuple, rows)]
+    found: list[tuple[int, str, str | None, int]] = []
     for dimension, column in META_COLUMNS.items():
-        found.extend((day, dimension, value, count) for day, value, count in db.execute(
-            select(K.c.day, column, func.count()).select_from(K.join(C, C.c.id == K.c.campaign_id))
-            .where(*_where(K, network, period, filters), K.c.rejected.is_(None)).group_by(K.c.day, column)))
+        rows = db.execute(select(K.c.day, column, func.count()).select_from(K.join(C, C.c.id == K.c.campaign_id))
+                          .where(*_where(K, network, period, filters), K.c.rejected.is_(None))
+                          .group_by(K.c.day, column))
+        found.extend((day, dimension, value, int(count)) for day, value, count in map(tuple, rows))
     return found
 
 
