@@ -18,8 +18,9 @@ varied and shuffled, never the same call twice in a row: groupings (campaign + d
 affiliate + day, campaign + affiliate, advertiser + month, goal, campaign alone), date ranges (the
 whole period, a month, a week) and filters (one or a few campaigns or affiliates). Reported: the
 median and max of the campaign + day calls and of all calls. Every answer is checked (HTTP 200;
-the whole-period campaign + day report counts every accepted click written). `--scale`
-multiplies the clicks (0.0001 for a quick check).
+the whole-period campaign + day report counts every accepted click written). Then `--calls`
+/network/stats calls (the five numbers and the count maps per day) over whole, month and week
+periods. `--scale` multiplies the clicks (0.0001 for a quick check).
 """
 
 from __future__ import annotations
@@ -198,6 +199,9 @@ def build(db_url: str, *, clicks: int, campaigns: int, affiliates: int, days: in
                     rows[offset:offset + BATCH])
             progress.update(summing, advance=len(rows[offset:offset + BATCH]))
         raw.commit()
+    print("the stats' count maps ...")
+    with services.transaction() as db:
+        summary.add_network_click_meta(db, network.id)
     if engine.dialect.name == "postgresql":  # the bulk rows bypassed the sequence
         cursor.execute("SELECT setval(pg_get_serial_sequence('trackier_clicks', 'id'), (SELECT MAX(id) FROM "
                        "trackier_clicks))")
@@ -227,6 +231,21 @@ def calls(count: int, *, campaigns: list[str], affiliates: list[str], days: int,
         elif kind < 0.4:
             params["pid[]"] = chance.sample(affiliates, chance.randint(1, min(3, len(affiliates))))
         if params != made[-1]:
+            made.append(params)
+    return made
+
+
+def stats_calls(count: int, *, days: int, seed: int = 5) -> list[dict]:
+    """`count` /network/stats periods: the whole period, a month or a week, anywhere in it,
+    never the same twice in a row."""
+    chance = random.Random(seed)
+    first_day = LAST_DAY - timedelta(days=days - 1)
+    made: list[dict] = []
+    while len(made) < count:
+        span = chance.choice((days, min(days, 31), min(days, 7)))
+        begin = first_day + timedelta(days=chance.randint(0, days - span))
+        params = {"start": begin.isoformat(), "end": (begin + timedelta(days=span - 1)).isoformat()}
+        if not made or params != made[-1]:
             made.append(params)
     return made
 
@@ -278,16 +297,26 @@ def main(argv: list[str]) -> int:
                     expected = clicks - clicks // 97
                     if counted != expected:
                         raise SystemExit(f"the report counts {counted} accepted clicks of {expected} written")
+            # /network/stats (five numbers and the count maps per day) over varied periods
+            stats_timings = []
+            for params in stats_calls(args.calls, days=args.days):
+                began = time.perf_counter()
+                answer = client.get("/api/network/stats", params=params)
+                stats_timings.append((time.perf_counter() - began) * 1000)
+                if answer.status_code != 200:
+                    raise SystemExit(f"stats answered {answer.status_code}: {answer.text[:300]}")
     by_day = [ms for groups, ms in timings if groups == ["adid", "created"]]
     every = [ms for _, ms in timings]
     figures = {"clicks": clicks, "database": db.split(":")[0], "reused": not wrote, "calls": len(every),
                "campaign_day_median_ms": round(statistics.median(by_day), 1),
                "campaign_day_max_ms": round(max(by_day), 1), "all_median_ms": round(statistics.median(every), 1),
-               "all_max_ms": round(max(every), 1)}
+               "all_max_ms": round(max(every), 1), "stats_median_ms": round(statistics.median(stats_timings), 1),
+               "stats_max_ms": round(max(stats_timings), 1)}
     print(f"\ncustomReport over {clicks} clicks ({args.campaigns} campaigns, {args.affiliates} affiliates, "
           f"{args.days} days, {figures['database']}): campaign + day median {figures['campaign_day_median_ms']} ms "
           f"(max {figures['campaign_day_max_ms']}, {len(by_day)} calls); every grouping median "
-          f"{figures['all_median_ms']} ms (max {figures['all_max_ms']}, {len(every)} calls)")
+          f"{figures['all_median_ms']} ms (max {figures['all_max_ms']}, {len(every)} calls); /network/stats "
+          f"median {figures['stats_median_ms']} ms (max {figures['stats_max_ms']}, {len(stats_timings)} calls)")
     if args.json:
         print(json.dumps(figures, indent=2))
     return 0

@@ -81,6 +81,12 @@ def add_folded_clicks(db: Db) -> None:
     db.run(_ADD_FOLDED_META)
 
 
+def add_network_click_meta(db: Db, network_id: int) -> None:
+    """Add every accepted click of a network to the count maps (after a bulk load that wrote the
+    click table directly: the benchmarks')."""
+    db.run(_ADD_NETWORK_META, (network_id,))
+
+
 def add_click_meta(db: Db, click_object_ids: list[str]) -> None:
     """Add stored clicks (by their `_id`s) to the count maps: clicks stored in the click table
     at once (capped campaigns, the demo)."""
@@ -127,6 +133,7 @@ _ADD_META = {
     "sqlite": Statement(_meta_upsert("object_id IN (SELECT value FROM json_each(?))")),
     "postgresql": Statement(_meta_upsert("object_id IN (SELECT jsonb_array_elements_text(?::jsonb))")),
 }
+_ADD_NETWORK_META = Statement(_meta_upsert("network_id = ?"))
 _ADD_FOLDED_META = Statement(_meta_upsert("object_id IN (SELECT object_id FROM trackier_fold)"))
 _ADD_FOLDED_CLICKS = Statement(_upsert(
     CLICK_COLUMNS, f"SELECT network_id, campaign_id, publisher_id, 0, day, {_CLICK_SUMS} FROM trackier_clicks "
